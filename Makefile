@@ -1,0 +1,11 @@
+# The two commands of README.md. Both set everything up first (idempotent).
+.PHONY: setup run test
+
+setup:
+	bash infra/setup.sh
+
+run: setup
+	.venv/bin/mhub run
+
+test:
+	bash infra/test.sh

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: set up, start the local Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS
+# names a cluster), run the whole suite, and stop the broker even when tests fail.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash infra/setup.sh || exit 1
+started=0
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  if ! .venv/bin/python -m infra.kafka.broker status | grep -q ': up'; then
+    .venv/bin/python -m infra.kafka.broker start || exit 1
+    started=1
+  fi
+fi
+stop_broker() { [ "$started" = 1 ] && .venv/bin/python -m infra.kafka.broker stop; }
+trap stop_broker EXIT
+.venv/bin/ruff check . || exit 1
+.venv/bin/python -m pytest "$@"
+rc=$?
+# pytest exits 5 when it collected nothing: that is a failure of the suite, not a pass.
+exit $rc
