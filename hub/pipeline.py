@@ -9,6 +9,7 @@ no Airflow here: the drivers (``hub.stage1``) wire these to the edges.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,9 +114,7 @@ def validate(records: Iterable[RawRecord]) -> Iterator[Item]:
                 "validate",
             )
         else:
-            yield Valid(
-                raw, result.element, result.record_type, result.namespace, result.version
-            )
+            yield Valid(raw, result.element, result.record_type, result.namespace, result.version)
 
 
 def content_digest(element: etree._Element) -> str:
@@ -132,3 +131,67 @@ def strip_signatures(element: etree._Element) -> etree._Element:
 
 def record_routing(record_type: str) -> tuple[str, str]:
     return family_of(record_type), fact_of(record_type)
+
+
+# --- wire formats: intake and DLQ values, staged items ---------------------------
+
+
+def encode_candidate(c: Candidate) -> bytes:
+    return json.dumps(c.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode_candidate(value: bytes) -> Candidate:
+    return Candidate.from_dict(json.loads(value))
+
+
+def encode_quarantined(q: Quarantined) -> bytes:
+    return json.dumps(q.dlq_value(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def item_to_dict(item: RawRecord | Valid | Quarantined | Candidate) -> dict[str, Any]:
+    from hub.staging import raw_to_dict
+
+    if isinstance(item, RawRecord):
+        return {"kind": "raw", **raw_to_dict(item)}
+    if isinstance(item, Valid):
+        return {
+            "kind": "valid",
+            **raw_to_dict(item.raw),
+            "record_type": item.record_type,
+            "namespace": item.namespace,
+            "schema_version": item.schema_version,
+            "verified_by": item.verified_by,
+            "xml": etree.tostring(item.element, encoding="unicode"),
+        }
+    if isinstance(item, Quarantined):
+        return {
+            "kind": "quarantined",
+            **raw_to_dict(item.raw),
+            "stage": item.stage,
+            "findings": [f.to_dict() for f in item.findings],
+        }
+    return {"kind": "candidate", "candidate": item.to_dict()}
+
+
+def item_from_dict(d: dict[str, Any]) -> RawRecord | Valid | Quarantined | Candidate:
+    from hub.staging import raw_from_dict
+    from security.safe_xml import parse_untrusted
+
+    kind = d["kind"]
+    if kind == "candidate":
+        return Candidate.from_dict(d["candidate"])
+    raw = raw_from_dict(d)
+    if kind == "raw":
+        return raw
+    if kind == "valid":
+        return Valid(
+            raw,
+            parse_untrusted(d["xml"].encode()),
+            d["record_type"],
+            d["namespace"],
+            d["schema_version"],
+            d.get("verified_by", ""),
+        )
+    if kind == "quarantined":
+        return Quarantined(raw, tuple(Finding.from_dict(f) for f in d["findings"]), d["stage"])
+    raise ValueError(f"unknown staged item kind {kind!r}")
