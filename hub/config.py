@@ -63,6 +63,7 @@ _KNOWN_ELSEWHERE = {
     "HUB_PKCS11_MODULE",
     "HUB_PKCS11_PIN",
     "HUB_WEBHOOK_URL",
+    "HUB_CRASH_AT",
 }
 
 

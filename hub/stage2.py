@@ -1,0 +1,274 @@
+"""Stage 2 of the exchange, per intake partition: dedup -> sign -> publish, exactly once.
+
+Kafka's consume-transform-produce: read intake partition *p* with
+``read_committed``; per batch, decide replay / new / correction / stale /
+corroboration against the partition's dedup index, build and batch-sign the
+events (one Merkle root, one XMLDSig over the manifest, an inclusion proof in
+every event), and in ONE transaction write the events, the corroborations, the
+index entries and the manifest, and commit the consumed offsets
+(``send_offsets_to_transaction``). The transactional id is per partition, so a
+zombie writer of the same partition is fenced. Intake is keyed by person, so
+every report of a fact lands here and this writer alone decides its fate.
+
+    python -m hub.stage2 --partition 0     # one process per partition
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka import TopicPartition
+from kafka.structs import OffsetAndMetadata
+from lxml import etree
+
+from hub.config import Settings, load_settings
+from hub.crashpoints import crash_point
+from hub.dedup import DedupStats, Outcome, decide, index_entry
+from hub.dedup_store import DedupStore
+from hub.event_xml import build_event
+from hub.kafka_io import consumer, producer
+from hub.pipeline import Candidate, decode_candidate
+from hub.run_summary import PublishRunSummary, save
+from hub.topics import Topics, topics_for
+
+GROUP_ID = "mhub-stage2"
+# Records per transaction: large enough that the batch signature, the transaction
+# markers and the offset commit are amortised (~1 ms each), small enough that a
+# transaction stays well under a second and a retry redoes little.
+BATCH_MAX_RECORDS = 2_000
+# How long one poll waits for intake records before checking whether the partition is drained.
+POLL_TIMEOUT_MS = 500
+# A partition that cannot be drained in this long is handed back to the scheduler.
+RUN_DEADLINE_S = 1_800.0
+
+
+def transactional_id(partition: int) -> str:
+    return f"mhub-stage2-p{partition}"
+
+
+def intake_partitions(settings: Settings | None = None) -> list[int]:
+    settings = settings or load_settings()
+    return list(range(settings.intake_partitions))
+
+
+@dataclass
+class _Batch:
+    """What one transaction will write, and the index view including its own writes."""
+
+    events: list[tuple[Candidate, etree._Element]] = field(default_factory=list)
+    corroborations: list[dict[str, Any]] = field(default_factory=list)
+    index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_offset: int = -1
+
+
+def _read_chain_head(settings: Settings, topics: Topics, partition: int) -> tuple[str, int]:
+    """Digest and sequence number of the last committed manifest of this partition."""
+    tp = TopicPartition(topics.batches, partition)
+    cons = consumer(settings=settings)
+    try:
+        cons.assign([tp])
+        end = cons.end_offsets([tp])[tp]
+        if end == 0:
+            return "", 0
+        # Transaction markers occupy offsets too: step back until a record is found.
+        start = max(cons.beginning_offsets([tp])[tp], end - 64)
+        cons.seek(tp, start)
+        last = None
+        deadline = time.monotonic() + 30
+        while cons.position(tp) < end and time.monotonic() < deadline:
+            for msg in cons.poll(timeout_ms=1000).get(tp, []):
+                last = msg
+        if last is None:
+            return "", 0
+        head = json.loads(dict(last.headers).get("chain", b"{}") or b"{}")
+        return str(head.get("digest", "")), int(head.get("seq", 0))
+    finally:
+        cons.close()
+
+
+def publish_partition(
+    partition: int,
+    settings: Settings | None = None,
+    run_id: str = "",
+    *,
+    max_records: int | None = None,
+) -> PublishRunSummary:
+    """Drain intake partition ``partition``; return what was published."""
+    from security.batch import open_batch_signer
+
+    settings = settings or load_settings()
+    topics = topics_for(settings)
+    summary = PublishRunSummary(partition=partition, run_id=run_id)
+    tp = TopicPartition(topics.intake, partition)
+    store = DedupStore(settings.var_dir / "dedup" / f"p{partition}.sqlite", partition)
+    cons = consumer(
+        settings=settings, group_id=GROUP_ID, max_poll_records=BATCH_MAX_RECORDS
+    )
+    prod = producer(settings, transactional_id=transactional_id(partition))
+    signer = open_batch_signer(settings)
+    stats = DedupStats()
+    try:
+        prod.init_transactions()
+        store.catch_up(settings, topics.dedup_index)
+        chain_digest, chain_seq = _read_chain_head(settings, topics, partition)
+        cons.assign([tp])
+        committed = cons.committed(tp)
+        if committed is None:
+            cons.seek_to_beginning(tp)
+        else:
+            cons.seek(tp, committed)
+        deadline = time.monotonic() + RUN_DEADLINE_S
+        while time.monotonic() < deadline:
+            if max_records is not None and summary.consumed >= max_records:
+                break
+            msgs = cons.poll(timeout_ms=POLL_TIMEOUT_MS).get(tp, [])
+            if not msgs:
+                if cons.position(tp) >= cons.end_offsets([tp])[tp]:
+                    break
+                continue
+            batch = _Batch()
+            for msg in msgs:
+                cand = decode_candidate(msg.value)
+                entry = batch.index.get(cand.event_id) or store.get(cand.event_id)
+                outcome = decide(cand, entry)
+                stats.count(outcome)
+                if outcome in (Outcome.NEW, Outcome.CORRECTION):
+                    batch.events.append((cand, build_event(cand, outcome)))
+                    batch.index[cand.event_id] = index_entry(cand, entry, outcome)
+                elif outcome is Outcome.CORROBORATION:
+                    batch.corroborations.append(_corroboration(cand, entry))
+                    batch.index[cand.event_id] = index_entry(cand, entry, outcome)
+                batch.last_offset = msg.offset
+            summary.consumed += len(msgs)
+            chain_digest, chain_seq, index_next = _commit_batch(
+                prod, cons, topics, partition, batch, signer, chain_digest, chain_seq, summary
+            )
+            # Only this writer appends to index partition p, so everything below
+            # ``index_next`` is applied once this batch is.
+            store.apply(batch.index.items(), max(index_next, store.applied_offset))
+            crash_point("stage2.after-commit")
+        summary.lag_records = max(0, cons.end_offsets([tp])[tp] - cons.position(tp))
+        summary.state = "success"
+    except Exception as exc:
+        summary.state = "failed"
+        summary.error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        summary.new = stats.new
+        summary.corrections = stats.corrections
+        summary.replays = stats.replays
+        summary.stale = stats.stale
+        summary.corroborations = stats.corroborations
+        summary.finished_at = time.time()
+        save(summary, settings.var_dir / "runs")
+        prod.close()
+        cons.close()
+        store.close()
+    return summary
+
+
+def _corroboration(cand: Candidate, entry: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "event_id": cand.event_id,
+        "event_key": cand.event_key,
+        "type": cand.fact,
+        "source": cand.source,
+        "record_id": cand.record_id,
+        "version": cand.version,
+        "raw_digest": cand.raw_digest,
+        "first_source": (entry or {}).get("source", ""),
+        "person_id": cand.person_id,
+    }
+
+
+def _commit_batch(
+    prod: Any,
+    cons: Any,
+    topics: Topics,
+    partition: int,
+    batch: _Batch,
+    signer: Any,
+    chain_digest: str,
+    chain_seq: int,
+    summary: PublishRunSummary,
+) -> tuple[str, int, int]:
+    prod.begin_transaction()
+    crash_point("stage2.after-begin")
+    published: Counter[str] = Counter()
+    if batch.events:
+        signed = signer.sign_batch(
+            [el for _c, el in batch.events], previous_digest=chain_digest, sequence=chain_seq + 1
+        )
+        for (cand, _el), event_bytes in zip(batch.events, signed.events, strict=True):
+            prod.send(
+                topics.events(cand.family),
+                key=cand.partition_key.encode(),
+                value=event_bytes,
+                headers=[
+                    ("event-id", cand.event_id.encode()),
+                    ("type", cand.fact.encode()),
+                    ("schema-version", str(cand.schema_version).encode()),
+                    ("source", cand.source.encode()),
+                    ("batch-id", signed.batch_id.encode()),
+                ],
+            )
+            published[cand.family] += 1
+        chain_seq += 1
+        chain_digest = signed.manifest_digest
+        prod.send(
+            topics.batches,
+            key=signed.batch_id.encode(),
+            value=signed.manifest,
+            partition=partition,
+            headers=[
+                ("chain", json.dumps({"digest": chain_digest, "seq": chain_seq}).encode()),
+            ],
+        )
+        crash_point("stage2.mid-transaction")
+    for corr in batch.corroborations:
+        prod.send(
+            topics.corroborations,
+            key=corr["person_id"].encode() or corr["event_id"].encode(),
+            value=json.dumps(corr, separators=(",", ":")).encode(),
+            headers=[("event-id", corr["event_id"].encode())],
+        )
+    index_futures = [
+        prod.send(
+            topics.dedup_index,
+            key=event_id.encode(),
+            value=json.dumps(entry, separators=(",", ":")).encode(),
+            partition=partition,
+        )
+        for event_id, entry in batch.index.items()
+    ]
+    tp = TopicPartition(topics.intake, partition)
+    prod.send_offsets_to_transaction(
+        {tp: OffsetAndMetadata(batch.last_offset + 1, "", -1)}, cons.group_metadata()
+    )
+    crash_point("stage2.before-commit")
+    prod.commit_transaction()
+    summary.published.update(published)
+    summary.batches += 1 if batch.events else 0
+    index_next = max((f.get().offset + 1 for f in index_futures), default=0)
+    return chain_digest, chain_seq, index_next
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hub.stage2", description=__doc__)
+    parser.add_argument("--partition", type=int, action="append", required=True)
+    parser.add_argument("--run-id", default="")
+    args = parser.parse_args(argv)
+    for p in args.partition:
+        s = publish_partition(p, run_id=args.run_id)
+        print(json.dumps(s.to_dict(), default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
