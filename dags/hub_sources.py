@@ -1,0 +1,147 @@
+"""Stage 1 of the exchange: one DAG per agency source, generated from ``sources.toml``.
+
+Adding a source or a partner is a configuration change: a ``[[source]]`` table in
+the sources file (``HUB_SOURCES_FILE``) becomes a DAG ``source__<name>`` here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+import pendulum
+from airflow.sdk import DAG, CronDataIntervalTimetable, task
+
+from hub.assets import INTAKE
+from hub.sources import SourceConfig, load_sources
+
+# Long outages should not turn into hour-long sleeps between retries.
+MAX_RETRY_DELAY = timedelta(minutes=30)
+# Exponential backoff factor between retries (first delay from the source's retry_delay_s).
+BACKOFF = 2.0
+START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
+
+RUNBOOK = """
+### Source `{name}` ({family}) — stage 1 runbook
+
+Pulls `{endpoint}` after the source's committed position, then
+**extract → validate → verify → normalise → intake**. Tasks pass *references* to
+staged batches under `var/staging/{name}/<run>`; records never travel through XCom.
+`intake` writes candidates, quarantined records (DLQ) and the new position in one
+Kafka transaction, then updates the intake Asset, which triggers `hub_publish`.
+
+* **Owner:** {owner} — notified on failure via `{notify}`
+* **Schedule:** `{schedule}`, one run at a time, no catch-up
+* **Credentials:** Airflow Connection `{connection_id}`
+* **Retries:** {retries}, first after {retry_delay_s}s, backing off ×2 (max 30 min);
+  each task times out after {timeout_s}s.
+
+**The run summary** (pulled, valid, quarantined by rule, written, lag) is the run's
+*note* and in the `intake` task log; `mhub status` lists every source's last run.
+
+**When it fails:** read the failed task's log. `extract` failing means the agency
+endpoint or credentials (retry is safe: nothing was committed, the position did
+not move). `intake` failing means Kafka: check `mhub kafka status`, then *Clear*
+the `intake` task. A clear of the whole run re-pulls the same pages; stage 2
+drops them as replays.
+
+**Backfill a date range:** `airflow backfill create --dag-id {dag_id}
+--from-date 2026-03-01 --to-date 2026-03-07 --max-active-runs 1` (or
+`POST /api/v2/backfills`). The connector receives the run's data interval as
+`window_start` / `window_end`.
+"""
+
+
+def _on_failure(source: SourceConfig, context: dict) -> None:
+    from hub.orchestration import on_source_failure
+
+    on_source_failure(source, context)
+
+
+def _on_retry(context: dict) -> None:
+    from hub.orchestration import on_retry
+
+    on_retry(context)
+
+
+def source_dag(source: SourceConfig) -> DAG:
+    default_args = {
+        "owner": source.owner,
+        "retries": source.retries,
+        "retry_delay": timedelta(seconds=source.retry_delay_s),
+        "retry_exponential_backoff": BACKOFF,
+        "max_retry_delay": MAX_RETRY_DELAY,
+        "execution_timeout": timedelta(seconds=source.timeout_s),
+        "on_failure_callback": partial(_on_failure, source),
+        "on_retry_callback": _on_retry,
+    }
+    with DAG(
+        dag_id=source.dag_id,
+        description=f"stage 1: {source.family} source {source.name}",
+        # Data intervals (previous tick -> this tick) give a backfill run its date window.
+        schedule=CronDataIntervalTimetable(source.schedule, timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        # Runs of one source share its transactional id: a second run would fence the first.
+        max_active_runs=1,
+        default_args=default_args,
+        tags=["mhub", "stage1", source.family],
+        doc_md=RUNBOOK.format(dag_id=source.dag_id, **_fields(source)),
+    ) as dag:
+
+        @task
+        def extract(run_id=None, dag_run=None, data_interval_start=None, data_interval_end=None):
+            from hub import orchestration
+
+            window = _iso(data_interval_start, data_interval_end)
+            return orchestration.extract(source, run_id, run_type=dag_run.run_type, interval=window)
+
+        @task
+        def validate(ref: dict) -> dict:
+            from hub import stage1
+
+            return stage1.validate(ref)
+
+        @task
+        def verify(ref: dict) -> dict:
+            from hub import stage1
+
+            return stage1.verify(ref)
+
+        @task
+        def normalise(ref: dict) -> dict:
+            from hub import stage1
+
+            return stage1.normalise(ref)
+
+        @task(outlets=[INTAKE])
+        def intake(ref: dict, run_id=None) -> dict:
+            from hub import orchestration
+
+            return orchestration.intake(ref, dag_id=source.dag_id, run_id=run_id)
+
+        intake(normalise(verify(validate(extract()))))
+    return dag
+
+
+def _fields(source: SourceConfig) -> dict:
+    return {
+        "name": source.name,
+        "family": source.family,
+        "endpoint": source.endpoint,
+        "owner": source.owner,
+        "notify": source.notify or "(log only)",
+        "schedule": source.schedule,
+        "connection_id": source.connection_id or "(none)",
+        "retries": source.retries,
+        "retry_delay_s": source.retry_delay_s,
+        "timeout_s": source.timeout_s,
+    }
+
+
+def _iso(start, end) -> tuple[str, str] | None:
+    return (start.isoformat(), end.isoformat()) if start and end else None
+
+
+for _source in load_sources():
+    globals()[_source.dag_id] = source_dag(_source)
