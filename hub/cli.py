@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema-docs": ("hub.validation.docs", "write the per-family contract pages from the XSDs"),
     "keys": ("security.cli_keys", "create the development CA, hub keys and partner certificates"),
     "verify": ("security.cli_verify", "verify a signed event, a batch or the whole audit chain"),
+    "airflow-ui": ("hub.airflow_ui", "Airflow standalone (UI, scheduler) on the local defaults"),
     "status": ("hub.status", "every source's last run, state and lag; partner queues"),
     "tail": ("hub.consumer.cli", "tail an event topic and write verified events to XML files"),
     "gateway": ("hub.gateway.cli", "serve the partner gateway (SOAP Get/Ack over mutual TLS)"),
