@@ -1,9 +1,10 @@
 """Event families and the routing of record types to them.
 
 A record type belongs to exactly one event family (one Kafka topic each), and
-maps to a *fact type* (the event type, ``family.fact``): the kind of real-world fact it reports. Records of
-different agencies that report the same fact (an interior border crossing and a
-partner's entry notice) share a fact type, so they get the same event key.
+maps to a *fact type* (the event type, ``family.fact``): the kind of real-world
+fact it reports. Records of different agencies that report the same fact (an
+interior border crossing and a partner's entry notice) share a fact type, so
+they get the same event key.
 """
 
 from __future__ import annotations
