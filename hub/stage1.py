@@ -13,7 +13,10 @@ on disk between Airflow tasks, passing only references through XCom.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import json
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
@@ -24,6 +27,7 @@ from typing import Any
 from connectors.base import Page, RawRecord, SourceConnector
 from hub import pipeline, staging
 from hub.config import Settings, load_settings
+from hub.crashpoints import crash_point
 from hub.kafka_io import producer
 from hub.normalise import Normaliser
 from hub.pipeline import Candidate, Quarantined, Valid
@@ -166,10 +170,12 @@ def _commit_page(prod: Any, run: _Run, conn: SourceConnector, page: Page) -> Non
     prod.begin_transaction()
     try:
         _publish_page(prod, run, transform(page.records, run.normaliser), page.position)
+        crash_point("stage1.before-commit")
         prod.commit_transaction()
     except BaseException:
         _abort(prod)
         raise
+    crash_point("stage1.after-commit")
     # Acknowledge to the source (SMEV Ack) only once the records are durable here.
     conn.commit(page.position)
 
@@ -312,3 +318,23 @@ def intake(ref: staging.StagedRef) -> SourceRunSummary:
             run.summary.finished_at = time.time()
             save(run.summary, settings.var_dir / "runs")
     return run.summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hub.stage1 --source NAME``: one streaming run of a source."""
+    from hub.sources import load_sources
+
+    parser = argparse.ArgumentParser(prog="python -m hub.stage1")
+    parser.add_argument("--source", action="append", required=True)
+    parser.add_argument("--run-id", default="")
+    parser.add_argument("--max-pages", type=int, default=None)
+    args = parser.parse_args(argv)
+    sources = {s.name: s for s in load_sources()}
+    for name in args.source:
+        summary = run_source(sources[name], run_id=args.run_id, max_pages=args.max_pages)
+        print(json.dumps(summary.to_dict(), default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

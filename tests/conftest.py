@@ -35,9 +35,7 @@ def unique_name() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def make_topic(
-    kafka_settings: Settings, unique_name: Callable[[str], str]
-) -> Callable[..., str]:
+def make_topic(kafka_settings: Settings, unique_name: Callable[[str], str]) -> Callable[..., str]:
     def make(base: str, partitions: int = 1, compacted: bool = False) -> str:
         name = unique_name(base)
         ensure_topics([TopicSpec(name, partitions, compacted)], kafka_settings)
