@@ -1,0 +1,158 @@
+"""Airflow for the DAG tests: a throw-away AIRFLOW_HOME and hub state per session.
+
+Airflow reads its configuration once, when first imported, so the environment is
+set here, at collection time, before any test imports airflow. The hub's state
+(var dir, topic prefix) is unique per session, so runs never meet another
+session's data on the shared broker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.airflow_env import DAGS_FOLDER, airflow_env
+from hub.config import Settings, load_settings
+from hub.exchange import airflow_executable
+from hub.sources import SourceConfig, load_sources
+
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="mhub-dags-"))
+AIRFLOW_HOME = SESSION_DIR / "airflow"
+VAR_DIR = SESSION_DIR / "var"
+SOURCES_FILE = SESSION_DIR / "sources.toml"
+TOPIC_PREFIX = f"test.dags.{uuid.uuid4().hex[:8]}."
+# Two partitions keep the publish DAG's mapped fan-out visible and its run short.
+INTAKE_PARTITIONS = 2
+BROKEN_SOURCE = "interior_broken"
+
+_env = airflow_env(Settings(var_dir=VAR_DIR), home=AIRFLOW_HOME)
+_env.update(
+    {
+        # Never the developer's database, whatever their environment says.
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+        "HUB_TOPIC_PREFIX": TOPIC_PREFIX,
+        "HUB_INTAKE_PARTITIONS": str(INTAKE_PARTITIONS),
+        "HUB_SOURCES_FILE": str(SOURCES_FILE),
+    }
+)
+os.environ.update(_env)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(type(v))
+
+
+def _write_sources(path: Path, sources: list[SourceConfig]) -> None:
+    tables = []
+    for s in sources:
+        lines = ["[[source]]"]
+        for name in s.__dataclass_fields__:
+            lines.append(f"{name} = {_toml_value(getattr(s, name))}")
+        tables.append("\n".join(lines))
+    path.write_text("\n\n".join(tables) + "\n")
+
+
+@pytest.fixture
+def write_sources() -> Any:
+    """Write a sources configuration (a list of SourceConfig) as TOML."""
+    return _write_sources
+
+
+@pytest.fixture
+def broken_source(test_sources) -> SourceConfig:
+    return next(s for s in test_sources if s.name == BROKEN_SOURCE)
+
+
+@pytest.fixture(scope="session")
+def hub_settings(kafka_settings: Settings) -> Settings:
+    """Settings of the tasks: this session's var dir and topic prefix on the real broker."""
+    from hub.kafka_io import ensure_topics
+    from hub.topics import topics_for
+
+    settings = load_settings()
+    assert settings.var_dir == VAR_DIR and settings.topic_prefix == TOPIC_PREFIX
+    ensure_topics(topics_for(settings).specs(), settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def test_sources(webhook_receiver) -> list[SourceConfig]:
+    """The project's sources (failing fast) plus one whose endpoint is a closed port."""
+    sources = [
+        replace(s, retries=0, retry_delay_s=1, timeout_s=300, notify=webhook_receiver.url)
+        for s in load_sources(Path(__file__).resolve().parents[2] / "sources.toml")
+    ]
+    sources.append(
+        SourceConfig(
+            name=BROKEN_SOURCE,
+            family="interior",
+            endpoint=f"http://127.0.0.1:{closed_port()}/interior",
+            owner="test owner <owner@example.kz>",
+            schedule="@daily",
+            retries=1,
+            retry_delay_s=1,
+            timeout_s=120,
+            notify=webhook_receiver.url,
+        )
+    )
+    _write_sources(SOURCES_FILE, sources)
+    return sources
+
+
+@pytest.fixture(scope="session")
+def airflow_db(test_sources) -> Path:
+    """``airflow db migrate`` once per session (about 2-5 s on SQLite)."""
+    AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [airflow_executable(), "db", "migrate"],
+        env={**os.environ, **_env},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return AIRFLOW_HOME
+
+
+@pytest.fixture(scope="session")
+def dagbag(test_sources) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def summaries() -> Iterator[Any]:
+    from hub.reports import load_summaries
+
+    yield lambda: load_summaries(VAR_DIR / "runs")
