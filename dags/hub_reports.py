@@ -39,9 +39,9 @@ region, CIS vs non-CIS. Safe to re-run at any time: it only reads.
 ) as dag:
 
     @task
-    def render() -> dict:
+    def render(run_id=None) -> dict:
         from hub import orchestration
 
-        return orchestration.rebuild_reports()
+        return orchestration.rebuild_reports(dag_id="hub_reports", run_id=run_id)
 
     render()

@@ -55,7 +55,12 @@ def intake(ref: dict[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any]:
     from hub import stage1
 
     summary = stage1.intake(ref)
-    _show(render_markdown(summary), dag_id=dag_id, run_id=run_id)
+    lag = "" if summary.lag_s is None else f", lag {summary.lag_s / 60:.0f} min"
+    headline = (
+        f"**{summary.source}: {summary.state}** — {summary.pulled} pulled, {summary.valid} valid, "
+        f"{summary.quarantined_total} quarantined, {summary.intake} to intake{lag}"
+    )
+    _show(headline, render_markdown(summary), dag_id=dag_id, run_id=run_id)
     return summary.to_dict()
 
 
@@ -87,7 +92,12 @@ def summarise_publish(
     result = {"partitions": partitions, **totals, "published": dict(published)}
     rows = [("partitions", partitions), *totals.items(), ("published", published.total())]
     rows += [(f"  family {f}", n) for f, n in sorted(published.items())]
-    _show(_table(rows), dag_id=dag_id, run_id=run_id)
+    headline = (
+        f"**published {published.total()} events** from {partitions} partitions — "
+        f"{totals['replays']} replays, {totals['corrections']} corrections, "
+        f"{totals['corroborations']} cross-agency duplicates"
+    )
+    _show(headline, _table(rows), dag_id=dag_id, run_id=run_id)
     if outlet_events is not None:
         from hub.assets import EVENTS, PUBLISHED
 
@@ -97,18 +107,28 @@ def summarise_publish(
     return result
 
 
-def rebuild_reports(settings: Settings | None = None) -> dict[str, str]:
+def rebuild_reports(
+    settings: Settings | None = None, *, dag_id: str = "", run_id: str = ""
+) -> dict[str, str]:
     from hub import reports
 
-    return {k: str(v) for k, v in reports.build_reports(settings or load_settings()).items()}
+    paths = {k: str(v) for k, v in reports.build_reports(settings or load_settings()).items()}
+    charts = [k for k in paths if k != "index"]
+    rows = [("charts", ", ".join(charts) or "none yet"), ("page", paths["index"])]
+    _show(f"**reports rebuilt** — {len(charts)} charts", _table(rows), dag_id=dag_id, run_id=run_id)
+    return paths
 
 
 def _table(rows: Iterable[tuple[str, Any]]) -> str:
     return "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
 
 
-def _show(markdown: str, *, dag_id: str, run_id: str) -> None:
-    """Log the summary and, when an api-server answers, make it the DAG run's note."""
+def _show(headline: str, table: str, *, dag_id: str, run_id: str) -> None:
+    """Log the summary and, when an api-server answers, make it the DAG run's note.
+
+    The headline comes first: the UI previews a note by its first line.
+    """
+    markdown = f"{headline}\n\n{table}"
     log.info("run summary of %s %s\n%s", dag_id, run_id, markdown)
     base = os.environ.get("AIRFLOW__API__BASE_URL", "")
     if not base or not run_id:
