@@ -8,6 +8,7 @@ session's data on the shared broker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -42,12 +43,39 @@ _env.update(
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}",
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-        "HUB_TOPIC_PREFIX": TOPIC_PREFIX,
-        "HUB_INTAKE_PARTITIONS": str(INTAKE_PARTITIONS),
-        "HUB_SOURCES_FILE": str(SOURCES_FILE),
     }
 )
-os.environ.update(_env)
+# The hub's own settings for the DAG tests' tasks. They are applied per module of
+# this folder only (fixture ``hub_env``), so other test folders keep their settings.
+HUB_ENV = {
+    "HUB_VAR_DIR": str(VAR_DIR),
+    "HUB_TOPIC_PREFIX": TOPIC_PREFIX,
+    "HUB_INTAKE_PARTITIONS": str(INTAKE_PARTITIONS),
+    "HUB_SOURCES_FILE": str(SOURCES_FILE),
+}
+# Airflow's variables are only read by Airflow: set them before anything imports it.
+os.environ.update({k: v for k, v in _env.items() if not k.startswith("HUB_")})
+
+
+@contextlib.contextmanager
+def hub_environment() -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in HUB_ENV}
+    os.environ.update(HUB_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="module", autouse=True)
+def hub_env(kafka_settings: Settings) -> Iterator[None]:
+    """HUB_* for this folder's modules; ``kafka_settings`` is built before, untouched."""
+    with hub_environment():
+        yield
 
 
 def closed_port() -> int:
@@ -96,7 +124,7 @@ def hub_settings(kafka_settings: Settings) -> Settings:
     from hub.kafka_io import ensure_topics
     from hub.topics import topics_for
 
-    settings = load_settings()
+    settings = load_settings({**os.environ, **HUB_ENV})
     assert settings.var_dir == VAR_DIR and settings.topic_prefix == TOPIC_PREFIX
     ensure_topics(topics_for(settings).specs(), settings)
     return settings
@@ -132,7 +160,7 @@ def airflow_db(test_sources) -> Path:
     AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [airflow_executable(), "db", "migrate"],
-        env={**os.environ, **_env},
+        env={**os.environ, **_env, **HUB_ENV},
         check=True,
         capture_output=True,
         timeout=300,
@@ -144,7 +172,8 @@ def airflow_db(test_sources) -> Path:
 def dagbag(test_sources) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(DAGS_FOLDER))
+    with hub_environment():  # session fixtures are set up before the module's hub_env
+        return DagBag(dag_folder=str(DAGS_FOLDER))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
