@@ -97,7 +97,8 @@ def _rows(element: xmlschema.XsdElement, path: str, depth: int) -> Iterator[str]
         return
     for child in content.iter_elements():
         if isinstance(child, xmlschema.validators.XsdAnyElement):
-            ns = " ".join(child.namespace) if isinstance(child.namespace, list) else child.namespace
+            ns = (child.namespace if isinstance(child.namespace, str)
+                  else " ".join(sorted(child.namespace)))
             what = "ds:Signature (enveloped XMLDSig)" if "xmldsig" in str(ns) else f"any of {ns}"
             yield _row(f"{path}/*", what, _occurs(child),
                        f"processContents={child.process_contents}", [])
