@@ -136,7 +136,9 @@ def decode_record(result: ValidationResult, *, source: str, raw_digest: str) -> 
     raw = fields.get(occurred_name, "")
     occurred = _as_datetime(period_start(raw) if occurred_name == "Period" else parse_when(raw))
     updated = parse_when(root.get("updatedAt", ""))
-    assert isinstance(updated, datetime) and occurred is not None  # guaranteed by the XSD
+    if not isinstance(updated, datetime) or occurred is None:  # the XSD makes this unreachable
+        raise DocumentError(f"{result.record_type}: unreadable updatedAt or {occurred_name}",
+                            rule="decode.unreadable-time")
     return SourceRecord(
         record_type=result.record_type,
         family=result.family,
