@@ -1,6 +1,9 @@
 """Keyed pseudonyms for the statistics feed: HMAC-SHA256, never the identifier itself.
 
-``pseudonym(purpose, value) = hex(HMAC-SHA256(key, "mhub-pseudonym/1" 0x00 purpose 0x00 value))[:32]``
+::
+
+    pseudonym(purpose, value) =
+        hex(HMAC-SHA256(key, "mhub-pseudonym/1" 0x00 purpose 0x00 value))[:32]
 
 * **Keyed**: without the key nobody can test a guessed IIN against a pseudonym
   (a plain hash of a 12-digit IIN is brute-forced in seconds).
