@@ -68,11 +68,10 @@ def canonical(element: etree._Element) -> bytes:
 
 def event_digest(event: etree._Element, digest: str = "sha256") -> bytes:
     """The event's Merkle leaf input: digest of its canonical form without proof (see module)."""
-    proofs = [(i, child) for i, child in enumerate(event) if child.tag == PROOF_TAG]
-    if not proofs:
+    if event.find(PROOF_TAG) is None:  # the signing side: no proof yet (C-level search)
         return hashlib.new(digest, canonical(event)).digest()
-    tails = [(i, child, child.tail) for i, child in proofs]
-    for _, child, _ in tails:
+    tails = [(event.index(child), child, child.tail) for child in event.findall(PROOF_TAG)]
+    for _, child, _ in reversed(tails):
         event.remove(child)
     try:
         return hashlib.new(digest, canonical(event)).digest()
@@ -196,17 +195,54 @@ class SignedBatch:
         return self.info.count
 
     def proof_xml(self, index: int) -> bytes:
-        """Event ``index``'s proof as bytes (cheap: string formatting, no tree)."""
+        """Event ``index``'s proof as bytes (string formatting over precomputed hex)."""
         proof = self.tree.proof(index)
-        path = "".join(f"<Sibling>{s.hex()}</Sibling>" for s in proof.siblings)
+        cache = self._cache()
+        path = "".join([f"<Sibling>{cache['hex'](s)}</Sibling>" for s in proof.siblings])
         return (
-            f'<BatchProof xmlns="{PROOF_NS}" version="{FORMAT_VERSION}">'
-            f"<BatchId>{escape(self.info.batch_id)}</BatchId>"
-            f"<Chain>{escape(self.info.chain)}</Chain>"
-            f"<Sequence>{self.info.sequence}</Sequence>"
-            f"<LeafIndex>{proof.index}</LeafIndex><LeafCount>{proof.count}</LeafCount>"
-            f"<DigestMethod>{proof.digest}</DigestMethod><Path>{path}</Path></BatchProof>"
+            f"{cache['prefix']}<LeafIndex>{proof.index}</LeafIndex>"
+            f"{cache['middle']}{path}</Path></BatchProof>"
         ).encode()
+
+    def _cache(self) -> dict:
+        """Per-batch constant parts of every proof, built on first use."""
+        cache = self.__dict__.get("_proof_cache")
+        if cache is None:
+            info = self.info
+            hexes: dict[bytes, str] = {}
+
+            def to_hex(node: bytes) -> str:
+                value = hexes.get(node)
+                if value is None:
+                    value = hexes[node] = node.hex()
+                return value
+
+            cache = {
+                "prefix": (
+                    f'<BatchProof xmlns="{PROOF_NS}" version="{FORMAT_VERSION}">'
+                    f"<BatchId>{escape(info.batch_id)}</BatchId>"
+                    f"<Chain>{escape(info.chain)}</Chain><Sequence>{info.sequence}</Sequence>"
+                ),
+                "middle": (
+                    f"<LeafCount>{info.count}</LeafCount>"
+                    f"<DigestMethod>{info.digest_method}</DigestMethod><Path>"
+                ),
+                "hex": to_hex,
+            }
+            object.__setattr__(self, "_proof_cache", cache)
+        return cache
+
+    def splice_proof(self, event_bytes: bytes, index: int) -> bytes:
+        """Event ``index``'s serialised bytes with its proof inserted before the root's end tag.
+
+        The hot path: the publisher serialises each event once and splices the
+        proof in as bytes, instead of building and moving XML nodes. The bytes
+        must end with the root's end tag (as ``etree.tostring`` produces).
+        """
+        end = event_bytes.rfind(b"</")
+        if end < 0 or not event_bytes.rstrip().endswith(b">"):
+            raise ValueError("event bytes must end with the root element's end tag")
+        return event_bytes[:end] + self.proof_xml(index) + event_bytes[end:]
 
     def proof_element(self, index: int) -> etree._Element:
         return etree.fromstring(self.proof_xml(index))

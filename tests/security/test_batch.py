@@ -230,3 +230,19 @@ def test_signing_key_must_match_certificate(pki) -> None:
     key, _ = pki.load_pair(pki.partners["UZB"].signing)
     with pytest.raises(Exception, match="does not match"):
         SigningKey.from_parts(key, pki.hub_signing_key().certificate)
+
+
+class TestSplice:
+    def test_spliced_bytes_verify_and_equal_the_element_path(self, signer, trust) -> None:
+        events = [make_event(i) for i in range(5)]
+        batch = signer.sign_events(events)
+        for i, event in enumerate(events):
+            spliced = batch.splice_proof(etree.tostring(event), i)
+            assert verify_event_in_batch(etree.fromstring(spliced), batch.manifest, trust)
+            batch.attach_proof(event, i)
+            assert spliced == etree.tostring(event)
+
+    def test_splice_needs_an_end_tag(self, signer) -> None:
+        batch = signer.sign_events([make_event()])
+        with pytest.raises(ValueError):
+            batch.splice_proof(b"<Event/>", 0)
