@@ -23,7 +23,7 @@ UTC = dt.UTC
 
 
 def partner_signed(pki: DevPki, code: str = "UZB", event: etree._Element | None = None) -> bytes:
-    return EnvelopedSigner(pki.partner_signing_key(code)).sign_bytes(event or make_event())
+    return EnvelopedSigner(pki.partner_signing_key(code)).sign_bytes(event if event is not None else make_event())
 
 
 def rule_of(data, *, partner: str, trust: TrustStore) -> str:
