@@ -1,0 +1,164 @@
+"""The agency consumer against the real broker: verified, deduplicated, corroborated,
+identity-resolved events, and tampered events rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.config import Settings
+from hub.consumer import Corroboration, EventConsumer, HubEvent, IdentityMerge, Rejected
+from hub.topics import topics_for
+from tests.support import events as ev
+from tests.support.devpki import PkiFiles
+
+IDLE_S = 1.5
+
+
+def _consume(
+    settings: Settings,
+    pki: PkiFiles,
+    state: Path,
+    group: str,
+    families: tuple[str, ...] = ("border",),
+) -> list:
+    with EventConsumer(
+        families, settings, pki.hub_ca, state, group=group, idle_timeout_s=IDLE_S
+    ) as cons:
+        return list(cons.stream())
+
+
+class TestDelivery:
+    def test_each_event_once_duplicates_dropped_tampered_rejected(
+        self, hub_settings, hub_signer, pki, publish, tmp_path
+    ):
+        t = topics_for(hub_settings)
+        people = ev.PEOPLE[:3]
+        docs = [(p, hub_signer.sign(ev.border_event(p, n))) for n, p in enumerate(people)]
+        records = [
+            (t.events("border"), p.person_id.encode(), d, ev.headers(ev.border_event(p, n)))
+            for n, (p, d) in enumerate(docs)
+        ]
+        # the first event again (a re-publish), and a tampered copy of the second
+        records.append(records[0])
+        tampered = ev.tamper(docs[1][1])
+        records.append((t.events("border"), b"P-x", tampered, []))
+        publish(records)
+
+        items = _consume(hub_settings, pki, tmp_path, "agency-a")
+        events = [i for i in items if isinstance(i, HubEvent)]
+        rejected = [i for i in items if isinstance(i, Rejected)]
+
+        assert sorted(e.event_id for e in events) == sorted(
+            ev.border_event(p, n).get("eventId") for n, p in enumerate(people)
+        )
+        assert all(e.verified == "signature" and e.family == "border" for e in events)
+        assert {e.citizenship for e in events} == {"KGZ", "UZB"}
+        assert events[0].body.tag == f"{{{ev.INTERIOR_NS}}}BorderCrossing"
+        assert len(rejected) == 1 and rejected[0].rule == "signature.invalid"
+        assert rejected[0].raw_xml == tampered
+
+    def test_redelivery_after_crash_is_dropped_and_a_correction_passes(
+        self, hub_settings, hub_signer, pki, publish, tmp_path
+    ):
+        t = topics_for(hub_settings)
+        p = ev.PEOPLE[0]
+        batch = [
+            (t.events("border"), p.person_id.encode(), hub_signer.sign(ev.border_event(p, n)), [])
+            for n in range(4)
+        ]
+        publish(batch)
+        first = EventConsumer(
+            ["border"], hub_settings, pki.hub_ca, tmp_path, group="agency-b", idle_timeout_s=IDLE_S
+        )
+        handled = [e.event_id for e in first.events()]
+        # crash: the seen-set is on disk, the offsets were never committed
+        first._pending.clear()
+        first._consumer.close(autocommit=False)
+        first.state.close()
+        assert len(handled) == 4
+
+        # correction of the first event: same event id, version 2
+        publish(
+            [
+                (
+                    t.events("border"),
+                    p.person_id.encode(),
+                    hub_signer.sign(ev.border_event(p, 0, version=2)),
+                    [],
+                )
+            ]
+        )
+        again = _consume(hub_settings, pki, tmp_path, "agency-b")
+        events = [i for i in again if isinstance(i, HubEvent)]
+        assert [(e.event_id, e.version) for e in events] == [(handled[0], 2)]
+
+
+class TestCorroborationsAndMerges:
+    def test_known_corroboration_and_merge_applied_to_events(
+        self, hub_settings, hub_signer, pki, publish, tmp_path
+    ):
+        t = topics_for(hub_settings)
+        kgz, kgz2 = ev.PEOPLE[0], ev.PEOPLE[1]
+        e0 = ev.border_event(kgz, 0)
+        e1 = ev.border_event(kgz2, 1)
+        # first the identity merge and a corroboration of e0 arrive ...
+        publish(
+            [
+                (t.identity, kgz.person_id.encode(), ev.merge(kgz.person_id, kgz2.person_id), []),
+                (
+                    t.corroborations,
+                    kgz.person_id.encode(),
+                    ev.corroboration(e0.get("eventId"), kgz.person_id),
+                    [],
+                ),
+            ]
+        )
+        items = _consume(hub_settings, pki, tmp_path, "agency-c")
+        assert any(isinstance(i, IdentityMerge) and i.survivor == kgz.person_id for i in items)
+        assert any(isinstance(i, Corroboration) for i in items)
+        # ... then the events themselves
+        publish(
+            [
+                (t.events("border"), p.person_id.encode(), hub_signer.sign(e), [])
+                for p, e in ((kgz, e0), (kgz2, e1))
+            ]
+        )
+        events = {
+            e.event_id: e
+            for e in _consume(hub_settings, pki, tmp_path, "agency-c")
+            if isinstance(e, HubEvent)
+        }
+        got0, got1 = events[e0.get("eventId")], events[e1.get("eventId")]
+        assert [(c.source, c.record_id) for c in got0.corroborations] == [
+            ("kgz-partner", "KG-N-77")
+        ]
+        assert got1.corroborations == ()
+        assert got1.person_id == kgz.person_id  # absorbed id mapped to the survivor
+        assert got1.reported_person_id == kgz2.person_id
+
+    def test_late_corroboration_attaches_to_the_known_event(
+        self, hub_settings, hub_signer, pki, publish, tmp_path
+    ):
+        t = topics_for(hub_settings)
+        p = ev.PEOPLE[2]
+        e = ev.border_event(p, 7)
+        publish([(t.events("border"), p.person_id.encode(), hub_signer.sign(e), [])])
+        with EventConsumer(
+            ["border"], hub_settings, pki.hub_ca, tmp_path, group="agency-d", idle_timeout_s=IDLE_S
+        ) as cons:
+            assert [x.event_id for x in cons.events()] == [e.get("eventId")]
+            publish(
+                [
+                    (
+                        t.corroborations,
+                        p.person_id.encode(),
+                        ev.corroboration(e.get("eventId"), p.person_id, "uzb-partner"),
+                        [],
+                    )
+                ]
+            )
+            late = [x for x in cons.stream() if isinstance(x, Corroboration)]
+            assert [c.event_id for c in late] == [e.get("eventId")]
+            assert [c.source for c in cons.state.corroborations(e.get("eventId"))] == [
+                "uzb-partner"
+            ]
