@@ -20,8 +20,8 @@ from hub.topics import FAMILIES
 
 
 def default_trust(var_dir: Path) -> Path:
-    """The hub CA bundle written by ``mhub keys``."""
-    return var_dir / "pki" / "ca.pem"
+    """The trust store directory written by ``mhub keys`` (hub CA and signing certificates)."""
+    return var_dir / "pki" / "trust"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for the event files")
     parser.add_argument("--group", default="mhub-tail", help="consumer group (one per agency)")
-    parser.add_argument("--trust", type=Path, help="PEM bundle of the hub's trust anchors")
+    parser.add_argument("--trust", type=Path, help="trust store directory (default var/pki/trust)")
     parser.add_argument(
         "--state-dir", type=Path, help="consumer state (seen-set, manifests); default var/consumer"
     )

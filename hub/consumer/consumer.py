@@ -32,10 +32,11 @@ from hub.config import Settings
 from hub.consumer.envelope import read_envelope
 from hub.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected, StreamItem
 from hub.consumer.state import ConsumerState
-from hub.consumer.verify import EventVerifier, HubSignatureVerifier, ManifestSource
+from hub.consumer.verify import EventVerifier, load_trust
 from hub.errors import ConfigError, DocumentError, TrustError
 from hub.kafka_io import consumer
 from hub.topics import FAMILIES, Topics, topics_for
+from security.trust import TrustStore
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,8 @@ def decode_event(verifier: EventVerifier, topics: Topics, msg: Any) -> HubEvent 
         element, how = verifier.verify(raw)
     except (TrustError, DocumentError) as exc:
         return Rejected(str(exc), exc.rule, raw, header_id, **where)
-    env = read_envelope(element, family_hint=family_of_topic(topics, msg.topic))
-    if not env.event_id or env.body is None:
+    env = read_envelope(element, family=family_of_topic(topics, msg.topic))
+    if not env.event_id or env.body is None or env.version < 1:
         return Rejected(
             "verified event lacks an event id or a body",
             "event.incomplete",
@@ -101,8 +102,7 @@ def decode_event(verifier: EventVerifier, topics: Topics, msg: Any) -> HubEvent 
         raw_xml=raw,
         verified=how,
         reported_person_id=env.person_id,
-        citizenship=env.citizenship,
-        batch_id=env.batch_id,
+        citizenships=env.citizenships,
         **where,
     )
 
@@ -140,7 +140,7 @@ class EventConsumer:
         self,
         families: Iterable[str],
         settings: Settings,
-        trust: Path,
+        trust: TrustStore | Path,
         state_dir: Path,
         *,
         group: str,
@@ -154,11 +154,7 @@ class EventConsumer:
         self.topics = topics_for(settings)
         self.idle_timeout_s = idle_timeout_s
         self.state = ConsumerState(Path(state_dir) / f"{group}.sqlite")
-        signatures = HubSignatureVerifier(trust)
-        self.manifests = ManifestSource(
-            settings, self.topics.batches, self.state, signatures.verify
-        )
-        self.verifier = EventVerifier(signatures, self.manifests)
+        self.verifier = EventVerifier(load_trust(trust), settings, self.state, self.topics.batches)
         self.counts: Counter[str] = Counter()
         self._consumer = consumer(
             *[self.topics.events(f) for f in self.families],
@@ -264,7 +260,7 @@ class EventConsumer:
             self.commit()
         finally:
             self._consumer.close()
-            self.manifests.close()
+            self.verifier.close()
             self.state.close()
 
     def __enter__(self) -> EventConsumer:

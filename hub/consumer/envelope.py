@@ -1,12 +1,12 @@
 """Reading the hub's canonical event envelope ``<Event xmlns="urn:kz:mhub:event:1">``.
 
-The envelope carries the event id, type, version, occurred/recorded times, a
-person block (canonical person id, names, citizenship), the agency record as
-its body, provenance, and a proof slot (a batch inclusion proof or an
-enveloped ``ds:Signature``). Fields are looked up by local name, as attribute
-or child element, so a field moving between the two in a minor schema revision
-does not break consumers; the XSD (``schemas/event``) is the contract.
-Only call these on an element that has already been verified.
+The contract is ``schemas/event/v1/event.xsd``: EventId, EventType,
+EventVersion, OccurredAt, RecordedAt, Person? (PersonId, identifiers, names,
+citizenships), Body (one agency record), Provenance (Source, ...), then the
+batch inclusion proof (``urn:kz:mhub:proof:1`` ``BatchProof``, see
+``security.batch``) or an enveloped ``ds:Signature``. The event's family is
+the topic's; it is not repeated inside. Only call :func:`read_envelope` on an
+element that has already been verified.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from lxml import etree
 
 EVENT_NS = "urn:kz:mhub:event:1"
+PROOF_NS = "urn:kz:mhub:proof:1"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-
-# Local names of the envelope's parts (first match wins).
-PERSON = ("Person",)
-BODY = ("Body", "Record")
-PROVENANCE = ("Provenance",)
-PROOF = ("Proof", "BatchProof", "InclusionProof")
+EVENT_TAG = f"{{{EVENT_NS}}}Event"
+PROOF_TAG = f"{{{PROOF_NS}}}BatchProof"
+SIGNATURE_TAG = f"{{{DS_NS}}}Signature"
+PERSON_TAG = f"{{{EVENT_NS}}}Person"
+BODY_TAG = f"{{{EVENT_NS}}}Body"
+_E = f"{{{EVENT_NS}}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,71 +35,56 @@ class Envelope:
     occurred_at: str
     recorded_at: str
     person_id: str
-    citizenship: str
+    citizenships: tuple[str, ...]
     source: str
     body: etree._Element | None
-    batch_id: str
 
 
 def local(el: etree._Element) -> str:
     return etree.QName(el).localname if isinstance(el.tag, str) else ""
 
 
-def child(el: etree._Element | None, names: tuple[str, ...]) -> etree._Element | None:
-    if el is None:
-        return None
-    for c in el:
-        if local(c) in names:
-            return c
-    return None
-
-
-def value(el: etree._Element | None, *names: str) -> str:
-    """An attribute or direct child's text named by any of ``names`` (local names)."""
+def _text(el: etree._Element | None, name: str) -> str:
     if el is None:
         return ""
-    for name in names:
-        for attr, v in el.attrib.items():
-            if etree.QName(attr).localname == name:
-                return v.strip()
-    found = child(el, names)
+    found = el.find(_E + name)
     return (found.text or "").strip() if found is not None else ""
 
 
 def proof_element(root: etree._Element) -> etree._Element | None:
-    return child(root, PROOF)
+    return root.find(PROOF_TAG)
+
+
+def proof_batch_id(root: etree._Element) -> str:
+    proof = proof_element(root)
+    found = proof.find(f"{{{PROOF_NS}}}BatchId") if proof is not None else None
+    return (found.text or "").strip() if found is not None else ""
 
 
 def signature_element(root: etree._Element) -> etree._Element | None:
-    return root.find(f"{{{DS_NS}}}Signature")
+    return root.find(SIGNATURE_TAG)
 
 
-def read_envelope(root: etree._Element, *, family_hint: str = "") -> Envelope:
+def read_envelope(root: etree._Element, *, family: str = "") -> Envelope:
     """The envelope fields of a verified event element."""
-    person = child(root, PERSON)
-    body_holder = child(root, BODY)
-    body = (
-        next((c for c in body_holder if isinstance(c.tag, str)), None)
-        if body_holder is not None
-        else None
+    person = root.find(PERSON_TAG)
+    holder = root.find(BODY_TAG)
+    body = next((c for c in holder if isinstance(c.tag, str)), None) if holder is not None else None
+    version = _text(root, "EventVersion")
+    citizenships = (
+        tuple((c.text or "").strip() for c in person.findall(_E + "Citizenship"))
+        if person is not None
+        else ()
     )
-    provenance = child(root, PROVENANCE)
-    citizenship = value(person, "Citizenship")
-    if not citizenship and person is not None:
-        found = next((e for e in person.iter() if local(e) == "Citizenship"), None)
-        citizenship = (found.text or "").strip() if found is not None else ""
-    proof = proof_element(root)
-    version = value(root, "version", "Version") or "1"
     return Envelope(
-        event_id=value(root, "eventId", "id", "EventId"),
-        type=value(root, "type", "Type", "eventType", "EventType"),
-        family=value(root, "family", "Family") or family_hint,
-        version=int(version) if version.isdigit() else 1,
-        occurred_at=value(root, "occurredAt", "OccurredAt", "Occurred"),
-        recorded_at=value(root, "recordedAt", "RecordedAt", "Recorded"),
-        person_id=value(person, "personId", "id", "PersonId", "CanonicalId"),
-        citizenship=citizenship,
-        source=value(provenance, "source", "Source") or value(root, "source", "Source"),
+        event_id=_text(root, "EventId"),
+        type=_text(root, "EventType"),
+        family=family,
+        version=int(version) if version.isdigit() else 0,
+        occurred_at=_text(root, "OccurredAt"),
+        recorded_at=_text(root, "RecordedAt"),
+        person_id=_text(person, "PersonId"),
+        citizenships=citizenships,
+        source=_text(root.find(_E + "Provenance"), "Source"),
         body=body,
-        batch_id=value(proof, "batchId", "BatchId") if proof is not None else "",
     )

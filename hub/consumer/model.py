@@ -57,8 +57,7 @@ class HubEvent:
     raw_xml: bytes = field(compare=False, repr=False)
     verified: str
     reported_person_id: str = ""
-    citizenship: str = ""
-    batch_id: str = ""
+    citizenships: tuple[str, ...] = ()
     topic: str = ""
     partition: int = -1
     offset: int = -1

@@ -1,77 +1,53 @@
 """Proving a hub event authentic before anything reads it.
 
 An event is proven either by its own enveloped XMLDSig (low volume) or by its
-Merkle inclusion proof against the signed manifest of its batch (volume). The
-manifest's own XMLDSig is verified against the hub's trust anchors once, when
-it is fetched from the batches topic; verified manifests are cached by batch id.
-A failure is a :class:`hub.errors.TrustError` naming the rule.
+Merkle inclusion proof against the signed manifest of its batch (volume), both
+checked by the ``security`` package against the hub's trust store. Manifests
+come from the batches topic: each is checked when fetched (a manifest that
+does not verify is never stored), kept as received in the consumer's SQLite
+state by batch id, and parsed manifests are kept in a small LRU. A failure is
+a :class:`hub.errors.TrustError` naming the rule (``sig.*``, ``proof.*``, ...).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kafka import TopicPartition
 from lxml import etree
-from signxml import XMLVerifier
-from signxml.exceptions import InvalidInput, InvalidSignature
-from signxml.verifier import SignatureConfiguration
 
 from hub.config import Settings
-from hub.consumer.envelope import proof_element, read_envelope, signature_element, value
+from hub.consumer.envelope import proof_batch_id, proof_element, signature_element
 from hub.consumer.state import LRU, MANIFEST_CACHE_SIZE, ConsumerState
 from hub.errors import HostileXmlError, TrustError
 from hub.kafka_io import consumer
 from security.safe_xml import parse_untrusted
+from security.trust import TrustStore
+from security.verify import verify_hub_document
 
 # Manifests are committed in the same transaction as their events, so by the time
 # an event is visible its manifest is too; this bounds the wait for a lagging read.
 MANIFEST_FETCH_TIMEOUT_S = 30.0
 MANIFEST_POLL_MS = 500
-# Only SHA-2 family signatures are accepted (signxml's default already refuses SHA-1).
-_EXPECT = SignatureConfiguration(require_x509=True, expect_references=1)
 
 
-class HubSignatureVerifier:
-    """Verifies an enveloped XMLDSig whose certificate chains to a hub trust anchor."""
-
-    def __init__(self, ca_pem_file: Path) -> None:
-        if not Path(ca_pem_file).is_file():
-            raise TrustError(f"hub trust anchors not found: {ca_pem_file}", rule="trust.missing")
-        self.ca_pem_file = str(ca_pem_file)
-
-    def verify(self, data: bytes | etree._Element) -> etree._Element:
-        """Return the signed element, and only that, or raise TrustError."""
-        try:
-            result = XMLVerifier().verify(data, ca_pem_file=self.ca_pem_file, expect_config=_EXPECT)
-        except (InvalidSignature, InvalidInput) as exc:
-            raise TrustError(f"signature does not verify: {exc}", rule="signature.invalid") from exc
-        except Exception as exc:  # signxml surfaces chain errors from pyOpenSSL/cryptography
-            raise TrustError(f"signature cannot be checked: {exc}", rule="signature.chain") from exc
-        signed = result.signed_xml
-        if signed is None:
-            raise TrustError("signature covers nothing usable", rule="signature.invalid")
-        return signed
+def load_trust(trust: TrustStore | Path) -> TrustStore:
+    """A trust store, or the directory ``mhub keys`` wrote it to (``var/pki/trust``)."""
+    return trust if isinstance(trust, TrustStore) else TrustStore.load(trust)
 
 
 class ManifestSource:
-    """Verified batch manifests by batch id: memory LRU, then SQLite, then the batches topic."""
+    """Signed batch manifests by batch id: memory LRU, then SQLite, then the batches topic."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        topic: str,
-        state: ConsumerState,
-        verify: Callable[[bytes], etree._Element],
-    ) -> None:
+    def __init__(self, settings: Settings, topic: str, state: ConsumerState, batches: Any) -> None:
         self.settings = settings
         self.topic = topic
         self.state = state
-        self._verify = verify
+        self._batches = batches  # security.batch.BatchVerifier
         self._cache = LRU(MANIFEST_CACHE_SIZE)
-        self._consumer = None
+        self._consumer: Any = None
 
     def get(self, batch_id: str) -> etree._Element:
         cached = self._cache.get(batch_id)
@@ -83,42 +59,42 @@ class ManifestSource:
             stored = self.state.manifest(batch_id)
         if stored is None:
             raise TrustError(f"no signed manifest for batch {batch_id}", rule="batch.no-manifest")
-        # Stored manifests were verified before they were stored; parse only.
         element = parse_untrusted(stored)
         self._cache.put(batch_id, element)
         return element
 
+    def _open(self) -> Any:
+        cons = consumer(settings=self.settings)
+        parts = cons.partitions_for_topic(self.topic) or set()
+        tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
+        cons.assign(tps)
+        stored = self.state.manifest_positions()
+        for tp in tps:
+            if tp.partition in stored:
+                cons.seek(tp, stored[tp.partition])
+            else:
+                cons.seek_to_beginning(tp)
+        return cons
+
     def _fetch_until(self, batch_id: str) -> None:
-        """Read the batches topic forward, verifying and storing every manifest, until found."""
+        """Read the batches topic forward, checking and storing every manifest, until found."""
+        if self._consumer is None:
+            self._consumer = self._open()
         cons = self._consumer
-        if cons is None:
-            cons = consumer(settings=self.settings)
-            parts = cons.partitions_for_topic(self.topic) or set()
-            tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
-            cons.assign(tps)
-            stored = self.state.manifest_positions()
-            for tp in tps:
-                if tp.partition in stored:
-                    cons.seek(tp, stored[tp.partition])
-                else:
-                    cons.seek_to_beginning(tp)
-            self._consumer = cons
         tps = list(cons.assignment())
         deadline = time.monotonic() + MANIFEST_FETCH_TIMEOUT_S
         found = False
         while not found and time.monotonic() < deadline:
             polled = cons.poll(timeout_ms=MANIFEST_POLL_MS)
             fresh: list[tuple[str, bytes]] = []
-            for _tp, msgs in polled.items():
+            for msgs in polled.values():
                 for msg in msgs:
-                    key = msg.key.decode() if msg.key else ""
                     try:
-                        signed = self._verify(msg.value)
+                        verified = self._batches.verify_manifest(msg.value)
                     except (TrustError, HostileXmlError):
-                        continue  # an unverifiable manifest proves nothing: leave it out
-                    bid = value(signed, "batchId", "BatchId", "id") or key
-                    fresh.append((bid, etree.tostring(signed)))
-                    found = found or bid == batch_id
+                        continue  # a manifest that does not verify proves nothing
+                    fresh.append((verified.info.batch_id, msg.value))
+                    found = found or verified.info.batch_id == batch_id
             if polled:
                 self.state.store_manifests(fresh, {tp.partition: cons.position(tp) for tp in tps})
             elif not found:
@@ -133,26 +109,38 @@ class ManifestSource:
 
 
 class EventVerifier:
-    """Turns raw event bytes into a verified element plus how it was verified."""
+    """Turns raw event bytes into the verified event element plus how it was verified."""
 
-    def __init__(self, signatures: HubSignatureVerifier, manifests: ManifestSource | None) -> None:
-        self.signatures = signatures
-        self.manifests = manifests
+    def __init__(
+        self, trust: TrustStore, settings: Settings, state: ConsumerState, batches_topic: str
+    ) -> None:
+        self.trust = trust
+        self._batches: Any = None
+        self.manifests: ManifestSource | None = None
+        self._settings, self._state, self._topic = settings, state, batches_topic
+
+    def _batch_verifier(self) -> tuple[Any, ManifestSource]:
+        if self._batches is None:
+            from security.batch import BatchVerifier
+
+            self._batches = BatchVerifier(self.trust)
+            self.manifests = ManifestSource(self._settings, self._topic, self._state, self._batches)
+        assert self.manifests is not None
+        return self._batches, self.manifests
 
     def verify(self, raw: bytes) -> tuple[etree._Element, str]:
         root = parse_untrusted(raw)
         if signature_element(root) is not None:
-            return self.signatures.verify(raw), "signature"
-        proof = proof_element(root)
-        if proof is None:
+            return verify_hub_document(root, trust=self.trust).element, "signature"
+        if proof_element(root) is None:
             raise TrustError(
                 "event carries neither a signature nor a batch proof", rule="event.unsigned"
             )
-        if self.manifests is None:
-            raise TrustError("batch proofs need the batches topic", rule="batch.no-manifest")
-        batch_id = read_envelope(root).batch_id
-        manifest = self.manifests.get(batch_id)
-        from security.batch import verify_inclusion
+        batches, manifests = self._batch_verifier()
+        batch_id = proof_batch_id(root)
+        verified = batches.verify_event(root, manifests.get(batch_id))
+        return root, f"batch:{verified.batch_id}"
 
-        verified = verify_inclusion(root, manifest)
-        return verified, f"batch:{batch_id}"
+    def close(self) -> None:
+        if self.manifests is not None:
+            self.manifests.close()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -62,13 +61,7 @@ def open_store(config: GatewayConfig) -> QueueStore:
 
 
 def open_signer(config: GatewayConfig) -> MessageSigner:
-    passphrase = os.environ.get("HUB_KEY_PASSPHRASE")
-    return MessageSigner(
-        config.signing_cert,
-        config.signing_key,
-        config.signing_chain,
-        passphrase.encode() if passphrase else None,
-    )
+    return MessageSigner.from_key_dir(config.keys_dir)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ when not given) and which element paths of the person block and the event body
 may leave the hub (everything else is removed before signing).
 
     [partners.KGZ]
-    ca = "var/pki/partners/KGZ/ca.pem"      # pinned CA of the partner's client certs
+    ca = "var/pki/trust/partners/KGZ.pem"   # pinned CA of the partner's client certs
     country = "KG"                           # client certificate subject C
     organization = "State Migration Service of the Kyrgyz Republic"   # subject O
     families = ["border", "enforcement"]
@@ -43,21 +43,20 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "server": {
         "host": "127.0.0.1",
         "port": DEFAULT_PORT,
-        "certificate": "var/pki/gateway/server.pem",
-        "key": "var/pki/gateway/server.key",
+        "certificate": "var/pki/hub/tls/server.pem",
+        "key": "var/pki/hub/tls/server.key",
     },
     "queue": {
         "db": "var/gateway/queue.sqlite",
         "visibility_timeout_s": VISIBILITY_TIMEOUT_S,
         "retention_days": RETENTION_DAYS,
     },
-    "signing": {
-        "certificate": "var/pki/hub/signing.pem",
-        "key": "var/pki/hub/signing.key",
-        "chain": ["var/pki/hub/ca.pem"],
+    # security's key directory (``mhub keys``): hub signing keys under hub/signing,
+    # the trust store under trust/, the passphrase from HUB_KEY_PASSPHRASE
+    "keys": {
+        "directory": "var/pki",
     },
     "feed": {
-        "trust": "var/pki/hub/ca.pem",
         "state": "var/gateway/feed-state.sqlite",
         "runs": "var/runs/gateway",
     },
@@ -89,16 +88,17 @@ class GatewayConfig:
     db: Path
     visibility_timeout_s: float
     retention_s: float
-    signing_cert: Path
-    signing_key: Path
-    signing_chain: tuple[Path, ...]
-    trust: Path
+    keys_dir: Path
     feed_state: Path
     runs_dir: Path
     partners: tuple[PartnerRule, ...]
 
     def partner(self, code: str) -> PartnerRule | None:
         return next((p for p in self.partners if p.code == code), None)
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.keys_dir / "trust"
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -156,10 +156,7 @@ def parse_config(
         db=path(q["db"]),
         visibility_timeout_s=float(q["visibility_timeout_s"]),
         retention_s=float(q["retention_days"]) * 86_400,
-        signing_cert=path(sec["signing"]["certificate"]),
-        signing_key=path(sec["signing"]["key"]),
-        signing_chain=tuple(path(p) for p in sec["signing"]["chain"]),
-        trust=path(sec["feed"]["trust"]),
+        keys_dir=path(sec["keys"]["directory"]),
         feed_state=path(sec["feed"]["state"]),
         runs_dir=path(sec["feed"]["runs"]),
         partners=partners,

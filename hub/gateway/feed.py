@@ -24,7 +24,7 @@ from hub.config import Settings
 from hub.consumer.consumer import decode_event
 from hub.consumer.model import Rejected
 from hub.consumer.state import ConsumerState
-from hub.consumer.verify import EventVerifier, HubSignatureVerifier, ManifestSource
+from hub.consumer.verify import EventVerifier, load_trust
 from hub.crashpoints import crash_point
 from hub.gateway.config import GatewayConfig
 from hub.gateway.message import partner_message
@@ -73,11 +73,9 @@ class Feeder:
         self.signer = signer
         self.topics = topics_for(settings)
         self.state = ConsumerState(config.feed_state)
-        signatures = HubSignatureVerifier(config.trust)
-        self.manifests = ManifestSource(
-            settings, self.topics.batches, self.state, signatures.verify
+        self.verifier = EventVerifier(
+            load_trust(config.trust_dir), settings, self.state, self.topics.batches
         )
-        self.verifier = EventVerifier(signatures, self.manifests)
         self._consumer = consumer(settings=settings, max_poll_records=MAX_POLL_RECORDS)
         self._assigned: list[TopicPartition] = []
         self._assign()
@@ -163,5 +161,5 @@ class Feeder:
 
     def close(self) -> None:
         self._consumer.close()
-        self.manifests.close()
+        self.verifier.close()
         self.state.close()

@@ -15,18 +15,16 @@ import copy
 
 from lxml import etree
 
-from hub.consumer.envelope import BODY, DS_NS, PERSON, PROOF, local
+from hub.consumer.envelope import BODY_TAG, PERSON_TAG, PROOF_TAG, SIGNATURE_TAG, local
 from hub.consumer.model import HubEvent
 from hub.gateway.config import PartnerRule
-
-_FILTERED = (*PERSON, *BODY)
 
 
 def selects(rule: PartnerRule, event: HubEvent) -> bool:
     """True when the agreement with ``rule.code`` covers this event."""
     return (
         event.family in rule.families
-        and event.citizenship in rule.citizenships
+        and any(c in rule.citizenships for c in event.citizenships)
         and (not rule.types or event.type in rule.types)
     )
 
@@ -63,10 +61,8 @@ def minimise(event_element: etree._Element, fields: tuple[str, ...]) -> etree._E
         if not isinstance(child.tag, str):
             out.remove(child)
             continue
-        name = local(child)
-        if child.tag == f"{{{DS_NS}}}Signature" or name in PROOF:
+        if child.tag in (SIGNATURE_TAG, PROOF_TAG):
             out.remove(child)
-        elif name in _FILTERED:
-            head = "Person" if name in PERSON else "Body"
-            _keep(child, (head,), patterns)
+        elif child.tag in (PERSON_TAG, BODY_TAG):
+            _keep(child, (local(child),), patterns)
     return out

@@ -36,6 +36,7 @@ from hub.gateway.soap import (
     response,
 )
 from hub.gateway.stats import stats_from
+from security.keys import resolve_passphrase
 from security.safe_xml import parse_untrusted
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ def tls_context(config: GatewayConfig) -> ssl.SSLContext:
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.verify_mode = ssl.CERT_REQUIRED
     try:
-        ctx.load_cert_chain(config.server_cert, config.server_key)
+        ctx.load_cert_chain(
+            config.server_cert, config.server_key, password=resolve_passphrase(config.keys_dir)
+        )
         for partner in config.partners:
             ctx.load_verify_locations(cafile=str(partner.ca))
     except (OSError, ssl.SSLError) as exc:

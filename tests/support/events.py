@@ -1,19 +1,23 @@
-"""Small, realistic hub events of the agreed envelope shape, signed per event by the hub.
+"""Small, realistic hub events built by the hub's own event builder (``hub.event_xml``).
 
 Used by the consumer and gateway tests to put real event XML on real topics.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 
 from lxml import etree
 
-EVENT_NS = "urn:kz:mhub:event:1"
+from hub.event_xml import build_event
+from hub.pipeline import Candidate
+
 INTERIOR_NS = "urn:kz:mhub:interior:1"
-# The UUIDv5 namespace under which event keys become event ids (any fixed UUID works here).
+COMMON_NS = "urn:kz:mhub:common:1"
+# The UUIDv5 namespace under which test event keys become event ids.
 EVENT_ID_NS = uuid.UUID("6f1d0c1e-7a51-4c1b-9a55-0e6d2b8f4a10")
 
 
@@ -25,7 +29,6 @@ class Person:
     birth: str
     citizenship: str
     document: str
-    iin: str = ""
 
 
 PEOPLE = [
@@ -33,7 +36,7 @@ PEOPLE = [
     Person("P-KGZ-0002", "TOKTOGULOVA", "AIZADA", "1995-11-02", "KGZ", "AC7654321"),
     Person("P-UZB-0001", "KARIMOV", "JAHONGIR", "1988-01-20", "UZB", "FA0011223"),
     Person("P-TJK-0001", "RAHMONOV", "FIRDAVS", "1992-07-30", "TJK", "400123456"),
-    Person("P-KAZ-0001", "ZHUMABAYEV", "ERLAN", "1985-03-03", "KAZ", "N12345678", "850303300123"),
+    Person("P-UZB-0002", "YUSUPOVA", "MALIKA", "1999-09-09", "UZB", "FA7788990"),
 ]
 
 
@@ -44,63 +47,82 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return el
 
 
-def _person(parent: etree._Element, ns: str, p: Person, **attrs: str) -> None:
-    el = _sub(parent, f"{{{ns}}}Person", **attrs)
-    if p.iin:
-        _sub(el, f"{{{ns}}}IIN", p.iin)
-    _sub(el, f"{{{ns}}}Document", type="P", issuingState=p.citizenship, number=p.document)
-    name = _sub(el, f"{{{ns}}}Name", script="Latn")
-    _sub(name, f"{{{ns}}}Surname", p.surname)
-    _sub(name, f"{{{ns}}}GivenNames", p.given)
-    _sub(el, f"{{{ns}}}BirthDate", p.birth)
-    _sub(el, f"{{{ns}}}Sex", "M")
-    _sub(el, f"{{{ns}}}Citizenship", p.citizenship)
-
-
-def event_id_for(key: str) -> str:
-    return str(uuid.uuid5(EVENT_ID_NS, key))
-
-
-def border_event(
-    p: Person, n: int, *, version: int = 1, direction: str = "ENTRY", family: str = "border"
-) -> etree._Element:
-    """A border crossing (or, with family='enforcement', a deportation) of person ``p``."""
-    record = "BorderCrossing" if family == "border" else "Deportation"
-    fact = "border-crossing" if family == "border" else "deportation"
-    crossed = f"2026-03-{1 + n % 28:02d}T{n % 24:02d}:15:00Z"
-    key = f"{fact}|{p.person_id}|KZ-ALA-01|{direction}|{crossed}"
-    ev = etree.Element(f"{{{EVENT_NS}}}Event", nsmap={None: EVENT_NS})
-    ev.set("eventId", event_id_for(key))
-    ev.set("type", fact)
-    ev.set("family", family)
-    ev.set("version", str(version))
-    _sub(ev, f"{{{EVENT_NS}}}OccurredAt", crossed)
-    _sub(ev, f"{{{EVENT_NS}}}RecordedAt", "2026-03-29T08:00:00Z")
-    _person(ev, EVENT_NS, p, personId=p.person_id)
-    body = _sub(ev, f"{{{EVENT_NS}}}Body")
-    rec = etree.SubElement(
-        body,
-        f"{{{INTERIOR_NS}}}{record}",
-        nsmap={None: INTERIOR_NS},
-        recordId=f"MVD-{n:06d}",
+def _record(p: Person, n: int, version: int, direction: str, crossed: str) -> str:
+    rec = etree.Element(
+        f"{{{INTERIOR_NS}}}BorderCrossing",
+        nsmap={None: INTERIOR_NS, "c": COMMON_NS},
+        recordId=f"MVD-BC-{n:06d}",
         version=str(version),
         updatedAt="2026-03-29T07:59:00Z",
     )
-    _person(rec, INTERIOR_NS, p)
+    c = f"{{{COMMON_NS}}}"
+    person = _sub(rec, c + "Person")
+    _sub(person, c + "Document", type="P", issuingState=p.citizenship, number=p.document)
+    name = _sub(person, c + "Name", script="Latn")
+    _sub(name, c + "Surname", p.surname)
+    _sub(name, c + "GivenNames", p.given)
+    _sub(person, c + "BirthDate", p.birth)
+    _sub(person, c + "Sex", "M")
+    _sub(person, c + "Citizenship", p.citizenship)
     _sub(rec, f"{{{INTERIOR_NS}}}Direction", direction)
-    _sub(rec, f"{{{INTERIOR_NS}}}BorderPoint", "KZ-ALA-01")
+    _sub(rec, f"{{{INTERIOR_NS}}}BorderPoint", "ALA-AIR")
     _sub(rec, f"{{{INTERIOR_NS}}}CrossedAt", crossed)
     _sub(rec, f"{{{INTERIOR_NS}}}TransportMode", "AIR")
-    prov = _sub(ev, f"{{{EVENT_NS}}}Provenance")
-    _sub(prov, f"{{{EVENT_NS}}}Source", "mvd-border")
-    _sub(prov, f"{{{EVENT_NS}}}RecordId", f"MVD-{n:06d}")
-    return ev
+    return etree.tostring(rec, encoding="unicode")
 
 
-def headers(ev: etree._Element, source: str = "mvd-border") -> list[tuple[str, bytes]]:
+def border_event(
+    p: Person, n: int, *, version: int = 1, direction: str = "ENTRY"
+) -> etree._Element:
+    """The hub event of person ``p``'s n-th border crossing (version > 1: a correction)."""
+    crossed = f"2026-03-{1 + n % 28:02d}T{n % 24:02d}:15:00Z"
+    key = f"border.crossing|{p.person_id}|ALA-AIR|{direction}|{crossed}"
+    record_xml = _record(p, n, version, direction, crossed)
+    digest = "sha256:" + hashlib.sha256(record_xml.encode()).hexdigest()
+    cand = Candidate(
+        source="interior.border",
+        record_id=f"MVD-BC-{n:06d}",
+        version=version,
+        record_type="BorderCrossing",
+        family="border",
+        fact="border.crossing",
+        event_key=key,
+        event_id=str(uuid.uuid5(EVENT_ID_NS, key)),
+        partition_key=p.person_id,
+        person_id=p.person_id,
+        occurred_at=crossed,
+        updated_at="2026-03-29T07:59:00Z",
+        raw_digest=digest,
+        content_digest=digest,
+        record_xml=record_xml,
+        person={
+            "identifiers": [
+                {
+                    "scheme": "DOCUMENT",
+                    "value": p.document,
+                    "issuing_state": p.citizenship,
+                    "document_type": "P",
+                }
+            ],
+            "names": [
+                {"form": "LATIN", "script": "Latn", "surname": p.surname, "given_names": p.given}
+            ],
+            "birth_date": p.birth,
+            "sex": "M",
+            "citizenship": [p.citizenship],
+        },
+    )
+    return build_event(cand, version, recorded_at="2026-03-29T08:00:00Z")
+
+
+def event_id(ev: etree._Element) -> str:
+    return ev.findtext("{urn:kz:mhub:event:1}EventId")
+
+
+def headers(ev: etree._Element, source: str = "interior.border") -> list[tuple[str, bytes]]:
     return [
-        ("event-id", ev.get("eventId").encode()),
-        ("type", ev.get("type").encode()),
+        ("event-id", event_id(ev).encode()),
+        ("type", ev.findtext("{urn:kz:mhub:event:1}EventType").encode()),
         ("schema-version", b"1"),
         ("source", source.encode()),
     ]
@@ -108,12 +130,12 @@ def headers(ev: etree._Element, source: str = "mvd-border") -> list[tuple[str, b
 
 def tamper(signed: bytes) -> bytes:
     """The same signed event with the border point changed after signing."""
-    out = signed.replace(b"KZ-ALA-01</BorderPoint>", b"KZ-AST-09</BorderPoint>", 1)
+    out = signed.replace(b"ALA-AIR</BorderPoint>", b"NUR-AIR</BorderPoint>", 1)
     assert out != signed
     return out
 
 
-def corroboration(event_id: str, person_id: str, source: str = "kgz-partner") -> bytes:
+def corroboration(event_id: str, person_id: str, source: str = "partner.kgz") -> bytes:
     return json.dumps(
         {
             "event_id": event_id,

@@ -28,7 +28,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> devpki.PkiFiles:
 
 @pytest.fixture(scope="session")
 def hub_signer(pki: devpki.PkiFiles) -> MessageSigner:
-    return MessageSigner(pki.signing.cert, pki.signing.key, (pki.hub_ca,))
+    return MessageSigner(pki.pki.hub_signing_key())
 
 
 @pytest.fixture
