@@ -46,12 +46,15 @@ POLL_TIMEOUT_MS = 500
 class FeedCounts:
     consumed: int = 0
     rejected: int = 0
+    #: events already queued for a partner (re-published or re-read): not queued again
+    duplicates: int = 0
     queued: Counter[str] = field(default_factory=Counter)  # per partner
     rejected_rules: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: FeedCounts) -> None:
         self.consumed += other.consumed
         self.rejected += other.rejected
+        self.duplicates += other.duplicates
         self.queued.update(other.queued)
         self.rejected_rules.update(other.rejected_rules)
 
@@ -59,6 +62,7 @@ class FeedCounts:
         return {
             "consumed": self.consumed,
             "rejected": self.rejected,
+            "duplicates": self.duplicates,
             "rejected_rules": dict(self.rejected_rules),
             "queued": dict(self.queued),
         }
@@ -109,10 +113,13 @@ class Feeder:
         try:
             messages: list[NewMessage] = []
             offsets: dict[tuple[str, int], int] = {}
+            keys: set[tuple[str, str, int]] = set()  # (partner, event id, version) in this poll
             for tp, records in polled.items():
                 for record in records:
                     counts.consumed += 1
-                    messages.extend(self._messages_for(record, counts))
+                    new = self._messages_for(record, counts, keys)
+                    keys.update((m.partner, m.event_id, m.event_version) for m in new)
+                    messages.extend(new)
                     offsets[(tp.topic, tp.partition)] = record.offset + 1
             crash_point("gateway.before-enqueue")
             self.store.enqueue(messages, offsets)
@@ -125,7 +132,9 @@ class Feeder:
             counts.queued[m.partner] += 1
         return counts
 
-    def _messages_for(self, record: Any, counts: FeedCounts) -> list[NewMessage]:
+    def _messages_for(
+        self, record: Any, counts: FeedCounts, batch: set[tuple[str, str, int]]
+    ) -> list[NewMessage]:
         item = decode_event(self.verifier, self.topics, record)
         if isinstance(item, Rejected):
             counts.rejected += 1
@@ -136,6 +145,10 @@ class Feeder:
         now = self.store.clock()
         for rule in self.config.partners:
             if not selects(rule, item):
+                continue
+            key = (rule.code, item.event_id, item.version)
+            if key in batch or self.store.has(*key):
+                counts.duplicates += 1
                 continue
             message_id = new_message_id()
             body = self.signer.sign(partner_message(item, rule.code, message_id, rule.fields, now))

@@ -148,6 +148,15 @@ class QueueStore:
             rows = self.db.execute("SELECT topic, part, next_offset FROM feed_offset").fetchall()
         return {(t, int(p)): int(o) for t, p, o in rows}
 
+    def has(self, partner: str, event_id: str, event_version: int) -> bool:
+        """True when this version of the event is already in the partner's queue (any state)."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT 1 FROM message WHERE partner=? AND event_id=? AND event_version=?",
+                (partner, event_id, event_version),
+            ).fetchone()
+        return row is not None
+
     def enqueue(self, messages: Iterable[NewMessage], offsets: dict[tuple[str, int], int]) -> int:
         """Store messages and the consumed offsets after them atomically; return the new count."""
         now = self.clock()
