@@ -40,7 +40,7 @@ class PkiFiles:
 
 
 def create(folder: Path, partners: list[str]) -> PkiFiles:
-    pki = DevPki.create(folder / "pki", partners=partners, passphrase=b"test-only-passphrase")
+    pki = DevPki.create(folder / "pki", partners=partners)  # dev passphrase file in the folder
     ca_key, ca_cert = new_ca("KGZ Migration Service CA", "KGZ")  # same name, other key
     key = new_key("ec")
     cert = issue_cert(
