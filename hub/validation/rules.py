@@ -52,7 +52,6 @@ RULES: dict[str, Rule] = _rules(
     ("schema.sdmx-validated-elsewhere",
      "an SDMX-ML message: SDMX is parsed and checked by the statistics connector, which passes "
      "each observation on as a urn:kz:mhub:statistics:1 Observation record"),
-    ("schema.no-records", "a page or batch file holds no record of a known type"),
     ("xsd.element-content", "an element is missing, unexpected or out of order"),
     ("xsd.missing-attribute", "a required attribute is missing"),
     ("xsd.unexpected-attribute", "an attribute is not allowed here"),

@@ -138,7 +138,6 @@ _ATTRIBUTE_IN_MESSAGE = re.compile(r"attribute '([A-Za-z_][\w.\-]*)'")
 
 def _xsd_findings(schema: etree.XMLSchema, root: etree._Element, ctx: _Context,
                   record_id: str) -> list[Finding]:
-    tree = root.getroottree()
     nsmap = {k: v for k, v in root.nsmap.items() if k}
     out: list[Finding] = []
     seen_facet: set[tuple[int, str]] = set()
@@ -149,8 +148,11 @@ def _xsd_findings(schema: etree.XMLSchema, root: etree._Element, ctx: _Context,
         if reason in _FACET_REASONS:
             seen_facet.add((entry.line, entry.path))
         xpath = entry.path or ""
+        # libxml2 gives the path from the validated element (which may sit inside a page):
+        # "/*/c:Person/c:IIN" -> "./c:Person/c:IIN" evaluated on that element.
+        relative = "./" + xpath.split("/", 2)[2] if xpath.count("/") >= 2 else "."
         try:
-            nodes = tree.xpath(xpath, namespaces=nsmap) if xpath else []
+            nodes = root.xpath(relative, namespaces=nsmap) if xpath.startswith("/") else []
         except etree.XPathError:
             nodes = []
         if nodes and isinstance(nodes[0], etree._Element):
