@@ -10,6 +10,7 @@ from hub.consumer import Corroboration, EventConsumer, HubEvent, IdentityMerge, 
 from hub.topics import topics_for
 from tests.support import events as ev
 from tests.support.devpki import PkiFiles
+from tests.support.fixtures import batch_records
 
 IDLE_S = 1.5
 
@@ -170,3 +171,37 @@ class TestCorroborationsAndMerges:
             late = [x for x in cons.stream() if isinstance(x, Corroboration)]
             assert [c.event_id for c in late] == [ev.event_id(e)]
             assert [c.source for c in cons.state.corroborations(ev.event_id(e))] == ["partner.uzb"]
+
+
+class TestBatchProofs:
+    def test_batch_signed_events_verify_against_their_manifest(
+        self, hub_settings, pki, publish, tmp_path
+    ):
+        events = [ev.border_event(p, n) for n, p in enumerate(ev.PEOPLE)]
+        records, batch_id = batch_records(pki, hub_settings, events)
+        # a second batch whose first event is altered after signing
+        bad_events = [ev.border_event(ev.PEOPLE[0], 50), ev.border_event(ev.PEOPLE[1], 51)]
+        bad_records, _ = batch_records(pki, hub_settings, bad_events, chain="p1")
+        topic, key, value, headers = bad_records[0]
+        bad_records[0] = (topic, key, ev.tamper(value), headers)
+        publish(records + bad_records)
+
+        items = _consume(hub_settings, pki, tmp_path, "agency-e")
+        events_got = [i for i in items if isinstance(i, HubEvent)]
+        rejected = [i for i in items if isinstance(i, Rejected)]
+        assert sorted(e.event_id for e in events_got) == sorted(
+            [ev.event_id(e) for e in events] + [ev.event_id(bad_events[1])]
+        )
+        assert {e.verified for e in events_got if e.event_id != ev.event_id(bad_events[1])} == {
+            f"batch:{batch_id}"
+        }
+        assert [r.rule for r in rejected] == ["proof.invalid"]
+
+    def test_an_event_whose_manifest_never_came_is_rejected(
+        self, hub_settings, pki, publish, tmp_path
+    ):
+        records, batch_id = batch_records(pki, hub_settings, [ev.border_event(ev.PEOPLE[0], 3)])
+        publish(records[:-1])  # the event without its manifest
+        [item] = _consume(hub_settings, pki, tmp_path, "agency-f")
+        assert isinstance(item, Rejected) and item.rule == "batch.no-manifest"
+        assert batch_id in item.reason

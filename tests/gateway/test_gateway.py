@@ -19,6 +19,7 @@ from hub.gateway.stats import queue_stats
 from hub.topics import topics_for
 from tests.gateway.partner_client import GW, PartnerClient, xmlsec1_verify
 from tests.support import events as ev
+from tests.support.fixtures import batch_records
 
 EVENT_NS = "{urn:kz:mhub:event:1}"
 INTERIOR = "{urn:kz:mhub:interior:1}"
@@ -195,3 +196,18 @@ class TestAccess:
         assert reply.fault_subcode == "gw:UnknownMessage"
         stats = kgz.call("QueueStatisticsRequest").payload
         assert stats.tag == f"{GW}QueueStatisticsResponse" and stats.get("queue") == "KGZ"
+
+
+class TestBatchSignedEvents:
+    def test_events_proven_by_batch_manifest_are_forwarded_and_resigned(
+        self, gateway, pki, publish, hub_settings
+    ):
+        events = [ev.border_event(p, n) for n, p in enumerate(ev.PEOPLE)]
+        records, _ = batch_records(pki, hub_settings, events)
+        publish(records)
+        counts = gateway.feeder.drain()
+        assert counts.rejected == 0 and counts.queued == {"KGZ": 2, "UZB": 2}
+        kgz = gateway.client(pki, "KGZ")
+        msg = kgz.get()
+        kgz.verify(msg)  # the per-message hub signature replaces the batch proof
+        assert b"BatchProof" not in etree.tostring(msg)

@@ -84,3 +84,28 @@ def topics(settings: Settings) -> Topics:
 
 def signed(signer: MessageSigner, ev: etree._Element) -> bytes:
     return signer.sign(ev)
+
+
+def batch_records(
+    pki: devpki.PkiFiles, settings: Settings, events: list[etree._Element], chain: str = "p0"
+) -> tuple[list[Record], str]:
+    """Events batch-signed as stage 2 does (Merkle proof in each, one signed manifest),
+    as records for one transaction; returns the records and the batch id."""
+    from security.batch import BatchSigner
+
+    t = topics_for(settings)
+    signed = BatchSigner(pki.pki.hub_signing_key(), chain=chain).sign_events(events)
+    records: list[Record] = []
+    for i, event in enumerate(events):
+        signed.attach_proof(event, i)
+        person = event.findtext("{urn:kz:mhub:event:1}Person/{urn:kz:mhub:event:1}PersonId")
+        records.append(
+            (
+                t.events("border"),
+                person.encode(),
+                etree.tostring(event),
+                [("batch-id", signed.batch_id.encode())],
+            )
+        )
+    records.append((t.batches, signed.batch_id.encode(), signed.manifest_bytes, []))
+    return records, signed.batch_id
