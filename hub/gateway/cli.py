@@ -26,7 +26,7 @@ from hub.gateway.config import GatewayConfig, load_config
 from hub.gateway.feed import FeedCounts, Feeder
 from hub.gateway.queue import QueueStore
 from hub.gateway.signing import MessageSigner
-from hub.gateway.stats import queue_stats, write_run_summary
+from hub.gateway.stats import queue_stats, write_run_summary, write_stats_file
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 FEED_POLL_MS = 1_000
 # How often a serving gateway rewrites its run summary for operators.
 SUMMARY_INTERVAL_S = 10.0
+# How often a serving gateway refreshes var/gateway/stats.json for ``mhub status``.
+STATS_INTERVAL_S = 2.0
 # After a feed error (broker away) wait this long before trying again.
 FEED_RETRY_S = 5.0
 
@@ -58,6 +60,11 @@ def open_store(config: GatewayConfig) -> QueueStore:
     return QueueStore(
         config.db, visibility_timeout_s=config.visibility_timeout_s, retention_s=config.retention_s
     )
+
+
+def stats_file(config: GatewayConfig) -> Path:
+    """Beside the queue database: ``var/gateway/stats.json`` by default."""
+    return config.db.parent / "stats.json"
 
 
 def open_signer(config: GatewayConfig) -> MessageSigner:
@@ -110,6 +117,7 @@ def _feed_once(config: GatewayConfig) -> int:
         feeder.close()
         store.close()
     path = write_run_summary(config.runs_dir, _summary(started, "success", counts), config.db)
+    write_stats_file(stats_file(config), config.db)
     print(json.dumps(counts.to_dict()))
     print(f"summary: {path}")
     return 0
@@ -128,7 +136,7 @@ def _serve(config: GatewayConfig, args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     print(f"gateway listening on {server.url}", flush=True)
     feeder = None if args.no_feed else Feeder(config, load_settings(), store, open_signer(config))
-    last_summary = 0.0
+    last_summary = last_stats = 0.0
     try:
         while not stop.is_set():
             if feeder is None:
@@ -141,6 +149,9 @@ def _serve(config: GatewayConfig, args: argparse.Namespace) -> int:
                     error = f"{type(exc).__name__}: {exc}"
                     log.exception("feeding failed; retrying in %.0f s", FEED_RETRY_S)
                     stop.wait(FEED_RETRY_S)
+            if time.monotonic() - last_stats >= STATS_INTERVAL_S:
+                write_stats_file(stats_file(config), config.db)
+                last_stats = time.monotonic()
             if time.monotonic() - last_summary >= SUMMARY_INTERVAL_S:
                 write_run_summary(
                     config.runs_dir, _summary(started, "running", counts, error), config.db
@@ -151,6 +162,7 @@ def _serve(config: GatewayConfig, args: argparse.Namespace) -> int:
         if feeder is not None:
             feeder.close()
         write_run_summary(config.runs_dir, _summary(started, "stopped", counts, error), config.db)
+        write_stats_file(stats_file(config), config.db)
         store.close()
     print("gateway stopped", file=sys.stderr)
     return 0

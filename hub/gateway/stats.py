@@ -103,3 +103,32 @@ def write_run_summary(runs_dir: Path, summary: dict[str, Any], db_path: Path) ->
     tmp.write_text(json.dumps(doc, indent=2, sort_keys=True))
     tmp.replace(path)
     return path
+
+
+def write_stats_file(path: Path, db_path: Path) -> Path:
+    """``var/gateway/stats.json``, the figures ``mhub status`` shows without opening the DB.
+
+    Shape agreed with ``hub.status``: ``{"updated_at", "partners": {code: {"queued",
+    "unacked", "oldest_age_s", "delivered", ...}}}`` where ``queued`` is waiting to be
+    fetched, ``unacked`` fetched and not yet acknowledged, ``delivered`` acknowledged
+    by the partner; ``expired`` and the raw counts are there too.
+    """
+    import json
+
+    partners = {
+        s.partner: {
+            "queued": s.pending,
+            "unacked": s.delivered,
+            "oldest_age_s": None
+            if s.oldest_pending_age_s is None
+            else round(s.oldest_pending_age_s, 1),
+            "delivered": s.acknowledged,
+            "expired": s.expired,
+        }
+        for s in queue_stats(db_path)
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"updated_at": time.time(), "partners": partners}, indent=2))
+    tmp.replace(path)
+    return path

@@ -142,6 +142,9 @@ class TestServeProcess:
         doc = json.loads(summaries[-1].read_text())
         assert doc["state"] == "stopped" and doc["feed"]["queued"] == {"KGZ": 4}
         assert {q["partner"]: q["acknowledged"] for q in doc["queues"]} == {"KGZ": 1}
+        # the file mhub status reads
+        stats = json.loads((config.db.parent / "stats.json").read_text())["partners"]
+        assert stats["KGZ"]["delivered"] == 1 and stats["KGZ"]["queued"] == 3
 
         proc, address = self._start(gateway_toml, hub_settings)  # a real process restart
         try:
