@@ -97,7 +97,8 @@ class ConsumerState:
             "handled_at=excluded.handled_at",
             (event_id, version, time.time()),
         )
-        self._seen.put(event_id, max(version, self.seen_version(event_id) or 0))
+        cached = self._seen.get(event_id)  # is_duplicate() just looked it up
+        self._seen.put(event_id, max(version, int(cached) if cached is not None else 0))
 
     # --- verified manifests ---------------------------------------------------------
 

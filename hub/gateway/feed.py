@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 # messages, while a transaction stays well under a second (signing ~0.3 ms each).
 MAX_POLL_RECORDS = 500
 POLL_TIMEOUT_MS = 500
+# Event topics created (or partitions added) after the gateway started are
+# picked up within this; metadata lookups are cheap but need not be per poll.
+REASSIGN_INTERVAL_S = 30.0
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Feeder:
         self._assign()
 
     def _assign(self) -> None:
+        self._assigned_at = time.monotonic()
         tps = []
         for family in self.config.families:
             topic = self.topics.events(family)
@@ -93,6 +97,8 @@ class Feeder:
                 log.warning("event topic %s does not exist (yet)", topic)
                 continue
             tps.extend(TopicPartition(topic, p) for p in sorted(parts))
+        if set(tps) == set(self._assigned):
+            return
         self._consumer.assign(tps)
         self._assigned = tps
         self._seek_to_stored()
@@ -107,6 +113,11 @@ class Feeder:
 
     def poll_once(self, timeout_ms: int = POLL_TIMEOUT_MS) -> FeedCounts:
         counts = FeedCounts()
+        if time.monotonic() - self._assigned_at >= REASSIGN_INTERVAL_S:
+            self._assign()
+        if not self._assigned:
+            time.sleep(timeout_ms / 1000)  # nothing to read yet: do not spin
+            return counts
         polled = self._consumer.poll(timeout_ms=timeout_ms)
         if not polled:
             return counts

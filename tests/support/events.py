@@ -5,6 +5,7 @@ Used by the consumer and gateway tests to put real event XML on real topics.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import uuid
@@ -18,6 +19,7 @@ from hub.pipeline import Candidate
 INTERIOR_NS = "urn:kz:mhub:interior:1"
 COMMON_NS = "urn:kz:mhub:common:1"
 # The UUIDv5 namespace under which test event keys become event ids.
+FIRST_CROSSING = dt.datetime(2026, 3, 1, 0, 15, tzinfo=dt.UTC)
 EVENT_ID_NS = uuid.UUID("6f1d0c1e-7a51-4c1b-9a55-0e6d2b8f4a10")
 
 
@@ -75,7 +77,7 @@ def border_event(
     p: Person, n: int, *, version: int = 1, direction: str = "ENTRY"
 ) -> etree._Element:
     """The hub event of person ``p``'s n-th border crossing (version > 1: a correction)."""
-    crossed = f"2026-03-{1 + n % 28:02d}T{n % 24:02d}:15:00Z"
+    crossed = (FIRST_CROSSING + dt.timedelta(minutes=37 * n)).strftime("%Y-%m-%dT%H:%M:%SZ")
     key = f"border.crossing|{p.person_id}|ALA-AIR|{direction}|{crossed}"
     record_xml = _record(p, n, version, direction, crossed)
     digest = "sha256:" + hashlib.sha256(record_xml.encode()).hexdigest()
