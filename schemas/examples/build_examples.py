@@ -322,15 +322,18 @@ def event_example() -> str:
     <RawDigest>sha256:{"ab" * 32}</RawDigest>
     <ReceivedAt>2026-03-01T10:15:01Z</ReceivedAt>
   </Provenance>
-  <MerkleProof>
-    <BatchId>b-2026-03-01-000042</BatchId>
-    <Algorithm>sha256</Algorithm>
+  <BatchProof xmlns="urn:kz:mhub:proof:1" version="1">
+    <BatchId>6f1c2a9e-3b57-4d0e-9a61-0c2f7d4b8e15</BatchId>
+    <Chain>intake-0</Chain>
+    <Sequence>41</Sequence>
     <LeafIndex>2</LeafIndex>
     <LeafCount>4</LeafCount>
-    <Step side="R">{"1f" * 32}</Step>
-    <Step side="L">{"2e" * 32}</Step>
-    <Root>{"3d" * 32}</Root>
-  </MerkleProof>
+    <DigestMethod>sha256</DigestMethod>
+    <Path>
+      <Sibling>1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f</Sibling>
+      <Sibling>2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e</Sibling>
+    </Path>
+  </BatchProof>
 </Event>
 """
 

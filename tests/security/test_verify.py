@@ -23,7 +23,8 @@ UTC = dt.UTC
 
 
 def partner_signed(pki: DevPki, code: str = "UZB", event: etree._Element | None = None) -> bytes:
-    return EnvelopedSigner(pki.partner_signing_key(code)).sign_bytes(event if event is not None else make_event())
+    doc = event if event is not None else make_event()
+    return EnvelopedSigner(pki.partner_signing_key(code)).sign_bytes(doc)
 
 
 def rule_of(data, *, partner: str, trust: TrustStore) -> str:
