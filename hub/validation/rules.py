@@ -46,6 +46,8 @@ RULES: dict[str, Rule] = _rules(
     ("xml.too-large", "the document is larger than the hub accepts"),
     ("xml.too-deep", "elements are nested deeper than the hub accepts"),
     ("xml.encoding", "the declared encoding cannot be read"),
+    ("xml.xinclude", "an XInclude element is present; inclusion is refused"),
+    ("xml.too-many-nodes", "the document has more markup than the hub accepts"),
     ("schema.unknown-namespace",
      "the root's namespace (family or version) has no schema in the catalog"),
     ("schema.unknown-record", "the root element is not a record type of its namespace"),

@@ -204,6 +204,9 @@ CASES: list[tuple[str, str, Mutation]] = [
      chain(sub("<BorderCrossing xmlns=", "<Crossing xmlns="),
            sub("</BorderCrossing>", "</Crossing>"))),
     ("interior1-BorderCrossing", "xml.malformed", sub("</BorderCrossing>", "</BorderCrossin>")),
+    ("interior1-BorderCrossing", "xml.xinclude",
+     sub("<Direction>ENTRY</Direction>",
+         '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="direction.xml"/>')),
     # at least one invalid example of every record type
     ("interior1-CitizenshipDecision", "country.unknown",
      sub("<PreviousCitizenship>MNG", "<PreviousCitizenship>MGL")),
