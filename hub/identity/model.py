@@ -50,7 +50,8 @@ class Document:
 
     @property
     def identifier(self) -> Identifier:
-        return Identifier(IdKind.DOCUMENT, f"{self.issuing_state.upper()}:{normalise_doc_number(self.number)}")
+        number = normalise_doc_number(self.number)
+        return Identifier(IdKind.DOCUMENT, f"{self.issuing_state.upper()}:{number}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,10 +37,10 @@ from typing import Generic, TypeVar
 
 from hub.identity.model import (
     ConflictKind,
+    Identifier,
     IdentityConflict,
     IdentityLink,
     IdentityMerge,
-    Identifier,
     IdKind,
     PersonIdentifiers,
     Resolution,
@@ -189,7 +189,8 @@ class PersonRegistry:
     def _documents(self, person_id: str) -> dict[tuple[str, str], str]:
         """(type, state) -> number of the documents a person holds (stored and pending)."""
         held: dict[tuple[str, str], str] = {}
-        for qualifier, ident in [*self.store.get_documents(person_id), *self._p_docs.get(person_id, ())]:
+        pending = self._p_docs.get(person_id, [])
+        for qualifier, ident in [*self.store.get_documents(person_id), *pending]:
             _doc, state, number = ident.split(":", 2)
             held.setdefault((qualifier, state), number)
         return held
@@ -395,9 +396,9 @@ class PersonRegistry:
         )
         evidence = tuple(i for i in strong if str(i) in bound)
         if len(iins) > 1 or len(dobs) > 1:
-            kind = (
-                ConflictKind.STRONG_IDS_DISAGREE if len(iins) > 1 else ConflictKind.BIRTH_DATE_MISMATCH
-            )
+            kind = ConflictKind.STRONG_IDS_DISAGREE
+            if len(iins) <= 1:
+                kind = ConflictKind.BIRTH_DATE_MISMATCH
             conflicts.append(
                 IdentityConflict(
                     kind,

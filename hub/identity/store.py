@@ -49,7 +49,8 @@ class WriteBatch:
     strong: list[tuple[str, str, str]] = field(default_factory=list)  # ident, person, qualifier
     names: list[tuple[str, str]] = field(default_factory=list)  # key, person
     merges: list[tuple[str, str, str]] = field(default_factory=list)  # survivor, absorbed, json
-    reviews: list[tuple[str, str, str, str]] = field(default_factory=list)  # kind, pids, ids, detail
+    # kind, person ids (json), identifiers (json), detail
+    reviews: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return (
