@@ -47,9 +47,10 @@ from hub.identity.model import (
 )
 from hub.identity.store import PersonRow, RegistryStore, WriteBatch, open_store
 
-#: Namespace of person ids (UUIDv5 of the creating identifier). Fixed forever:
+#: Namespace of person ids (UUIDv5 of the creating identifier) = uuid5(NAMESPACE_URL,
+#: "urn:kz:mhub:person"). Fixed forever:
 #: changing it would give every person a new id.
-PERSON_NAMESPACE = uuid.UUID("5d1f5a43-2c1e-5b8e-9f5e-6d686f62706e")
+PERSON_NAMESPACE = uuid.UUID("d75d9d44-4ad1-508e-8cb9-cc35b32714ed")
 
 #: Resolutions between automatic commits: large enough that executemany
 #: amortises the transaction, small enough that a crash loses little.
