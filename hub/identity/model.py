@@ -130,7 +130,7 @@ class ConflictKind(enum.StrEnum):
     BIRTH_DATE_MISMATCH = "birth-date-mismatch"
     #: the name key matches persons with other IINs or documents: namesakes, not linked
     NAME_KEY_COLLISION = "name-key-collision"
-    #: the name key matches several persons: the record was given the oldest
+    #: the name key fits several persons: none was guessed, a new person was made
     NAME_KEY_AMBIGUOUS = "name-key-ambiguous"
 
 

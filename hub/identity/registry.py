@@ -7,7 +7,8 @@ Rules, in the order :meth:`PersonRegistry.resolve` applies them:
      citizenship, spelling-folded by :func:`~hub.identity.translit.match_key`)
      may find the person, but only one that carries no *different* IIN and no
      other document of the same type and state; namesakes are flagged
-     (``name-key-collision``), never joined. Otherwise a new person is created.
+     (``name-key-collision``), never joined; if it fits several persons none is
+     guessed (``name-key-ambiguous``). Otherwise a new person is created.
    * one person: the record's new identifiers are linked to it, unless the
      record contradicts it (another IIN, another birth date): then nothing is
      linked and a conflict is recorded for review.
@@ -332,20 +333,19 @@ class PersonRegistry:
                     "same name key, birth date and citizenship but another IIN or document",
                 )
             )
-        if not compatible:
-            return None
         if len(compatible) > 1:
-            chosen = min(compatible, key=lambda p: (self._person(p).iin is None, p))
+            # Which namesake is it? Guessing could join two people; a new person
+            # costs only a later merge once a strong identifier links it.
             conflicts.append(
                 IdentityConflict(
                     ConflictKind.NAME_KEY_AMBIGUOUS,
                     tuple(compatible),
                     tuple(names),
-                    f"name key matches {len(compatible)} persons; linked to {chosen}, not merged",
+                    f"name key matches {len(compatible)} persons; none chosen",
                 )
             )
-            return chosen
-        return compatible[0]
+            return None
+        return compatible[0] if compatible else None
 
     def _fits(
         self,
