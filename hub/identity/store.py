@@ -166,7 +166,8 @@ class _SqlStore:
     def get_documents(self, person_id: str) -> list[tuple[str, str]]:
         cur = self._conn.execute(
             f"SELECT qualifier, ident FROM strong_ids WHERE person_id = {self.P}"
-            " AND ident LIKE 'doc:%' ORDER BY ident",
+            # a range, not LIKE: no '%' for psycopg's placeholders to trip on
+            " AND ident >= 'doc:' AND ident < 'doc;' ORDER BY ident",
             (person_id,),
         )
         return [(q, i) for q, i in cur.fetchall()]
