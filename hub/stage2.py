@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,8 @@ from lxml import etree
 
 from hub.config import Settings, load_settings
 from hub.crashpoints import crash_point
-from hub.dedup import DedupStats, Outcome, decide, index_entry
+from hub.dedup import BoundedIndexCache, DedupStats, IndexEntry, Outcome, decide, encode_entry
+from hub.dedup import Candidate as Report
 from hub.dedup_store import DedupStore
 from hub.event_xml import build_event
 from hub.kafka_io import consumer, producer
@@ -49,6 +51,9 @@ BATCH_MAX_RECORDS = 2_000
 POLL_TIMEOUT_MS = 500
 # A partition that cannot be drained in this long is handed back to the scheduler.
 RUN_DEADLINE_S = 1_800.0
+# Index entries kept in memory (~71 bytes each, see hub.dedup): 1M entries is
+# ~71 MB; the rest is read from the local SQLite view on a miss.
+INDEX_CACHE_ENTRIES = 1_000_000
 # The last manifest sits within the last few offsets (plus commit markers).
 CHAIN_TAIL_OFFSETS = 64
 
@@ -68,7 +73,7 @@ class _Batch:
 
     events: list[tuple[Candidate, etree._Element]] = field(default_factory=list)
     corroborations: list[dict[str, Any]] = field(default_factory=list)
-    index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    index: dict[bytes, IndexEntry] = field(default_factory=dict)
     last_offset: int = -1
 
 
@@ -119,6 +124,7 @@ def publish_partition(
     )
     prod = producer(settings, transactional_id=transactional_id(partition))
     stats = DedupStats()
+    cache = BoundedIndexCache(INDEX_CACHE_ENTRIES, miss=store.get)
     try:
         prod.init_transactions()
         store.catch_up(settings, topics.dedup_index)
@@ -141,23 +147,27 @@ def publish_partition(
                     break
                 continue
             batch = _Batch()
+
+            def lookup(key: bytes, pending: dict[bytes, IndexEntry] = batch.index) -> Any:
+                return pending.get(key) or cache.get(key)
+
             for msg in msgs:
                 cand = decode_candidate(msg.value)
-                entry = batch.index.get(cand.event_id) or store.get(cand.event_id)
-                outcome = decide(cand, entry)
-                stats.count(outcome)
-                if outcome in (Outcome.NEW, Outcome.CORRECTION):
-                    batch.events.append((cand, build_event(cand, outcome)))
-                    batch.index[cand.event_id] = index_entry(cand, entry, outcome)
-                elif outcome is Outcome.CORROBORATION:
-                    batch.corroborations.append(_corroboration(cand, entry))
-                    batch.index[cand.event_id] = index_entry(cand, entry, outcome)
+                decision = decide(_report(cand), lookup)
+                stats.record(decision)
+                batch.index.update(decision.writes)
+                if decision.outcome in (Outcome.NEW, Outcome.CORRECTION):
+                    batch.events.append((cand, build_event(cand, event_version=cand.version)))
+                elif decision.outcome is Outcome.CORROBORATION:
+                    batch.corroborations.append(_corroboration(cand, lookup))
                 batch.last_offset = msg.offset
             summary.consumed += len(msgs)
             index_next = _commit_batch(prod, cons, topics, partition, batch, signer, summary)
             # Only this writer appends to index partition p, so everything below
             # ``index_next`` is applied once this batch is.
             store.apply(batch.index.items(), max(index_next, store.applied_offset))
+            for key, entry in batch.index.items():
+                cache.put(key, entry)
             crash_point("stage2.after-commit")
         summary.lag_records = max(0, cons.end_offsets([tp])[tp] - cons.position(tp))
         summary.state = "success"
@@ -166,11 +176,11 @@ def publish_partition(
         summary.error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        summary.new = stats.new
-        summary.corrections = stats.corrections
-        summary.replays = stats.replays
-        summary.stale = stats.stale
-        summary.corroborations = stats.corroborations
+        summary.new = stats.counts[Outcome.NEW]
+        summary.corrections = stats.counts[Outcome.CORRECTION]
+        summary.replays = stats.counts[Outcome.REPLAY]
+        summary.stale = stats.counts[Outcome.STALE]
+        summary.corroborations = stats.counts[Outcome.CORROBORATION]
         summary.finished_at = time.time()
         save(summary, settings.var_dir / "runs")
         prod.close()
@@ -179,8 +189,20 @@ def publish_partition(
     return summary
 
 
-def _corroboration(cand: Candidate, entry: dict[str, Any] | None) -> dict[str, Any]:
+def _report(cand: Candidate) -> Report:
+    return Report(
+        uuid.UUID(cand.event_id),
+        cand.source,
+        cand.record_id,
+        cand.version,
+        bytes.fromhex(cand.content_digest),
+    )
+
+
+def _corroboration(cand: Candidate, lookup: Any) -> dict[str, Any]:
+    first = lookup(uuid.UUID(cand.event_id).bytes)
     return {
+        "kind": "corroboration",
         "event_id": cand.event_id,
         "event_key": cand.event_key,
         "type": cand.fact,
@@ -188,7 +210,7 @@ def _corroboration(cand: Candidate, entry: dict[str, Any] | None) -> dict[str, A
         "record_id": cand.record_id,
         "version": cand.version,
         "raw_digest": cand.raw_digest,
-        "first_source": (entry or {}).get("source", ""),
+        "first_source": first.first_source if first else "",
         "person_id": cand.person_id,
     }
 
@@ -241,11 +263,11 @@ def _commit_batch(
     index_futures = [
         prod.send(
             topics.dedup_index,
-            key=event_id.encode(),
-            value=json.dumps(entry, separators=(",", ":")).encode(),
+            key=key,
+            value=encode_entry(entry),
             partition=partition,
         )
-        for event_id, entry in batch.index.items()
+        for key, entry in batch.index.items()
     ]
     tp = TopicPartition(topics.intake, partition)
     prod.send_offsets_to_transaction(

@@ -140,6 +140,12 @@ FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
         _f("kato", "Kato", "KatoCode", norm=_kato_region),
         _f("from", "From", "ResettledOn", "Date", norm=_date),
     ),
+    # One value per series and period; a revised figure is a correction of it.
+    "statistics-observation": (
+        _f("dataflow", "Dataflow", norm=_text),
+        _f("series", "SeriesKey", norm=_text),
+        _f("period", "Period", norm=_text),
+    ),
 }
 
 #: record / event type -> fact. Partner notices map onto the interior's fact.
@@ -161,10 +167,11 @@ FACTS: dict[str, str] = {
     "LabourQuota": "labour-quota",
     "KandasAdmission": "kandas-admission",
     "KandasResettlement": "kandas-resettlement",
+    "Observation": "statistics-observation",
 }
 
 #: Facts about no one person (aggregates): their key has an empty person part.
-PERSONLESS_FACTS = frozenset({"labour-quota"})
+PERSONLESS_FACTS = frozenset({"labour-quota", "statistics-observation"})
 
 #: Defaults where the interior's own records leave a field implicit.
 IMPLICIT_FIELDS: dict[str, dict[str, str]] = {
