@@ -47,14 +47,16 @@ VALID, INVALID, HOSTILE, DUPLICATE, CORRECTION = (
 # Invalid kinds and the validation rule each should trip (ids agreed with the
 # schemas helper's hub.validation rules).
 INVALID_RULES: dict[str, str] = {
-    "iin-check-digit": "iin.checksum",
-    "iin-birthdate": "iin.birthdate",
-    "mrz-check-digit": "mrz.checksum",
-    "birth-in-future": "date.birth-future",
+    "iin-check-digit": "iin.check-digit",
+    "iin-birth-date": "iin.birth-date-mismatch",
+    "mrz-check-digit": "mrz.check-digit.document-number",
+    "birth-in-future": "date.birth-in-future",
     "country-code": "country.unknown",
     "kato-region": "kato.unknown",
-    "permit-validity": "date.validity-order",
-    "missing-element": "xsd.schema",
+    "validity-order": "date.order.validity",
+    "missing-element": "xsd.element-content",
+    "bin-check-digit": "bin.check-digit",
+    "quota-overuse": "quota.used-exceeds-allotted",
 }
 # Hostile kinds and the parser rule (security.safe_xml) each should trip.
 HOSTILE_RULES: dict[str, str] = {
@@ -85,6 +87,14 @@ SHARED_FACTS: dict[str, str] = {
     "Deportation": "PartnerDeportationNotice",
     "EntryBan": "PartnerEntryBanNotice",
 }
+_KATO_RECORDS = frozenset({
+    "StayRegistration", "ResidencePermit", "Violation", "AsylumApplication", "WorkPermit",
+    "LabourQuota", "KandasAdmission", "KandasResettlement",
+})
+_VALIDITY_RECORDS = frozenset({
+    "StayRegistration", "ResidencePermit", "EntryBan", "RefugeeStatusDecision", "WorkPermit",
+    "PartnerEntryBanNotice", "PartnerCitizenRegistration",
+})
 RECORD_PREFIX = {"interior": "MVD", "labour": "MTSZN", "labour-files": "MTSZN-F"}
 # How far back a correction reaches: corrections arrive within a day's records.
 MAX_CORRECTION_DISTANCE = 64
@@ -120,7 +130,7 @@ class GeneratorConfig:
     population: int = 200_000
     rates: Rates = field(default_factory=Rates)
     #: updatedAt of entry 0 of every feed; entry i is ``step_s * i`` seconds later
-    epoch: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    epoch: datetime = datetime(2025, 6, 1, tzinfo=UTC)
     step_s: int = 1
     #: interior entries per partner entry (partners report a slice of the border)
     interior_per_partner: int = 4
@@ -237,17 +247,30 @@ class Generator:
 
     # --- entry skeleton (cheap: no rendering) -----------------------------------
 
+    def _timeline(self, feed: str) -> tuple[datetime, int]:
+        """(updatedAt of entry 0, seconds between entries) of a feed.
+
+        Partners report a slice of the border, about an hour after the fact, so their
+        entries are ``interior_per_partner`` times sparser and start an hour later.
+        """
+        c = self.config
+        if self.family(feed) == "partner":
+            return c.epoch + timedelta(hours=1), c.step_s * c.interior_per_partner
+        return c.epoch, c.step_s
+
     def updated_at(self, feed: str, index: int) -> datetime:
-        return self.config.epoch + timedelta(seconds=self.config.step_s * index)
+        start, step = self._timeline(feed)
+        return start + timedelta(seconds=step * index)
 
     def first_index_after(self, feed: str, since: datetime | None) -> int:
         """Smallest index whose updatedAt is strictly after ``since``."""
         if since is None:
             return 0
-        delta = (since - self.config.epoch).total_seconds()
+        start, step = self._timeline(feed)
+        delta = (since - start).total_seconds()
         if delta < 0:
             return 0
-        return int(delta // self.config.step_s) + 1
+        return int(delta // step) + 1
 
     @staticmethod
     def family(feed: str) -> str:
@@ -367,17 +390,14 @@ class Generator:
     @staticmethod
     def _applicable_invalid(kind: str, root: str) -> str:
         """The invalid kind if this record type has the field, else a schema violation."""
-        has_kato = root in {
-            "StayRegistration", "ResidencePermit", "Violation", "AsylumApplication",
-            "WorkPermit", "LabourQuota", "KandasAdmission", "KandasResettlement",
-            "PartnerCitizenRegistration",
-        }
         has_person = root != "LabourQuota"
         needs = {
-            "kato-region": has_kato,
-            "permit-validity": root in {"WorkPermit", "ResidencePermit"},
+            "kato-region": root in _KATO_RECORDS,
+            "validity-order": root in _VALIDITY_RECORDS,
+            "bin-check-digit": root == "WorkPermit",
+            "quota-overuse": root == "LabourQuota",
             "iin-check-digit": has_person,
-            "iin-birthdate": has_person,
+            "iin-birth-date": has_person,
             "mrz-check-digit": has_person,
             "birth-in-future": has_person,
             "country-code": has_person,
@@ -409,9 +429,12 @@ class Generator:
         person = ""
         if t.person_id is not None:
             person = self._person_xml(t, self.person(t.person_id), family, rr)
+        header = person
+        if family == "partner":
+            header += f"<PartnerState>{t.feed.split(':', 1)[1]}</PartnerState>"
         return (
-            f'<{t.record_type} xmlns="{ns}" recordId="{t.record_id}" version="{t.version}" '
-            f'updatedAt="{t.updated_at}">{person}{body}</{t.record_type}>'
+            f'<{t.record_type} xmlns="{ns}" xmlns:c="{NS["common"]}" recordId="{t.record_id}" '
+            f'version="{t.version}" updatedAt="{t.updated_at}">{header}{body}</{t.record_type}>'
         )
 
     def _fact_time(self, t: Truth, fr: random.Random) -> datetime:
@@ -475,7 +498,7 @@ class Generator:
         carry_passport = family == "partner" or not carry_iin or r.random() < 0.7
         carry_mrz = carry_passport and family == "interior" and r.random() < 0.6
         broken = t.kind if t.outcome == INVALID else None
-        if broken in ("iin-check-digit", "iin-birthdate"):
+        if broken in ("iin-check-digit", "iin-birth-date"):
             carry_iin = True
         elif broken == "birth-in-future":
             carry_iin = False  # else the IIN/birth date mismatch would fire first
@@ -489,23 +512,23 @@ class Generator:
         birth = p.birth
         citizenship = p.citizenship
         carry_iin, carry_passport, carry_mrz = self._carry(t, p)
-        if broken in ("iin-check-digit", "iin-birthdate") and not iin:
+        if broken in ("iin-check-digit", "iin-birth-date") and not iin:
             iin = make_iin(birth, p.sex, p.pid % 10_000)
         if broken == "iin-check-digit":
             iin = iin[:11] + str((int(iin[11]) + 1 + rr.randrange(9)) % 10)
-        elif broken == "iin-birthdate":
+        elif broken == "iin-birth-date":
             other = birth + timedelta(days=1 + rr.randrange(300))
             iin = make_iin(other, p.sex, p.pid % 10_000)
         elif broken == "birth-in-future":
             birth = date(2031, 1, 1) + timedelta(days=rr.randrange(3000))
         elif broken == "country-code":
-            citizenship = "XKZ"
-        parts = ["<Person>"]
+            citizenship = "QQQ"  # in no ISO 3166 or ICAO list
+        parts = ["<c:Person>"]
         if carry_iin:
-            parts.append(f"<IIN>{iin}</IIN>")
+            parts.append(f"<c:IIN>{iin}</c:IIN>")
         if carry_passport:
             parts.append(
-                f'<Document type="P" issuingState="{p.citizenship}" number="{p.passport}" '
+                f'<c:Document type="P" issuingState="{p.citizenship}" number="{p.passport}" '
                 f'expiry="{p.passport_expiry.isoformat()}"/>'
             )
         if carry_mrz:
@@ -519,17 +542,17 @@ class Generator:
             if broken == "mrz-check-digit":
                 pos = 9  # the document number's check digit
                 l2 = l2[:pos] + str((int(l2[pos]) + 1) % 10) + l2[pos + 1 :]
-            parts.append(f"<MRZ><Line1>{escape(l1)}</Line1><Line2>{escape(l2)}</Line2></MRZ>")
+            parts.append(f"<c:MRZ><c:Line1>{escape(l1)}</c:Line1><c:Line2>{escape(l2)}</c:Line2></c:MRZ>")
         for script, s, g, pa in self._names(p, family, rr):
-            patr = f"<Patronymic>{escape(pa)}</Patronymic>" if pa else ""
+            patr = f"<c:Patronymic>{escape(pa)}</c:Patronymic>" if pa else ""
             parts.append(
-                f'<Name script="{script}"><Surname>{escape(s)}</Surname>'
-                f"<GivenNames>{escape(g)}</GivenNames>{patr}</Name>"
+                f'<c:Name script="{script}"><c:Surname>{escape(s)}</c:Surname>'
+                f"<c:GivenNames>{escape(g)}</c:GivenNames>{patr}</c:Name>"
             )
-        parts.append(f"<BirthDate>{birth.isoformat()}</BirthDate>")
+        parts.append(f"<c:BirthDate>{birth.isoformat()}</c:BirthDate>")
         if broken != "missing-element":
-            parts.append(f"<Sex>{p.sex}</Sex>")
-        parts.append(f"<Citizenship>{citizenship}</Citizenship></Person>")
+            parts.append(f"<c:Sex>{p.sex}</c:Sex>")
+        parts.append(f"<c:Citizenship>{citizenship}</c:Citizenship></c:Person>")
         return "".join(parts)
 
     def _hostile(self, t: Truth) -> bytes:
@@ -566,140 +589,224 @@ def _russify(text: str) -> str:
 
 def _kato(fr: random.Random, broken: str | None) -> str:
     if broken == "kato-region":
-        return "990000000"
+        return "990000000"  # prefix 99 names no region
     region = _weighted(fr, ref.KATO_WEIGHTS)
-    return ref.kato_code(region, fr.choice((0, 0, 1, 2, 3, 10, 11)))
+    return ref.kato_code(region, fr.choice((0, 0, 11, 12, 13, 21)))
 
 
-def _border(fr: random.Random) -> tuple[str, str]:
+def _local(ts: datetime, family: str) -> str:
+    """Interior systems write local time (+05:00); partners and labour write UTC."""
+    if family == "interior":
+        return (ts + timedelta(hours=5)).strftime("%Y-%m-%dT%H:%M:%S+05:00")
+    return _iso(ts)
+
+
+def _ref(prefix: str, fr: random.Random, year: int) -> str:
+    return f"{prefix}-{year}-{fr.randrange(10**6):06d}"
+
+
+def _validity(start: date, days: int, broken: str | None) -> tuple[date, date]:
+    end = start + timedelta(days=days)
+    return (end, start) if broken == "validity-order" else (start, end)
+
+
+def _partner_state(t: Truth) -> str:
+    return f"<PartnerState>{t.feed.split(':', 1)[1]}</PartnerState>" if ":" in t.feed else ""
+
+
+# Facts shared by interior and partner reports draw from the fact rng in the same order.
+
+
+def _crossing_fact(fr: random.Random) -> tuple[str, str, str]:
     code, _name, _n, mode = fr.choice(ref.BORDER_POINTS)
-    return code, mode
-
-
-def _crossing(gen: Generator, t: Truth, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    code, mode = _border(fr)
     direction = "ENTRY" if fr.random() < 0.55 else "EXIT"
-    extra = f"<ReportingState>{t.feed.split(':', 1)[1]}</ReportingState>" if ":" in t.feed else ""
+    return direction, code, mode
+
+
+def _crossing(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
+    family = gen.family(t.feed)
+    direction, code, mode = _crossing_fact(fr)
     return (
-        f"{extra}<Direction>{direction}</Direction><BorderPoint>{code}</BorderPoint>"
-        f"<CrossedAt>{_iso(ft)}</CrossedAt><TransportMode>{mode}</TransportMode>"
+        f"<Direction>{direction}</Direction><BorderPoint>{code}</BorderPoint>"
+        f"<CrossedAt>{_local(ft, family)}</CrossedAt><TransportMode>{mode}</TransportMode>"
+    )
+
+
+def _deportation_fact(fr: random.Random, ft: datetime) -> tuple[str, date, str, str]:
+    case = _ref("ДП", fr, ft.year)
+    decided = ft.date() - timedelta(days=fr.randrange(1, 20))
+    code, _name, _n, _mode = fr.choice(ref.BORDER_POINTS)
+    reason = fr.choice(("ILLEGAL_STAY", "ILLEGAL_WORK", "VIOLATION"))
+    return case, decided, code, reason
+
+
+def _deportation(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
+    case, decided, code, reason = _deportation_fact(fr, ft)
+    p = gen.person(t.person_id)
+    if gen.family(t.feed) == "partner":
+        return (
+            f"<CaseNumber>{case}</CaseNumber><Reason>{reason}</Reason>"
+            f"<DecisionDate>{decided}</DecisionDate><ExecutedAt>{_iso(ft)}</ExecutedAt>"
+            f"<DestinationCountry>{p.citizenship}</DestinationCountry>"
+        )
+    kind = {"ILLEGAL_STAY": "DEPORTATION", "ILLEGAL_WORK": "ADMINISTRATIVE_EXPULSION"}.get(
+        reason, "READMISSION"
+    )
+    return (
+        f"<CaseNumber>{case}</CaseNumber><Kind>{kind}</Kind><DecisionDate>{decided}</DecisionDate>"
+        f"<ExecutedAt>{_local(ft, 'interior')}</ExecutedAt><BorderPoint>{code}</BorderPoint>"
+        f"<DestinationCountry>{p.citizenship}</DestinationCountry>"
+    )
+
+
+def _entry_ban(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
+    number = _ref("ЗВ", fr, ft.year)
+    decided = ft.date()
+    start, end = _validity(decided, 365 * fr.choice((1, 3, 5)), broken)
+    reason = fr.choice(("DEPORTED", "REPEATED_VIOLATION", "SECURITY", "FALSE_DATA"))
+    if gen.family(t.feed) == "partner":
+        reason = {"DEPORTED": "ILLEGAL_STAY", "REPEATED_VIOLATION": "VIOLATION"}.get(
+            reason, "SECURITY" if reason == "SECURITY" else "OTHER"
+        )
+    return (
+        f"<BanNumber>{number}</BanNumber><Reason>{reason}</Reason>"
+        f"<DecisionDate>{decided}</DecisionDate><ValidFrom>{start}</ValidFrom><ValidTo>{end}</ValidTo>"
     )
 
 
 def _stay(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    start = ft.date()
-    end = start + timedelta(days=fr.randrange(7, 365))
+    start, end = _validity(ft.date(), fr.randrange(7, 365), broken)
     street = fr.choice(("Абая", "Достык", "Сейфуллина", "Тауелсиздик", "Байтурсынова", "Республики"))
+    host = ""
+    if fr.random() < 0.4:
+        employer = fr.randrange(len(ref.EMPLOYERS))
+        host = f"<Host>{escape(ref.EMPLOYERS[employer])}, БИН {_employer_bin(employer)}</Host>"
     return (
-        f"<Kato>{_kato(fr, broken)}</Kato><Address>ул. {street}, д. {fr.randrange(1, 200)}, "
-        f"кв. {fr.randrange(1, 300)}</Address><From>{start}</From><To>{end}</To>"
+        f"<Kato>{_kato(fr, broken)}</Kato><Address>ул. {street}, {fr.randrange(1, 200)}, "
+        f"кв. {fr.randrange(1, 300)}</Address><From>{start}</From><To>{end}</To>{host}"
     )
 
 
-def _permit_dates(fr: random.Random, ft: datetime, broken: str | None) -> tuple[date, date]:
-    start = ft.date()
-    end = start + timedelta(days=fr.choice((90, 180, 365, 3 * 365)))
-    if broken == "permit-validity":
-        start, end = end, start
-    return start, end
-
-
 def _residence(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    start, end = _permit_dates(fr, ft, broken)
+    decided = ft.date()
+    start, end = _validity(decided + timedelta(days=fr.randrange(0, 10)), 3 * 365, broken)
     kind = "PERMANENT" if fr.random() < 0.3 else "TEMPORARY"
+    status = fr.choice(("ISSUED", "ISSUED", "ISSUED", "EXTENDED", "REVOKED"))
     return (
-        f"<PermitNumber>RP{fr.randrange(10**8):08d}</PermitNumber><Kind>{kind}</Kind>"
-        f"<Kato>{_kato(fr, broken)}</Kato><ValidFrom>{start}</ValidFrom><ValidTo>{end}</ValidTo>"
+        f"<PermitNumber>{_ref('ВНЖ', fr, ft.year)}</PermitNumber><Kind>{kind}</Kind>"
+        f"<Status>{status}</Status><DecisionDate>{decided}</DecisionDate>"
+        f"<ValidFrom>{start}</ValidFrom><ValidTo>{end}</ValidTo><Kato>{_kato(fr, broken)}</Kato>"
     )
 
 
 def _citizenship(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    decision = fr.choice(("GRANTED", "GRANTED", "REFUSED", "RESTORED", "TERMINATED"))
-    prev = fr.choice(("UZB", "RUS", "KGZ", "CHN", "MNG", "TKM"))
+    kind = fr.choice(("ADMISSION", "ADMISSION", "RESTORATION", "RENUNCIATION", "LOSS"))
+    outcome = "GRANTED" if fr.random() < 0.8 else "REFUSED"
+    prev = gen.person(t.person_id).citizenship
     return (
-        f"<Decision>{decision}</Decision><DecisionDate>{ft.date()}</DecisionDate>"
+        f"<DecisionNumber>{_ref('УК', fr, ft.year)}</DecisionNumber><Kind>{kind}</Kind>"
+        f"<Outcome>{outcome}</Outcome><DecisionDate>{ft.date()}</DecisionDate>"
         f"<PreviousCitizenship>{prev}</PreviousCitizenship>"
     )
 
 
 def _violation(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
+    kind = fr.choice(("OVERSTAY", "NO_REGISTRATION", "ILLEGAL_WORK", "DOCUMENT", "OTHER"))
+    penalty = fr.choice(("WARNING", "FINE", "FINE", "EXPULSION"))
+    fine = f"<FineAmount>{fr.choice((5, 10, 20, 30)) * 3932}.00</FineAmount>" if penalty == "FINE" else ""
     return (
-        f"<Article>{fr.choice(ref.VIOLATION_ARTICLES)}</Article><Kato>{_kato(fr, broken)}</Kato>"
-        f"<CommittedOn>{ft.date()}</CommittedOn><Fine>{fr.choice((0, 5, 10, 20, 30)) * 3932}</Fine>"
+        f"<CaseNumber>{_ref('АП', fr, ft.year)}</CaseNumber><Kind>{kind}</Kind>"
+        f"<Article>{fr.choice(ref.VIOLATION_ARTICLES)}</Article>"
+        f"<DetectedAt>{_local(ft, 'interior')}</DetectedAt><Kato>{_kato(fr, broken)}</Kato>"
+        f"<Penalty>{penalty}</Penalty>{fine}"
     )
-
-
-def _deportation(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    code, _mode = _border(fr)
-    extra = f"<ReportingState>{t.feed.split(':', 1)[1]}</ReportingState>" if ":" in t.feed else ""
-    reason = fr.choice(("OVERSTAY", "ILLEGAL_WORK", "COURT_ORDER", "PUBLIC_ORDER"))
-    return (
-        f"{extra}<DeportedOn>{ft.date()}</DeportedOn><BorderPoint>{code}</BorderPoint>"
-        f"<Reason>{reason}</Reason>"
-    )
-
-
-def _entry_ban(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    start = ft.date()
-    end = start + timedelta(days=365 * fr.choice((1, 3, 5)))
-    extra = f"<ReportingState>{t.feed.split(':', 1)[1]}</ReportingState>" if ":" in t.feed else ""
-    reason = fr.choice(("DEPORTATION", "OVERSTAY", "SECURITY", "FORGED_DOCUMENT"))
-    return f"{extra}<From>{start}</From><To>{end}</To><Reason>{reason}</Reason>"
 
 
 def _asylum(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    origin = fr.choice(("AFG", "SYR", "UKR", "CHN", "UZB"))
+    origin = gen.person(t.person_id).citizenship
     return (
-        f"<FiledOn>{ft.date()}</FiledOn><Kato>{_kato(fr, broken)}</Kato>"
-        f"<CountryOfOrigin>{origin}</CountryOfOrigin>"
+        f"<ApplicationNumber>{_ref('УБ', fr, ft.year)}</ApplicationNumber>"
+        f"<LodgedOn>{ft.date()}</LodgedOn><Kato>{_kato(fr, broken)}</Kato>"
+        f"<CountryOfOrigin>{origin}</CountryOfOrigin><FamilyMembers>{fr.randrange(0, 6)}</FamilyMembers>"
     )
 
 
 def _refugee(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    decision = "GRANTED" if fr.random() < 0.3 else "REFUSED"
-    return f"<Decision>{decision}</Decision><DecisionDate>{ft.date()}</DecisionDate>"
+    outcome = "GRANTED" if fr.random() < 0.3 else "REFUSED"
+    validity = ""
+    if outcome == "GRANTED" or broken == "validity-order":
+        start, end = _validity(ft.date(), 364, broken)
+        validity = f"<ValidFrom>{start}</ValidFrom><ValidTo>{end}</ValidTo>"
+    return (
+        f"<ApplicationNumber>{_ref('УБ', fr, ft.year)}</ApplicationNumber>"
+        f"<DecisionNumber>{_ref('РБ', fr, ft.year)}</DecisionNumber><Outcome>{outcome}</Outcome>"
+        f"<DecisionDate>{ft.date()}</DecisionDate>{validity}"
+    )
+
+
+def _employer_bin(employer: int) -> str:
+    return make_bin(date(2005, 1, 1) + timedelta(days=employer * 397), employer * 7919)
 
 
 def _work_permit(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    start, end = _permit_dates(fr, ft, broken)
+    decided = ft.date()
+    start, end = _validity(decided + timedelta(days=fr.randrange(1, 20)), fr.choice((90, 180, 364)), broken)
     employer = fr.randrange(len(ref.EMPLOYERS))
-    bin_ = make_bin(date(2005, 1, 1) + timedelta(days=employer * 397), employer * 7919)
-    status = "REVOKED" if fr.random() < 0.08 else "ISSUED"
+    bin_ = _employer_bin(employer)
+    if broken == "bin-check-digit":
+        bin_ = bin_[:11] + str((int(bin_[11]) + 1 + rr.randrange(9)) % 10)
+    action = "REVOKED" if fr.random() < 0.08 else fr.choice(("ISSUED", "ISSUED", "EXTENDED"))
+    revocation = "<RevocationReason>Нарушение условий разрешения</RevocationReason>" if action == "REVOKED" else ""
     return (
-        f"<PermitNumber>WP{fr.randrange(10**8):08d}</PermitNumber><Status>{status}</Status>"
-        f"<Employer bin=\"{bin_}\">{escape(ref.EMPLOYERS[employer])}</Employer>"
-        f"<Occupation>{escape(fr.choice(ref.OCCUPATIONS))}</Occupation>"
-        f"<Kato>{_kato(fr, broken)}</Kato><ValidFrom>{start}</ValidFrom><ValidTo>{end}</ValidTo>"
+        f"<PermitNumber>{_ref('РТ', fr, ft.year)}</PermitNumber><Action>{action}</Action>"
+        f"<Category>{fr.choice(ref.WORKER_CATEGORIES)}</Category>"
+        f"<Employer><BIN>{bin_}</BIN><Name>{escape(ref.EMPLOYERS[employer])}</Name></Employer>"
+        f"<Sector>{fr.choice(ref.SECTORS)}</Sector><Kato>{_kato(fr, broken)}</Kato>"
+        f"<DecisionDate>{decided}</DecisionDate><ValidFrom>{start}</ValidFrom>"
+        f"<ValidTo>{end}</ValidTo>{revocation}"
     )
 
 
 def _quota(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
+    allotted = fr.randrange(10, 5000)
+    used = allotted + 1 + fr.randrange(100) if broken == "quota-overuse" else fr.randrange(allotted + 1)
+    sector = "" if broken == "missing-element" else f"<Sector>{fr.choice(ref.SECTORS)}</Sector>"
     return (
-        f"<Kato>{_kato(fr, broken)}</Kato><Sector>{fr.choice(ref.SECTORS)}</Sector>"
-        f"<Year>{fr.choice(ref.QUOTA_YEARS)}</Year><Count>{fr.randrange(10, 5000)}</Count>"
+        f"<Kato>{_kato(fr, broken)}</Kato>{sector}"
+        f"<Category>{fr.choice(ref.WORKER_CATEGORIES)}</Category>"
+        f"<Year>{fr.choice(ref.QUOTA_YEARS)}</Year><Allotted>{allotted}</Allotted><Used>{used}</Used>"
+        f"<DecisionDate>{ft.date()}</DecisionDate>"
     )
 
 
 def _kandas_admission(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     origin = fr.choice(("UZB", "CHN", "MNG", "TKM", "RUS", "IRN"))
+    status = fr.choice(("ADMITTED", "ADMITTED", "REFUSED", "WAITLISTED"))
     return (
-        f"<CountryOfOrigin>{origin}</CountryOfOrigin><Kato>{_kato(fr, broken)}</Kato>"
-        f"<QuotaYear>{fr.choice(ref.QUOTA_YEARS)}</QuotaYear><AdmittedOn>{ft.date()}</AdmittedOn>"
+        f"<DecisionNumber>{_ref('КН', fr, ft.year)}</DecisionNumber>"
+        f"<QuotaYear>{fr.choice(ref.QUOTA_YEARS)}</QuotaYear><Status>{status}</Status>"
+        f"<DecisionDate>{ft.date()}</DecisionDate><CountryOfOrigin>{origin}</CountryOfOrigin>"
+        f"<Kato>{_kato(fr, broken)}</Kato><FamilyMembers>{fr.randrange(0, 8)}</FamilyMembers>"
     )
 
 
 def _kandas_resettlement(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     return (
-        f"<Kato>{_kato(fr, broken)}</Kato><ResettledOn>{ft.date()}</ResettledOn>"
-        f"<FamilyMembers>{fr.randrange(0, 8)}</FamilyMembers>"
+        f"<CertificateNumber>{_ref('KC', fr, ft.year)}</CertificateNumber>"
+        f"<ProgrammeYear>{fr.choice(ref.QUOTA_YEARS)}</ProgrammeYear>"
+        f"<FromKato>{_kato(fr, None)}</FromKato><ToKato>{_kato(fr, broken)}</ToKato>"
+        f"<ArrivedOn>{ft.date()}</ArrivedOn><FamilyMembers>{fr.randrange(0, 8)}</FamilyMembers>"
     )
 
 
 def _citizen_registration(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
-    state = t.feed.split(":", 1)[1]
+    if broken == "kato-region":
+        broken = "validity-order"  # partner regions are free text; break the dates instead
+    start, end = _validity(ft.date(), fr.randrange(30, 365), broken)
+    region, city = fr.choice(ref.PARTNER_REGIONS.get(t.feed.split(":", 1)[1], ref.PARTNER_REGIONS["RUS"]))
     return (
-        f"<ReportingState>{state}</ReportingState><Kato>{_kato(fr, broken)}</Kato>"
-        f"<RegisteredOn>{ft.date()}</RegisteredOn>"
+        f"<Region>{escape(region)}</Region><Address>г. {escape(city)}, ул. Ленина, "
+        f"{fr.randrange(1, 150)}</Address><From>{start}</From><To>{end}</To>"
     )
 
 

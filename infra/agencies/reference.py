@@ -47,7 +47,7 @@ BORDER_POINTS: tuple[tuple[str, str, str | None, str], ...] = (
     ("CIT-AIR", "Shymkent International Airport", None, "AIR"),
     ("KGZ-KORDAY", "Korday", "KGZ", "ROAD"),
     ("KGZ-AKZHOL", "Ak-Zhol", "KGZ", "ROAD"),
-    ("UZB-ZHIBEKZHOLY", "Zhibek Zholy", "UZB", "ROAD"),
+    ("UZB-ZHIBEK", "Zhibek Zholy", "UZB", "ROAD"),
     ("UZB-KAPLANBEK", "Kaplanbek", "UZB", "ROAD"),
     ("UZB-SARYAGASH", "Saryagash", "UZB", "RAIL"),
     ("CHN-NURZHOLY", "Nur Zholy (Khorgos)", "CHN", "ROAD"),
@@ -75,13 +75,23 @@ EMPLOYERS: tuple[str, ...] = (
     "ТОО «Sino-Kaz Engineering»", "ТОО «Kamkor Service»", "ИП «Сейтқали А.»",
     "ТОО «Atyrau Oil Services»",
 )
-SECTORS: tuple[str, ...] = (
-    "CONSTRUCTION", "AGRICULTURE", "MINING", "MANUFACTURING", "TRADE", "TRANSPORT",
-    "HEALTH", "EDUCATION", "IT",
+# NACE / OKED sections: F construction, A agriculture, B mining, C manufacturing,
+# G trade, H transport, Q health, P education, J information and communication.
+SECTORS: tuple[str, ...] = ("F", "F", "F", "A", "B", "C", "G", "H", "Q", "P", "J")
+WORKER_CATEGORIES: tuple[str, ...] = (
+    "CAT1", "CAT2", "CAT3", "CAT4", "SEASONAL", "INTRA_CORPORATE", "LABOUR_MIGRANT",
 )
+# Where partners register their citizens: (region, city) as the partner writes them.
+PARTNER_REGIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "RUS": (("Омская область", "Омск"), ("Оренбургская область", "Оренбург"),
+            ("Новосибирская область", "Новосибирск")),
+    "UZB": (("Ташкентская область", "Ташкент"), ("Самаркандская область", "Самарканд")),
+    "KGZ": (("Чуйская область", "Бишкек"), ("Ошская область", "Ош")),
+    "TJK": (("Согдийская область", "Худжанд"), ("Хатлонская область", "Бохтар")),
+}
 OCCUPATIONS: tuple[str, ...] = (
     "7112 Bricklayer", "8332 Truck driver", "2142 Civil engineer", "6111 Field crop grower",
     "7212 Welder", "2512 Software developer", "5120 Cook", "2221 Nurse",
 )
-VIOLATION_ARTICLES: tuple[str, ...] = ("517", "518", "519", "496", "510")
+VIOLATION_ARTICLES: tuple[str, ...] = ("517-1", "517-2", "518", "519", "496", "510")
 QUOTA_YEARS: tuple[int, ...] = tuple(range(2020, 2028))
