@@ -202,12 +202,15 @@ class HttpTransport:
         page: str,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        accept_status: frozenset[int] = frozenset(),
     ) -> Iterator[httpx.Response]:
         """Open a 2xx response whose body the caller reads incrementally.
 
         Status errors are retried here; a failure while the caller reads the body
         surfaces as :class:`SourceUnavailable` and the caller decides how to resume
         (the SDMX connector re-queries and skips what it already emitted).
+        ``accept_status`` are non-2xx answers the caller handles itself (SDMX's 404
+        "No Results Found").
         """
         stack = contextlib.ExitStack()
 
@@ -216,7 +219,8 @@ class HttpTransport:
                 self._client.stream(method, path, params=_clean(params), headers=headers)
             )
             try:
-                self._check_status(resp, page)
+                if resp.status_code not in accept_status:
+                    self._check_status(resp, page)
             except BaseException:
                 stack.close()
                 raise
