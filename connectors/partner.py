@@ -121,7 +121,7 @@ class PartnerConnector(SourceConnector):
             doc = copy.deepcopy(primary[0])
             # Standalone document: drop the envelope's namespace declarations it inherited.
             etree.cleanup_namespaces(doc)
-            body = etree.tostring(doc, with_tail=False)
+            body = etree.tostring(doc, encoding="UTF-8", with_tail=False)
             return RawRecord(self.source, doc.get("recordId") or mid, body, origin=origin)
         if attachment is not None:
             try:

@@ -85,7 +85,7 @@ def split_document(body: bytes) -> SplitDocument:
         raise HostileXmlError("DTDs are refused", rule="xml.dtd")
     records = [
         RecordBytes(
-            etree.tostring(child, with_tail=False),
+            etree.tostring(child, encoding="UTF-8", with_tail=False),
             child.get("recordId", ""),
             child.get("updatedAt", ""),
         )
@@ -127,7 +127,7 @@ def iter_children(chunks: Iterable[bytes]) -> Iterator[RecordBytes]:
                 depth -= 1
                 if depth == 1 and isinstance(el.tag, str):
                     yield RecordBytes(
-                        etree.tostring(el, with_tail=False),
+                        etree.tostring(el, encoding="UTF-8", with_tail=False),
                         el.get("recordId", ""),
                         el.get("updatedAt", ""),
                     )

@@ -44,3 +44,7 @@ def make_topic(
         return name
 
     return make
+
+
+# Agency simulators (real HTTP servers on ephemeral ports) and TLS material.
+from tests.agencies_fixtures import make_simulator, tls_files  # noqa: E402, F401

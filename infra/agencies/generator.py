@@ -285,7 +285,10 @@ class Generator:
         x = r.random()
         rates = self.config.rates
         if x < rates.hostile:
-            return HOSTILE, r.choice(self.config.hostile_kinds)
+            kind = r.choice(self.config.hostile_kinds)
+            if kind == "oversized" and self.family(feed) == "partner":
+                kind = "xxe"  # SOAP gateways refuse oversized messages before the hub sees them
+            return HOSTILE, kind
         x -= rates.hostile
         if x < rates.invalid:
             return INVALID, r.choice(self.config.invalid_kinds)
