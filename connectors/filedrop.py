@@ -8,6 +8,8 @@ A file is consumed only when it is complete:
   least ``settle_s`` old, and (within one connector) it looked the same on the
   previous poll;
 - well-formedness: the whole file parses before its first record is emitted.
+  A ``<Batch>`` is split into its records; a file whose root is anything else
+  is one record by itself.
   A file that does not parse may still be growing: it waits, and only after
   ``give_up_s`` is it passed on whole so the validate stage quarantines it
   (never dropped silently). A hostile file (DTD, entities) is passed on whole
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Page, Position, RawRecord, SourceConnector
-from connectors.xmlstream import iter_children
+from connectors.xmlstream import NotAnEnvelope, guess_record_id, iter_children
 from hub.errors import HostileXmlError, SourceUnavailable
 
 # Upload tools write under these suffixes and rename when done.
@@ -72,6 +74,7 @@ class FileDropConnector(SourceConnector):
         directory: str | Path,
         *,
         pattern: str = "*.xml",
+        envelope: str = "Batch",
         page_size: int = DEFAULT_PAGE_SIZE,
         settle_s: float = SETTLE_S,
         give_up_s: float = GIVE_UP_S,
@@ -80,6 +83,7 @@ class FileDropConnector(SourceConnector):
         super().__init__(source)
         self.directory = Path(directory)
         self.pattern = pattern
+        self.envelope = envelope
         self.page_size = page_size
         self.settle_s = settle_s
         self.give_up_s = give_up_s
@@ -155,8 +159,10 @@ class FileDropConnector(SourceConnector):
             if self._checked.get(name) == digest:
                 return path, digest, None
             try:
-                for _ in iter_children(_chunks(path)):
+                for _ in iter_children(_chunks(path), envelope=self.envelope):
                     pass
+            except NotAnEnvelope:
+                return path, digest, self._whole(path, digest)  # a single record document
             except HostileXmlError as exc:
                 if exc.rule == "xml.malformed" and self._clock() - after.st_mtime < self.give_up_s:
                     continue  # maybe still being uploaded under its final name: wait
@@ -168,15 +174,13 @@ class FileDropConnector(SourceConnector):
     def _whole(self, path: Path, digest: str) -> RawRecord:
         with path.open("rb") as fh:
             body = fh.read(MAX_WHOLE_FILE_BYTES + 1)
-        from connectors.xmlstream import guess_record_id
-
         rid = guess_record_id(body) or f"file:{path.name}"
         return RawRecord(self.source, rid, body, origin=f"file:{path.name}@{digest}")
 
     def _read(self, path: Path, offset: int) -> tuple[list[RawRecord], bool]:
         records: list[RawRecord] = []
         n = 0
-        for rec in iter_children(_chunks(path)):
+        for rec in iter_children(_chunks(path), envelope=self.envelope):
             if n >= offset:
                 if len(records) == self.page_size:
                     return records, False

@@ -109,11 +109,16 @@ def _headed(chunks: Iterable[bytes]) -> Iterator[bytes]:
     yield from it
 
 
-def iter_children(chunks: Iterable[bytes]) -> Iterator[RecordBytes]:
+class NotAnEnvelope(Exception):
+    """The document's root is not the expected envelope: it is a record by itself."""
+
+
+def iter_children(chunks: Iterable[bytes], *, envelope: str | None = None) -> Iterator[RecordBytes]:
     """Stream a document of any size, yielding each child of its root as a document.
 
-    Memory stays at one record: each child is cleared once serialised and
-    removed from the root.
+    With ``envelope``, a root of another name raises :class:`NotAnEnvelope`
+    before anything is yielded. Memory stays at one record: each child is
+    cleared once serialised and removed from the root.
     """
     parser = etree.XMLPullParser(events=("start", "end"), **_parser_options())
     depth = 0
@@ -123,6 +128,8 @@ def iter_children(chunks: Iterable[bytes]) -> Iterator[RecordBytes]:
             for event, el in parser.read_events():
                 if event == "start":
                     depth += 1
+                    if depth == 1 and envelope and etree.QName(el).localname != envelope:
+                        raise NotAnEnvelope(etree.QName(el).localname)
                     continue
                 depth -= 1
                 if depth == 1 and isinstance(el.tag, str):
