@@ -172,10 +172,12 @@ class StatisticsConnector(SourceConnector):
                 if cursor is None:  # "No Results Found": nothing new
                     return Page([], {**pos, "start_period": start_period, "skip": 0,
                                      "scan_prepared": None}, exhausted=True)
-                prepared = _utc(cursor.stream.header.prepared) if cursor.stream.header.prepared else None
-                scan_prepared = scan_prepared or prepared
-                updated_at = prepared or scan_prepared or ""
+                updated_at = ""
                 for obs in cursor.stream:
+                    if not updated_at:  # the header has been read once the first Obs is out
+                        header = cursor.stream.header.prepared
+                        updated_at = _utc(header) if header else (scan_prepared or "")
+                        scan_prepared = scan_prepared or updated_at or None
                     cursor.emitted += 1
                     records.append(RawRecord(
                         self.source, self.mapping.record_id(obs),
