@@ -46,13 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     truth.add_argument("index", type=int, nargs="+")
 
 
+_DEFAULT_RATES = Rates()
+
+
 def _generator_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--population", type=int, default=200_000)
-    p.add_argument("--duplicate-rate", type=float, default=Rates.duplicate)
-    p.add_argument("--correction-rate", type=float, default=Rates.correction)
-    p.add_argument("--invalid-rate", type=float, default=Rates.invalid)
-    p.add_argument("--hostile-rate", type=float, default=Rates.hostile)
+    p.add_argument("--duplicate-rate", type=float, default=_DEFAULT_RATES.duplicate)
+    p.add_argument("--correction-rate", type=float, default=_DEFAULT_RATES.correction)
+    p.add_argument("--invalid-rate", type=float, default=_DEFAULT_RATES.invalid)
+    p.add_argument("--hostile-rate", type=float, default=_DEFAULT_RATES.hostile)
 
 
 def _generator(args: argparse.Namespace) -> Generator:
