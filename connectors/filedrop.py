@@ -28,7 +28,6 @@ files no longer in the directory are pruned, so the position stays small.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,8 +95,9 @@ class FileDropConnector(SourceConnector):
         done: dict[str, str] = dict(pos.get("done") or {})
         current: dict[str, Any] | None = pos.get("current")
         if not self.directory.is_dir():
-            raise SourceUnavailable("drop directory is missing", source=self.source,
-                                    page=str(self.directory))
+            raise SourceUnavailable(
+                "drop directory is missing", source=self.source, page=str(self.directory)
+            )
         present = {p.name: p for p in self._candidates()}
         done = {n: d for n, d in done.items() if n in present}  # prune vanished files
         if current is not None:
@@ -119,7 +119,10 @@ class FileDropConnector(SourceConnector):
             done[current["name"]] = current["digest"]
             new_pos = {"done": done, "current": None}
         else:
-            new_pos = {"done": done, "current": {**current, "offset": current["offset"] + len(records)}}
+            new_pos = {
+                "done": done,
+                "current": {**current, "offset": current["offset"] + len(records)},
+            }
         return Page(records, new_pos, exhausted=False)
 
     # --- file selection ---------------------------------------------------------
@@ -179,12 +182,12 @@ class FileDropConnector(SourceConnector):
 
     def _read(self, path: Path, offset: int) -> tuple[list[RawRecord], bool]:
         records: list[RawRecord] = []
-        n = 0
-        for rec in iter_children(_chunks(path), envelope=self.envelope):
-            if n >= offset:
-                if len(records) == self.page_size:
-                    return records, False
-                records.append(RawRecord(self.source, rec.record_id, rec.body,
-                                         origin=f"file:{path.name}#{n}"))
-            n += 1
+        for n, rec in enumerate(iter_children(_chunks(path), envelope=self.envelope)):
+            if n < offset:
+                continue
+            if len(records) == self.page_size:
+                return records, False
+            records.append(
+                RawRecord(self.source, rec.record_id, rec.body, origin=f"file:{path.name}#{n}")
+            )
         return records, True

@@ -4,7 +4,9 @@ One source, two channels. A poll pages the REST feed until its scan ends, then
 the drop directory until no complete file is left; the position holds both
 channels' positions and which one is being drained::
 
-    {"phase": "rest" | "files", "rest": {...RestPageConnector...}, "files": {...FileDropConnector...}}
+    {"phase": "rest" | "files",
+     "rest": {...RestPageConnector position...},
+     "files": {...FileDropConnector position...}}
 """
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ import binascii
 import copy
 import time
 
-
 from lxml import etree
 
 from connectors.base import Page, Position, RawRecord, SourceConnector
@@ -73,7 +72,9 @@ class PartnerConnector(SourceConnector):
     @property
     def http(self) -> HttpTransport:
         if self._http is None:
-            self._http = HttpTransport(self.endpoint, source=self.source, config=self.transport_config)
+            self._http = HttpTransport(
+                self.endpoint, source=self.source, config=self.transport_config
+            )
         return self._http
 
     def start(self) -> None:
@@ -89,9 +90,11 @@ class PartnerConnector(SourceConnector):
     def poll(self, position: Position | None) -> Page:
         seen: list[str] = list((position or {}).get("seen") or [])
         seen_set = set(seen)
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{time.time_ns() % 10**9:09d}Z"
+        stamp = (
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{time.time_ns() % 10**9:09d}Z"
+        )
         request = (
-            f"<GetRequest xmlns=\"{SMEV_NS}\"><NodeId>{self.node_id}</NodeId>"
+            f'<GetRequest xmlns="{SMEV_NS}"><NodeId>{self.node_id}</NodeId>'
             f"<MaxMessages>{self.page_size}</MaxMessages><Timestamp>{stamp}</Timestamp></GetRequest>"
         )
         page_name = f"Get@{stamp}"
@@ -102,7 +105,9 @@ class PartnerConnector(SourceConnector):
         for msg in messages:
             mid = msg.get("messageId") or ""
             if not mid:
-                raise SourceRejected("a Message without messageId", source=self.source, page=page_name)
+                raise SourceRejected(
+                    "a Message without messageId", source=self.source, page=page_name
+                )
             ack.append(mid)
             if mid in seen_set:
                 continue  # redelivered: already handled, acknowledge again only
@@ -127,12 +132,15 @@ class PartnerConnector(SourceConnector):
             try:
                 body = base64.b64decode(attachment.text or "", validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise SourceRejected(f"message {mid}: attachment is not base64", source=self.source,
-                                     page=page_name) from exc
+                raise SourceRejected(
+                    f"message {mid}: attachment is not base64", source=self.source, page=page_name
+                ) from exc
             from connectors.xmlstream import guess_record_id
 
             return RawRecord(self.source, guess_record_id(body) or mid, body, origin=origin)
-        raise SourceRejected(f"message {mid} carries no content", source=self.source, page=page_name)
+        raise SourceRejected(
+            f"message {mid} carries no content", source=self.source, page=page_name
+        )
 
     # --- Ack -----------------------------------------------------------------
 
@@ -142,13 +150,19 @@ class PartnerConnector(SourceConnector):
         if not ids:
             return
         targets = "".join(f'<AckTargetMessage accepted="true">{i}</AckTargetMessage>' for i in ids)
-        body = self._call(f'<AckRequest xmlns="{SMEV_NS}">{targets}</AckRequest>',
-                          f"Ack[{ids[0]}..{ids[-1]}]", "Ack")
-        statuses = {a.get("messageId"): a.get("status") for a in body.findall(f"{{{SMEV_NS}}}Acknowledged")}
+        body = self._call(
+            f'<AckRequest xmlns="{SMEV_NS}">{targets}</AckRequest>',
+            f"Ack[{ids[0]}..{ids[-1]}]",
+            "Ack",
+        )
+        statuses = {
+            a.get("messageId"): a.get("status") for a in body.findall(f"{{{SMEV_NS}}}Acknowledged")
+        }
         unknown = [i for i in ids if statuses.get(i) == "UNKNOWN"]
         if unknown:
-            raise SourceRejected(f"partner does not know messages {unknown[:3]}", source=self.source,
-                                 page="Ack")
+            raise SourceRejected(
+                f"partner does not know messages {unknown[:3]}", source=self.source, page="Ack"
+            )
         self.acked_total += len(ids)
 
     # --- SOAP plumbing ---------------------------------------------------------
@@ -160,22 +174,24 @@ class PartnerConnector(SourceConnector):
         ).encode()
         headers = {"Content-Type": f'{SOAP_CONTENT_TYPE}; action="urn:smev:{action}"'}
         try:
-            reply = self.http.request("POST", self.path, page=page_name, content=envelope,
-                                      headers=headers)
+            reply = self.http.request(
+                "POST", self.path, page=page_name, content=envelope, headers=headers
+            )
         except SourceRejected as exc:
             raise SourceRejected(f"SOAP fault: {exc}", source=self.source, page=page_name) from exc
         try:
             env = parse_untrusted(reply.body)
         except HostileXmlError as exc:
-            raise SourceUnavailable(f"unreadable SOAP response: {exc}", source=self.source,
-                                    page=page_name) from exc
+            raise SourceUnavailable(
+                f"unreadable SOAP response: {exc}", source=self.source, page=page_name
+            ) from exc
         body = env.find(f"{{{SOAP_NS}}}Body")
         if body is None or not len(body):
-            raise SourceUnavailable("SOAP response without a Body", source=self.source, page=page_name)
+            raise SourceUnavailable(
+                "SOAP response without a Body", source=self.source, page=page_name
+            )
         fault = body.find(f"{{{SOAP_NS}}}Fault")
         if fault is not None:
             reason = "".join(fault.itertext()).strip()
             raise SourceRejected(f"SOAP fault: {reason}", source=self.source, page=page_name)
         return body[0]
-
-

@@ -59,12 +59,15 @@ def connector_for(source: SourceLike, settings: Any = None) -> SourceConnector:
         return InteriorConnector(source.name, source.endpoint, page_size=size, transport=transport)
     if family == "labour":
         drop = own.pop("drop_dir", None)
-        return LabourConnector(source.name, source.endpoint or None, drop, page_size=size,
-                               transport=transport, **own)
+        return LabourConnector(
+            source.name, source.endpoint or None, drop, page_size=size, transport=transport, **own
+        )
     if family == "statistics":
-        return StatisticsConnector(source.name, source.endpoint, page_size=size,
-                                   transport=transport, **own)
+        return StatisticsConnector(
+            source.name, source.endpoint, page_size=size, transport=transport, **own
+        )
     if "state" not in own:
         raise ConfigError(f"source {source.name}: partner sources need options.state")
-    return PartnerConnector(source.name, source.endpoint, state=own["state"], page_size=size,
-                            transport=transport)
+    return PartnerConnector(
+        source.name, source.endpoint, state=own["state"], page_size=size, transport=transport
+    )

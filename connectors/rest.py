@@ -59,7 +59,9 @@ class RestPageConnector(SourceConnector):
     @property
     def http(self) -> HttpTransport:
         if self._http is None:
-            self._http = HttpTransport(self.endpoint, source=self.source, config=self.transport_config)
+            self._http = HttpTransport(
+                self.endpoint, source=self.source, config=self.transport_config
+            )
         return self._http
 
     def start(self) -> None:
@@ -84,15 +86,20 @@ class RestPageConnector(SourceConnector):
             page_name = f"updated_since={since or 'beginning'}"
         reply = self.http.request("GET", self.path, page=page_name, params=params)
         records, newest = self._records(reply.body, page_name)
-        newest = max(filter(None, [newest, reply.headers.get(PAGE_MAX_UPDATED_HEADER), scan_max]),
-                     default=None)
+        newest = max(
+            filter(None, [newest, reply.headers.get(PAGE_MAX_UPDATED_HEADER), scan_max]),
+            default=None,
+        )
         next_token = reply.headers.get(NEXT_TOKEN_HEADER)
         if next_token:
             new_pos = {"updated_since": since, "page_token": next_token, "scan_max": newest}
             return Page(records, new_pos, exhausted=False)
         # End of the scan: the cursor moves to the newest record seen.
-        new_pos = {"updated_since": max(filter(None, [since, newest]), default=None),
-                   "page_token": None, "scan_max": None}
+        new_pos = {
+            "updated_since": max(filter(None, [since, newest]), default=None),
+            "page_token": None,
+            "scan_max": None,
+        }
         return Page(records, new_pos, exhausted=True)
 
     def _records(self, body: bytes, page_name: str) -> tuple[list[RawRecord], str | None]:

@@ -32,14 +32,18 @@ from lxml import etree
 from connectors.xmlstream import HEAD_BYTES, refuse_dtd
 from hub.errors import DocumentError, HostileXmlError
 
-GENERIC_NAMESPACES = frozenset({
-    "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic",
-    "http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic",
-})
-MESSAGE_NAMESPACES = frozenset({
-    "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
-    "http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message",
-})
+GENERIC_NAMESPACES = frozenset(
+    {
+        "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic",
+        "http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic",
+    }
+)
+MESSAGE_NAMESPACES = frozenset(
+    {
+        "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
+        "http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message",
+    }
+)
 FOOTER_NS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message/footer"
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 TIME_DIMENSIONS = ("TIME_PERIOD", "TIME")
@@ -81,7 +85,9 @@ class Header:
     id: str = ""
     prepared: str = ""
     sender: str = ""
-    structures: dict[str, str] = field(default_factory=dict)  # structureID -> dimensionAtObservation
+    structures: dict[str, str] = field(
+        default_factory=dict
+    )  # structureID -> dimensionAtObservation
 
 
 @dataclass
@@ -185,10 +191,16 @@ def _plain_attrs(el: etree._Element) -> dict[str, str]:
     return {k: v for k, v in el.attrib.items() if not k.startswith("{")}
 
 
-def _parse(chunks: Iterator[bytes], out: SdmxStream, dims: tuple[str, ...] | None) -> Iterator[Observation]:
+def _parse(
+    chunks: Iterator[bytes], out: SdmxStream, dims: tuple[str, ...] | None
+) -> Iterator[Observation]:
     parser = etree.XMLPullParser(
-        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False,
-        huge_tree=False, remove_comments=True,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
     )
     st = _State(dims)
     head = b""
@@ -210,7 +222,9 @@ def _parse(chunks: Iterator[bytes], out: SdmxStream, dims: tuple[str, ...] | Non
         parser.close()
         yield from _events(parser, st, out)
     except etree.XMLSyntaxError as exc:
-        raise HostileXmlError(f"SDMX message is not well-formed: {exc}", rule="xml.malformed") from exc
+        raise HostileXmlError(
+            f"SDMX message is not well-formed: {exc}", rule="xml.malformed"
+        ) from exc
 
 
 def _events(parser: etree.XMLPullParser, st: _State, out: SdmxStream) -> Iterator[Observation]:
@@ -225,14 +239,22 @@ def _events(parser: etree.XMLPullParser, st: _State, out: SdmxStream) -> Iterato
             if not out.message_type:
                 out.message_type = name
                 if name not in {
-                    "GenericData", "GenericTimeSeriesData", "StructureSpecificData",
-                    "StructureSpecificTimeSeriesData", "CompactData", "MessageGroup",
+                    "GenericData",
+                    "GenericTimeSeriesData",
+                    "StructureSpecificData",
+                    "StructureSpecificTimeSeriesData",
+                    "CompactData",
+                    "MessageGroup",
                 }:
                     raise SdmxFormatError(f"not an SDMX data message: <{name}>", rule="sdmx.format")
             elif name == "DataSet":
                 out.dataset_count += 1
                 st.dataset = next(
-                    (v for k, v in el.attrib.items() if _local(k) in ("structureRef", "keyFamilyURI")),
+                    (
+                        v
+                        for k, v in el.attrib.items()
+                        if _local(k) in ("structureRef", "keyFamilyURI")
+                    ),
                     "",
                 )
                 st.dim_at_obs = out.header.structures.get(st.dataset, st.dim_at_obs)
@@ -296,7 +318,9 @@ def _read_header(el: etree._Element, header: Header) -> None:
         elif name == "Sender":
             header.sender = c.get("id", "")
         elif name == "Structure":
-            header.structures[c.get("structureID", "")] = c.get("dimensionAtObservation", "TIME_PERIOD")
+            header.structures[c.get("structureID", "")] = c.get(
+                "dimensionAtObservation", "TIME_PERIOD"
+            )
 
 
 def _generic_obs(el: etree._Element, st: _State) -> Observation:

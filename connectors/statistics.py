@@ -23,7 +23,7 @@ Position::
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +74,7 @@ class ObservationMapping:
 
     def to_xml(self, obs: Observation, updated_at: str) -> bytes:
         dims = obs.dimensions
+        group = self.group_codes.get(dims.get(self.group_dim, ""), "")
         version = self.status_versions.get(obs.attributes.get("OBS_STATUS", ""), 1)
         return (
             f'<Observation xmlns="{STATISTICS_NS}" recordId="{self.record_id(obs)}" '
@@ -83,7 +84,7 @@ class ObservationMapping:
             f"<Kato>{escape(self.kato(dims.get(self.region_dim, '')))}</Kato>"
             f"<Period>{escape(obs.period)}</Period>"
             f"<Flow>{escape(self.flow_codes.get(dims.get(self.flow_dim, ''), ''))}</Flow>"
-            f"<PartnerGroup>{escape(self.group_codes.get(dims.get(self.group_dim, ''), ''))}</PartnerGroup>"
+            f"<PartnerGroup>{escape(group)}</PartnerGroup>"
             f"<Value>{escape(obs.value or '')}</Value></Observation>"
         ).encode()
 
@@ -140,7 +141,9 @@ class StatisticsConnector(SourceConnector):
     @property
     def http(self) -> HttpTransport:
         if self._http is None:
-            self._http = HttpTransport(self.endpoint, source=self.source, config=self.transport_config)
+            self._http = HttpTransport(
+                self.endpoint, source=self.source, config=self.transport_config
+            )
         return self._http
 
     def start(self) -> None:
@@ -164,14 +167,20 @@ class StatisticsConnector(SourceConnector):
         skip = int(pos.get("skip") or 0)
         scan_prepared = pos.get("scan_prepared")
         params = (("startPeriod", start_period), ("updatedAfter", updated_after))
-        page_name = f"/data/{self.flow}/{self.key}?startPeriod={start_period}&updatedAfter={updated_after}&skip={skip}"
+        page_name = (
+            f"/data/{self.flow}/{self.key}?startPeriod={start_period}"
+            f"&updatedAfter={updated_after}&skip={skip}"
+        )
         records: list[RawRecord] = []
         for attempt in range(MAX_RESUMES + 1):
             try:
                 cursor = self._open(params, skip + len(records), page_name)
                 if cursor is None:  # "No Results Found": nothing new
-                    return Page([], {**pos, "start_period": start_period, "skip": 0,
-                                     "scan_prepared": None}, exhausted=True)
+                    return Page(
+                        [],
+                        {**pos, "start_period": start_period, "skip": 0, "scan_prepared": None},
+                        exhausted=True,
+                    )
                 updated_at = ""
                 for obs in cursor.stream:
                     if not updated_at:  # the header has been read once the first Obs is out
@@ -179,41 +188,67 @@ class StatisticsConnector(SourceConnector):
                         updated_at = _utc(header) if header else (scan_prepared or "")
                         scan_prepared = scan_prepared or updated_at or None
                     cursor.emitted += 1
-                    records.append(RawRecord(
-                        self.source, self.mapping.record_id(obs),
-                        self.mapping.to_xml(obs, updated_at),
-                        origin=f"{page_name}#{cursor.emitted - 1}",
-                    ))
+                    records.append(
+                        RawRecord(
+                            self.source,
+                            self.mapping.record_id(obs),
+                            self.mapping.to_xml(obs, updated_at),
+                            origin=f"{page_name}#{cursor.emitted - 1}",
+                        )
+                    )
                     if len(records) == self.page_size:
-                        return Page(records, {"start_period": start_period,
-                                              "updated_after": updated_after,
-                                              "skip": skip + len(records),
-                                              "scan_prepared": scan_prepared}, exhausted=False)
+                        return Page(
+                            records,
+                            {
+                                "start_period": start_period,
+                                "updated_after": updated_after,
+                                "skip": skip + len(records),
+                                "scan_prepared": scan_prepared,
+                            },
+                            exhausted=False,
+                        )
                 break
             except SourceUnavailable:
                 self._drop_cursor()
                 if attempt == MAX_RESUMES:
                     raise
         self._drop_cursor()
-        return Page(records, {"start_period": start_period,
-                              "updated_after": scan_prepared or updated_after,
-                              "skip": 0, "scan_prepared": None}, exhausted=True)
+        return Page(
+            records,
+            {
+                "start_period": start_period,
+                "updated_after": scan_prepared or updated_after,
+                "skip": 0,
+                "scan_prepared": None,
+            },
+            exhausted=True,
+        )
 
-    def _open(self, params: tuple[tuple[str, Any], ...], skip: int, page_name: str) -> _Cursor | None:
+    def _open(
+        self, params: tuple[tuple[str, Any], ...], skip: int, page_name: str
+    ) -> _Cursor | None:
         c = self._cursor
         if c is not None and c.params == params and c.emitted == skip:
             return c
         self._drop_cursor()
         stack = contextlib.ExitStack()
         self.queries += 1
-        resp = stack.enter_context(self.http.stream(
-            "GET", f"/data/{self.flow}/{self.key}", page=page_name, params=dict(params),
-            headers={"Accept": MEDIA_TYPES[self.message_format]}, accept_status=frozenset({404}),
-        ))
+        resp = stack.enter_context(
+            self.http.stream(
+                "GET",
+                f"/data/{self.flow}/{self.key}",
+                page=page_name,
+                params=dict(params),
+                headers={"Accept": MEDIA_TYPES[self.message_format]},
+                accept_status=frozenset({404}),
+            )
+        )
         if resp.status_code == 404:
             stack.close()
             return None
-        stream = parse_sdmx(self.http.iter_body(resp, page=page_name), dimensions=self.mapping.dimensions)
+        stream = parse_sdmx(
+            self.http.iter_body(resp, page=page_name), dimensions=self.mapping.dimensions
+        )
         cursor = _Cursor(params, 0, stream, stack)
         self._cursor = cursor
         for _ in range(skip):
@@ -221,5 +256,3 @@ class StatisticsConnector(SourceConnector):
                 break
             cursor.emitted += 1
         return cursor
-
-

@@ -27,7 +27,10 @@ from infra.agencies.server import AgencySimulator
 
 # Transport settings for tests: real retries, short waits, so fault tests stay fast.
 FAST_TRANSPORT = TransportConfig(
-    connect_timeout_s=2.0, read_timeout_s=1.0, max_attempts=4, backoff_base_s=0.02,
+    connect_timeout_s=2.0,
+    read_timeout_s=1.0,
+    max_attempts=4,
+    backoff_base_s=0.02,
     backoff_max_s=0.1,
 )
 
@@ -37,11 +40,15 @@ def make_simulator() -> Iterator[Callable[..., AgencySimulator]]:
     started: list[AgencySimulator] = []
 
     def make(
-        *, seed: int = 1, rates: Rates | None = None, generator: Generator | None = None,
+        *,
+        seed: int = 1,
+        rates: Rates | None = None,
+        generator: Generator | None = None,
         **options: Any,
     ) -> AgencySimulator:
-        gen = generator or Generator(GeneratorConfig(seed=seed, population=50_000,
-                                                     rates=rates or Rates()))
+        gen = generator or Generator(
+            GeneratorConfig(seed=seed, population=50_000, rates=rates or Rates())
+        )
         sim = AgencySimulator(gen, **options).start()
         started.append(sim)
         return sim
@@ -64,13 +71,15 @@ class TlsMaterial:
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
 
 
-def _cert(subject: str, key: Any, issuer: x509.Name, issuer_key: Any, *, ca: bool,
-          server: bool = False) -> x509.Certificate:
+def _cert(
+    subject: str, key: Any, issuer: x509.Name, issuer_key: Any, *, ca: bool, server: bool = False
+) -> x509.Certificate:
     now = dt.datetime.now(dt.UTC)
     b = (
         x509.CertificateBuilder()
@@ -88,7 +97,9 @@ def _cert(subject: str, key: Any, issuer: x509.Name, issuer_key: Any, *, ca: boo
             critical=False,
         ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
     elif not ca:
-        b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        b = b.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
     return b.sign(issuer_key, hashes.SHA256())
 
 
@@ -118,5 +129,12 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsMaterial:
     cert = _cert("rogue client", key, rogue_name, rogue_key, ca=False)
     write("rogue.pem", cert.public_bytes(serialization.Encoding.PEM))
     write("rogue.key", _key_pem(key))
-    return TlsMaterial(out["ca.pem"], out["server.pem"], out["server.key"], out["client.pem"],
-                       out["client.key"], out["rogue.pem"], out["rogue.key"])
+    return TlsMaterial(
+        out["ca.pem"],
+        out["server.pem"],
+        out["server.key"],
+        out["client.pem"],
+        out["client.key"],
+        out["rogue.pem"],
+        out["rogue.key"],
+    )

@@ -1,7 +1,7 @@
 """``mhub agencies``: serve the agency simulators, or print what a record should become.
 
-    mhub agencies serve --port 8700 --seed 42 --interior 100000 --partner 20000
-    mhub agencies truth interior 734112
+mhub agencies serve --port 8700 --seed 42 --interior 100000 --partner 20000
+mhub agencies truth interior 734112
 """
 
 from __future__ import annotations
@@ -60,8 +60,10 @@ def _generator_args(p: argparse.ArgumentParser) -> None:
 
 def _generator(args: argparse.Namespace) -> Generator:
     rates = Rates(
-        duplicate=args.duplicate_rate, correction=args.correction_rate,
-        invalid=args.invalid_rate, hostile=args.hostile_rate,
+        duplicate=args.duplicate_rate,
+        correction=args.correction_rate,
+        invalid=args.invalid_rate,
+        hostile=args.hostile_rate,
     )
     return Generator(GeneratorConfig(seed=args.seed, population=args.population, rates=rates))
 
@@ -83,8 +85,15 @@ def run(args: argparse.Namespace) -> int:
 
         signer = partner_signer(DevPki.open(args.sign_with))
     sim = AgencySimulator(
-        gen, host=args.host, port=args.port, tls=tls, verbose=args.verbose, counts=counts,
-        statistics_periods=args.statistics_periods, signer=signer, lease_s=args.lease,
+        gen,
+        host=args.host,
+        port=args.port,
+        tls=tls,
+        verbose=args.verbose,
+        counts=counts,
+        statistics_periods=args.statistics_periods,
+        signer=signer,
+        lease_s=args.lease,
         drop_dir=args.drop_dir,
     )
     if args.faults:

@@ -39,7 +39,10 @@ class FileDropWriter:
         """(batch file bytes, [(name, bytes)] of hostile entries dropped separately)."""
         gen = self.generator
         first = batch * self.batch_size
-        body = [f'<?xml version="1.0" encoding="UTF-8"?>\n<Batch number="{batch}" first="{first}">\n'.encode()]
+        body = [
+            b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            + f'<Batch number="{batch}" first="{first}">\n'.encode()
+        ]
         loose: list[tuple[str, bytes]] = []
         for i in range(first, first + self.batch_size):
             doc = gen.record(FEED, i)

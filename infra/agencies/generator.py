@@ -41,7 +41,11 @@ NS = {
 
 # Outcomes the hub should reach for an entry.
 VALID, INVALID, HOSTILE, DUPLICATE, CORRECTION = (
-    "valid", "invalid", "hostile", "duplicate", "correction",
+    "valid",
+    "invalid",
+    "hostile",
+    "duplicate",
+    "correction",
 )
 
 # Invalid kinds and the validation rule each should trip (ids agreed with the
@@ -68,17 +72,27 @@ HOSTILE_RULES: dict[str, str] = {
 RECORD_TYPES: dict[str, tuple[tuple[str, str, int], ...]] = {
     # feed family -> (root element, id code, weight)
     "interior": (
-        ("BorderCrossing", "BC", 55), ("StayRegistration", "SR", 18), ("ResidencePermit", "RP", 5),
-        ("CitizenshipDecision", "CD", 2), ("Violation", "VL", 6), ("Deportation", "DP", 4),
-        ("EntryBan", "EB", 4), ("AsylumApplication", "AA", 3), ("RefugeeStatusDecision", "RS", 3),
+        ("BorderCrossing", "BC", 55),
+        ("StayRegistration", "SR", 18),
+        ("ResidencePermit", "RP", 5),
+        ("CitizenshipDecision", "CD", 2),
+        ("Violation", "VL", 6),
+        ("Deportation", "DP", 4),
+        ("EntryBan", "EB", 4),
+        ("AsylumApplication", "AA", 3),
+        ("RefugeeStatusDecision", "RS", 3),
     ),
     "labour": (
-        ("WorkPermit", "WP", 70), ("LabourQuota", "LQ", 10), ("KandasAdmission", "KA", 10),
+        ("WorkPermit", "WP", 70),
+        ("LabourQuota", "LQ", 10),
+        ("KandasAdmission", "KA", 10),
         ("KandasResettlement", "KR", 10),
     ),
     "partner": (
-        ("PartnerBorderNotice", "BN", 60), ("PartnerDeportationNotice", "DN", 10),
-        ("PartnerEntryBanNotice", "EN", 10), ("PartnerCitizenRegistration", "CR", 20),
+        ("PartnerBorderNotice", "BN", 60),
+        ("PartnerDeportationNotice", "DN", 10),
+        ("PartnerEntryBanNotice", "EN", 10),
+        ("PartnerCitizenRegistration", "CR", 20),
     ),
 }
 # Interior facts a partner also reports, and the partner record type that reports them.
@@ -87,14 +101,29 @@ SHARED_FACTS: dict[str, str] = {
     "Deportation": "PartnerDeportationNotice",
     "EntryBan": "PartnerEntryBanNotice",
 }
-_KATO_RECORDS = frozenset({
-    "StayRegistration", "ResidencePermit", "Violation", "AsylumApplication", "WorkPermit",
-    "LabourQuota", "KandasAdmission", "KandasResettlement",
-})
-_VALIDITY_RECORDS = frozenset({
-    "StayRegistration", "ResidencePermit", "EntryBan", "RefugeeStatusDecision", "WorkPermit",
-    "PartnerEntryBanNotice", "PartnerCitizenRegistration",
-})
+_KATO_RECORDS = frozenset(
+    {
+        "StayRegistration",
+        "ResidencePermit",
+        "Violation",
+        "AsylumApplication",
+        "WorkPermit",
+        "LabourQuota",
+        "KandasAdmission",
+        "KandasResettlement",
+    }
+)
+_VALIDITY_RECORDS = frozenset(
+    {
+        "StayRegistration",
+        "ResidencePermit",
+        "EntryBan",
+        "RefugeeStatusDecision",
+        "WorkPermit",
+        "PartnerEntryBanNotice",
+        "PartnerCitizenRegistration",
+    }
+)
 RECORD_PREFIX = {"interior": "MVD", "labour": "MTSZN", "labour-files": "MTSZN-F"}
 # How far back a correction reaches: corrections arrive within a day's records.
 MAX_CORRECTION_DISTANCE = 64
@@ -239,9 +268,18 @@ class Generator:
         iin = make_iin(birth, sex, rng.randrange(10_000)) if has_iin else ""
         expiry = date(2026, 1, 1) + timedelta(days=rng.randrange(30, 10 * 365))
         return Person(
-            pid=pid, citizenship=cit, sex=sex, birth=birth, surname=surname, given=given,
-            surname_alt=surname_alt, given_alt=given_alt, patronymic=patr, iin=iin,
-            passport=_passport_number(rng, cit), passport_expiry=expiry,
+            pid=pid,
+            citizenship=cit,
+            sex=sex,
+            birth=birth,
+            surname=surname,
+            given=given,
+            surname_alt=surname_alt,
+            given_alt=given_alt,
+            patronymic=patr,
+            iin=iin,
+            passport=_passport_number(rng, cit),
+            passport_expiry=expiry,
             canonical_script=table.script,
         )
 
@@ -324,7 +362,10 @@ class Generator:
         ratio = self.config.interior_per_partner
         k = r.randrange(index * ratio, index * ratio + ratio)
         for j in range(k, max(-1, k - DUPLICATE_SEARCH), -1):
-            if self.kind("interior", j)[0] == VALID and self._record_type("interior", j)[0] in SHARED_FACTS:
+            if (
+                self.kind("interior", j)[0] == VALID
+                and self._record_type("interior", j)[0] in SHARED_FACTS
+            ):
                 return j
         return None
 
@@ -461,7 +502,9 @@ class Generator:
             scheme = {
                 "interior": rr.choice(("icao", "icao", "russian")),
                 "labour": rr.choice(("russian", "phonetic", "kazakh_latin")),
-                "partner": "uzbek_latin" if p.citizenship == "UZB" else rr.choice(("icao", "russian")),
+                "partner": "uzbek_latin"
+                if p.citizenship == "UZB"
+                else rr.choice(("icao", "russian")),
             }[family]
             if p.citizenship == "KAZ" and family != "partner" and rr.random() < 0.3:
                 scheme = "kazakh_latin"
@@ -538,14 +581,21 @@ class Generator:
             lat_s = transliterate(p.surname, "icao") if p.canonical_script == "Cyrl" else p.surname
             lat_g = transliterate(p.given, "icao") if p.canonical_script == "Cyrl" else p.given
             l1, l2 = td3_mrz(
-                issuing_state=p.citizenship, surname=icao_mrz_name(lat_s),
-                given_names=icao_mrz_name(lat_g), number=p.passport, nationality=p.citizenship,
-                birth=p.birth, sex=p.sex, expiry=p.passport_expiry,
+                issuing_state=p.citizenship,
+                surname=icao_mrz_name(lat_s),
+                given_names=icao_mrz_name(lat_g),
+                number=p.passport,
+                nationality=p.citizenship,
+                birth=p.birth,
+                sex=p.sex,
+                expiry=p.passport_expiry,
             )
             if broken == "mrz-check-digit":
                 pos = 9  # the document number's check digit
                 l2 = l2[:pos] + str((int(l2[pos]) + 1) % 10) + l2[pos + 1 :]
-            parts.append(f"<c:MRZ><c:Line1>{escape(l1)}</c:Line1><c:Line2>{escape(l2)}</c:Line2></c:MRZ>")
+            parts.append(
+                f"<c:MRZ><c:Line1>{escape(l1)}</c:Line1><c:Line2>{escape(l2)}</c:Line2></c:MRZ>"
+            )
         for script, s, g, pa in self._names(p, family, rr):
             patr = f"<c:Patronymic>{escape(pa)}</c:Patronymic>" if pa else ""
             parts.append(
@@ -679,7 +729,9 @@ def _entry_ban(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-de
 
 def _stay(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     start, end = _validity(ft.date(), fr.randrange(7, 365), broken)
-    street = fr.choice(("Абая", "Достык", "Сейфуллина", "Тауелсиздик", "Байтурсынова", "Республики"))
+    street = fr.choice(
+        ("Абая", "Достык", "Сейфуллина", "Тауелсиздик", "Байтурсынова", "Республики")
+    )
     host = ""
     if fr.random() < 0.4:
         employer = fr.randrange(len(ref.EMPLOYERS))
@@ -716,7 +768,11 @@ def _citizenship(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-
 def _violation(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     kind = fr.choice(("OVERSTAY", "NO_REGISTRATION", "ILLEGAL_WORK", "DOCUMENT", "OTHER"))
     penalty = fr.choice(("WARNING", "FINE", "FINE", "EXPULSION"))
-    fine = f"<FineAmount>{fr.choice((5, 10, 20, 30)) * 3932}.00</FineAmount>" if penalty == "FINE" else ""
+    fine = (
+        f"<FineAmount>{fr.choice((5, 10, 20, 30)) * 3932}.00</FineAmount>"
+        if penalty == "FINE"
+        else ""
+    )
     return (
         f"<CaseNumber>{_ref('АП', fr, ft.year)}</CaseNumber><Kind>{kind}</Kind>"
         f"<Article>{fr.choice(ref.VIOLATION_ARTICLES)}</Article>"
@@ -730,7 +786,8 @@ def _asylum(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     return (
         f"<ApplicationNumber>{_ref('УБ', fr, ft.year)}</ApplicationNumber>"
         f"<LodgedOn>{ft.date()}</LodgedOn><Kato>{_kato(fr, broken)}</Kato>"
-        f"<CountryOfOrigin>{origin}</CountryOfOrigin><FamilyMembers>{fr.randrange(0, 6)}</FamilyMembers>"
+        f"<CountryOfOrigin>{origin}</CountryOfOrigin>"
+        f"<FamilyMembers>{fr.randrange(0, 6)}</FamilyMembers>"
     )
 
 
@@ -753,13 +810,19 @@ def _employer_bin(employer: int) -> str:
 
 def _work_permit(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     decided = ft.date()
-    start, end = _validity(decided + timedelta(days=fr.randrange(1, 20)), fr.choice((90, 180, 364)), broken)
+    start, end = _validity(
+        decided + timedelta(days=fr.randrange(1, 20)), fr.choice((90, 180, 364)), broken
+    )
     employer = fr.randrange(len(ref.EMPLOYERS))
     bin_ = _employer_bin(employer)
     if broken == "bin-check-digit":
         bin_ = bin_[:11] + str((int(bin_[11]) + 1 + rr.randrange(9)) % 10)
     action = "REVOKED" if fr.random() < 0.08 else fr.choice(("ISSUED", "ISSUED", "EXTENDED"))
-    revocation = "<RevocationReason>Нарушение условий разрешения</RevocationReason>" if action == "REVOKED" else ""
+    revocation = (
+        "<RevocationReason>Нарушение условий разрешения</RevocationReason>"
+        if action == "REVOKED"
+        else ""
+    )
     return (
         f"<PermitNumber>{_ref('РТ', fr, ft.year)}</PermitNumber><Action>{action}</Action>"
         f"<Category>{fr.choice(ref.WORKER_CATEGORIES)}</Category>"
@@ -772,7 +835,11 @@ def _work_permit(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-
 
 def _quota(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     allotted = fr.randrange(10, 5000)
-    used = allotted + 1 + fr.randrange(100) if broken == "quota-overuse" else fr.randrange(allotted + 1)
+    used = (
+        allotted + 1 + fr.randrange(100)
+        if broken == "quota-overuse"
+        else fr.randrange(allotted + 1)
+    )
     sector = "" if broken == "missing-element" else f"<Sector>{fr.choice(ref.SECTORS)}</Sector>"
     return (
         f"<Kato>{_kato(fr, broken)}</Kato>{sector}"
@@ -806,7 +873,9 @@ def _citizen_registration(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no
     if broken == "kato-region":
         broken = "validity-order"  # partner regions are free text; break the dates instead
     start, end = _validity(ft.date(), fr.randrange(30, 365), broken)
-    region, city = fr.choice(ref.PARTNER_REGIONS.get(t.feed.split(":", 1)[1], ref.PARTNER_REGIONS["RUS"]))
+    region, city = fr.choice(
+        ref.PARTNER_REGIONS.get(t.feed.split(":", 1)[1], ref.PARTNER_REGIONS["RUS"])
+    )
     return (
         f"<Region>{escape(region)}</Region><Address>г. {escape(city)}, ул. Ленина, "
         f"{fr.randrange(1, 150)}</Address><From>{start}</From><To>{end}</To>"
@@ -834,6 +903,17 @@ _BODIES = {
 }
 
 __all__ = [
-    "CORRECTION", "DUPLICATE", "HOSTILE", "HOSTILE_RULES", "INVALID", "INVALID_RULES", "NS",
-    "VALID", "Generator", "GeneratorConfig", "Person", "Rates", "Truth",
+    "CORRECTION",
+    "DUPLICATE",
+    "HOSTILE",
+    "HOSTILE_RULES",
+    "INVALID",
+    "INVALID_RULES",
+    "NS",
+    "VALID",
+    "Generator",
+    "GeneratorConfig",
+    "Person",
+    "Rates",
+    "Truth",
 ]

@@ -60,38 +60,69 @@ BORDER_POINTS: tuple[tuple[str, str, str | None, str], ...] = (
 )
 
 # CIS member states (ISO 3166-1 alpha-3); the statistics feed splits CIS / non-CIS on this.
-CIS_STATES: frozenset[str] = frozenset({"ARM", "AZE", "BLR", "KAZ", "KGZ", "MDA", "RUS", "TJK", "UZB"})
+CIS_STATES: frozenset[str] = frozenset(
+    {"ARM", "AZE", "BLR", "KAZ", "KGZ", "MDA", "RUS", "TJK", "UZB"}
+)
 
 # citizenship -> weight among people the agencies report on
 CITIZENSHIP_WEIGHTS: dict[str, int] = {
-    "KAZ": 30, "UZB": 20, "RUS": 15, "KGZ": 10, "TJK": 8, "CHN": 7, "TUR": 4, "AZE": 3, "DEU": 3,
+    "KAZ": 30,
+    "UZB": 20,
+    "RUS": 15,
+    "KGZ": 10,
+    "TJK": 8,
+    "CHN": 7,
+    "TUR": 4,
+    "AZE": 3,
+    "DEU": 3,
 }
 # Partner states that run an exchange with the hub (one SOAP queue each).
 PARTNER_STATES: tuple[str, ...] = ("UZB", "KGZ", "RUS", "TJK")
 
 EMPLOYERS: tuple[str, ...] = (
-    "ТОО «Алматы Құрылыс»", "АО «ҚазМұнайГаз»", "ТОО «Astana Build Group»",
-    "ТОО «Шымкент Агро»", "ТОО «Caspian Logistics»", "АО «Kazakhtelecom»",
-    "ТОО «Sino-Kaz Engineering»", "ТОО «Kamkor Service»", "ИП «Сейтқали А.»",
+    "ТОО «Алматы Құрылыс»",
+    "АО «ҚазМұнайГаз»",
+    "ТОО «Astana Build Group»",
+    "ТОО «Шымкент Агро»",
+    "ТОО «Caspian Logistics»",
+    "АО «Kazakhtelecom»",
+    "ТОО «Sino-Kaz Engineering»",
+    "ТОО «Kamkor Service»",
+    "ИП «Сейтқали А.»",
     "ТОО «Atyrau Oil Services»",
 )
 # NACE / OKED sections: F construction, A agriculture, B mining, C manufacturing,
 # G trade, H transport, Q health, P education, J information and communication.
 SECTORS: tuple[str, ...] = ("F", "F", "F", "A", "B", "C", "G", "H", "Q", "P", "J")
 WORKER_CATEGORIES: tuple[str, ...] = (
-    "CAT1", "CAT2", "CAT3", "CAT4", "SEASONAL", "INTRA_CORPORATE", "LABOUR_MIGRANT",
+    "CAT1",
+    "CAT2",
+    "CAT3",
+    "CAT4",
+    "SEASONAL",
+    "INTRA_CORPORATE",
+    "LABOUR_MIGRANT",
 )
 # Where partners register their citizens: (region, city) as the partner writes them.
 PARTNER_REGIONS: dict[str, tuple[tuple[str, str], ...]] = {
-    "RUS": (("Омская область", "Омск"), ("Оренбургская область", "Оренбург"),
-            ("Новосибирская область", "Новосибирск")),
+    "RUS": (
+        ("Омская область", "Омск"),
+        ("Оренбургская область", "Оренбург"),
+        ("Новосибирская область", "Новосибирск"),
+    ),
     "UZB": (("Ташкентская область", "Ташкент"), ("Самаркандская область", "Самарканд")),
     "KGZ": (("Чуйская область", "Бишкек"), ("Ошская область", "Ош")),
     "TJK": (("Согдийская область", "Худжанд"), ("Хатлонская область", "Бохтар")),
 }
 OCCUPATIONS: tuple[str, ...] = (
-    "7112 Bricklayer", "8332 Truck driver", "2142 Civil engineer", "6111 Field crop grower",
-    "7212 Welder", "2512 Software developer", "5120 Cook", "2221 Nurse",
+    "7112 Bricklayer",
+    "8332 Truck driver",
+    "2142 Civil engineer",
+    "6111 Field crop grower",
+    "7212 Welder",
+    "2512 Software developer",
+    "5120 Cook",
+    "2221 Nurse",
 )
 VIOLATION_ARTICLES: tuple[str, ...] = ("517-1", "517-2", "518", "519", "496", "510")
 QUOTA_YEARS: tuple[int, ...] = tuple(range(2020, 2028))

@@ -391,9 +391,13 @@ class AgencyHandler(BaseHTTPRequestHandler):
                 end += 1
             records = b"".join(gen.record(feed, i) for i in range(start, end))
             body = (
-                f'<?xml version="1.0" encoding="UTF-8"?>\n<RecordPage feed="{feed}" '
-                f'first="{start}" count="{end - start}">'
-            ).encode() + records + b"</RecordPage>"
+                (
+                    f'<?xml version="1.0" encoding="UTF-8"?>\n<RecordPage feed="{feed}" '
+                    f'first="{start}" count="{end - start}">'
+                ).encode()
+                + records
+                + b"</RecordPage>"
+            )
         if end > start:
             headers["X-Page-Max-Updated-At"] = _iso(gen.updated_at(feed, end - 1))
         if end < count:

@@ -37,7 +37,10 @@ NS_COMMON = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
 NS_GENERIC = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic"
 NS_SS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
-NS_DSD = f"urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure={AGENCY}:{DSD}(1.0):ObsLevelDim:{TIME_DIMENSION}"
+NS_DSD = (
+    "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure="
+    f"{AGENCY}:{DSD}(1.0):ObsLevelDim:{TIME_DIMENSION}"
+)
 
 GENERIC = "generic"
 STRUCTURE_SPECIFIC = "structurespecific"
@@ -168,7 +171,8 @@ def _header(prepared: datetime, fmt: str) -> str:
         "<message:Test>false</message:Test>"
         f"<message:Prepared>{prepared:%Y-%m-%dT%H:%M:%S}Z</message:Prepared>"
         f'<message:Sender id="{AGENCY}"/>'
-        f'<message:Structure structureID="{DSD}" dimensionAtObservation="{TIME_DIMENSION}"{ns_attr}>'
+        f'<message:Structure structureID="{DSD}" '
+        f'dimensionAtObservation="{TIME_DIMENSION}"{ns_attr}>'
         f'<common:Structure><Ref agencyID="{AGENCY}" id="{DSD}" version="1.0"/></common:Structure>'
         "</message:Structure></message:Header>"
     )

@@ -11,8 +11,16 @@ from lxml import etree
 from hub.validation import validate_record
 from hub.validation.checksums import iin_birth_date, iin_is_valid, iin_sex, mrz_check_digit
 from infra.agencies.generator import (
-    CORRECTION, DUPLICATE, HOSTILE, HOSTILE_RULES, INVALID, INVALID_RULES, VALID, Generator,
-    GeneratorConfig, Rates,
+    CORRECTION,
+    DUPLICATE,
+    HOSTILE,
+    HOSTILE_RULES,
+    INVALID,
+    INVALID_RULES,
+    VALID,
+    Generator,
+    GeneratorConfig,
+    Rates,
 )
 
 C = "{urn:kz:mhub:common:1}"
@@ -52,12 +60,19 @@ class TestAgainstTheSchemas:
         assert seen_rules, "the invalid rate should produce labelled invalid records"
 
     def test_every_invalid_kind_trips_its_rule(self) -> None:
-        for kind, rule in INVALID_RULES.items():
-            g = Generator(GeneratorConfig(seed=5, rates=Rates(invalid=1.0, duplicate=0, correction=0),
-                                          invalid_kinds=(kind,)))
+        for kind, _rule in INVALID_RULES.items():
+            g = Generator(
+                GeneratorConfig(
+                    seed=5,
+                    rates=Rates(invalid=1.0, duplicate=0, correction=0),
+                    invalid_kinds=(kind,),
+                )
+            )
             hits = 0
             for i in range(60):
-                t = g.ground_truth("labour" if kind in ("bin-check-digit", "quota-overuse") else "interior", i)
+                t = g.ground_truth(
+                    "labour" if kind in ("bin-check-digit", "quota-overuse") else "interior", i
+                )
                 if t.kind != kind:
                     continue  # not applicable to this record type: fell back to a schema violation
                 r = validate_record(g.record(t.feed, i))
@@ -67,7 +82,13 @@ class TestAgainstTheSchemas:
 
     def test_hostile_kinds_trip_parser_rules(self) -> None:
         for kind, rule in HOSTILE_RULES.items():
-            g = Generator(GeneratorConfig(seed=5, rates=Rates(hostile=1.0, duplicate=0, correction=0, invalid=0), hostile_kinds=(kind,)))
+            g = Generator(
+                GeneratorConfig(
+                    seed=5,
+                    rates=Rates(hostile=1.0, duplicate=0, correction=0, invalid=0),
+                    hostile_kinds=(kind,),
+                )
+            )
             t = g.ground_truth("interior", 0)
             assert t.outcome == HOSTILE and t.rule == rule
             r = validate_record(g.record("interior", 0))
@@ -119,7 +140,9 @@ class TestIdentities:
         multi = {pid: s for pid, s in spellings.items() if len({x.upper() for x in s}) > 1}
         assert len(multi) > 10, "people should appear under several Latin spellings"
         all_names = {n for s in spellings.values() for n in s}
-        assert any(re.search(r"Kh|KH", n) for n in all_names) and any("Q" in n.upper() for n in all_names)
+        assert any(re.search(r"Kh|KH", n) for n in all_names) and any(
+            "Q" in n.upper() for n in all_names
+        )
 
     def test_missing_patronymics_and_both_scripts(self, gen) -> None:
         with_p = without_p = 0
@@ -175,7 +198,11 @@ class TestGroundTruth:
             if t.outcome != CORRECTION:
                 continue
             orig = g.ground_truth("interior", int(t.correction_of.split(":")[1]))
-            assert (t.record_id, t.record_type, t.fact_id) == (orig.record_id, orig.record_type, orig.fact_id)
+            assert (t.record_id, t.record_type, t.fact_id) == (
+                orig.record_id,
+                orig.record_type,
+                orig.fact_id,
+            )
             assert t.version > orig.version
             root = etree.fromstring(g.record("interior", i))
             assert root.get("recordId") == t.record_id and root.get("version") == str(t.version)
@@ -183,7 +210,9 @@ class TestGroundTruth:
         assert found > 30
 
     def test_rates_are_honoured(self) -> None:
-        g = Generator(GeneratorConfig(seed=9, rates=Rates(invalid=0.1, hostile=0.05, correction=0.05)))
+        g = Generator(
+            GeneratorConfig(seed=9, rates=Rates(invalid=0.1, hostile=0.05, correction=0.05))
+        )
         c = Counter(g.ground_truth("interior", i).outcome for i in range(4000))
         assert 0.08 < c[INVALID] / 4000 < 0.12
         assert 0.035 < c[HOSTILE] / 4000 < 0.065

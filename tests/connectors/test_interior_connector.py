@@ -25,8 +25,12 @@ def pull_all(conn: InteriorConnector, position: dict | None = None) -> tuple[lis
     return records, position
 
 
-def connector(sim, page_size: int = 50, transport: TransportConfig = FAST_TRANSPORT) -> InteriorConnector:
-    return InteriorConnector("interior", sim.url + "/interior", page_size=page_size, transport=transport)
+def connector(
+    sim, page_size: int = 50, transport: TransportConfig = FAST_TRANSPORT
+) -> InteriorConnector:
+    return InteriorConnector(
+        "interior", sim.url + "/interior", page_size=page_size, transport=transport
+    )
 
 
 class TestFullPull:
@@ -37,7 +41,11 @@ class TestFullPull:
         truth = [sim.generator.ground_truth("interior", i) for i in range(437)]
         assert [r.record_id for r in records] == [t.record_id for t in truth]
         assert records[5].body == sim.generator.record("interior", 5)
-        assert position == {"updated_since": truth[-1].updated_at, "page_token": None, "scan_max": None}
+        assert position == {
+            "updated_since": truth[-1].updated_at,
+            "page_token": None,
+            "scan_max": None,
+        }
 
     def test_hostile_record_passed_on_whole_between_readable_pages(self, make_simulator) -> None:
         sim = make_simulator(rates=Rates(hostile=0.05), counts={"interior": 300})
@@ -54,7 +62,7 @@ class TestIncremental:
     def test_only_new_records_after_the_cursor(self, make_simulator) -> None:
         sim = make_simulator(counts={"interior": 120})
         conn = connector(sim)
-        first, position = pull_all(conn)
+        _first, position = pull_all(conn)
         again = conn.poll(position)
         assert again.records == [] and again.exhausted
         sim.grow("interior", 75)
@@ -162,8 +170,12 @@ class TestMutualTls:
             tls=TlsFiles(str(tls_files.server_cert), str(tls_files.server_key), str(tls_files.ca)),
         )
         assert sim.url.startswith("https://")
-        tls = replace(FAST_TRANSPORT, ca_bundle=str(tls_files.ca),
-                      client_cert=str(tls_files.client_cert), client_key=str(tls_files.client_key))
+        tls = replace(
+            FAST_TRANSPORT,
+            ca_bundle=str(tls_files.ca),
+            client_cert=str(tls_files.client_cert),
+            client_key=str(tls_files.client_key),
+        )
         records, _ = pull_all(connector(sim, transport=tls))
         assert len(records) == 30
 
@@ -174,9 +186,13 @@ class TestMutualTls:
             counts={"interior": 30},
             tls=TlsFiles(str(tls_files.server_cert), str(tls_files.server_key), str(tls_files.ca)),
         )
-        rogue = replace(FAST_TRANSPORT, max_attempts=1, ca_bundle=str(tls_files.ca),
-                        client_cert=str(tls_files.other_client_cert),
-                        client_key=str(tls_files.other_client_key))
+        rogue = replace(
+            FAST_TRANSPORT,
+            max_attempts=1,
+            ca_bundle=str(tls_files.ca),
+            client_cert=str(tls_files.other_client_cert),
+            client_key=str(tls_files.other_client_key),
+        )
         with pytest.raises(SourceUnavailable):
             connector(sim, transport=rogue).poll(None)
         untrusting = replace(FAST_TRANSPORT, max_attempts=1)  # system CAs: server cert unknown

@@ -135,12 +135,17 @@ class TestLabourSource:
         gen = sim.generator
         for p in sim.state.filedrop.write(2):
             age(p)
-        conn = LabourConnector("labour", sim.url + "/labour", tmp_path, page_size=25,
-                               transport=FAST_TRANSPORT)
+        conn = LabourConnector(
+            "labour", sim.url + "/labour", tmp_path, page_size=25, transport=FAST_TRANSPORT
+        )
         records, position = drain(conn)
-        assert [r.record_id for r in records] == ids(gen, "labour", range(60)) + ids(gen, FEED, range(60))
+        assert [r.record_id for r in records] == ids(gen, "labour", range(60)) + ids(
+            gen, FEED, range(60)
+        )
         sim.grow("labour", 10)
         for p in sim.state.filedrop.write(1):
             age(p)
         more, _ = drain(conn, position)
-        assert [r.record_id for r in more] == ids(gen, "labour", range(60, 70)) + ids(gen, FEED, range(60, 90))
+        assert [r.record_id for r in more] == ids(gen, "labour", range(60, 70)) + ids(
+            gen, FEED, range(60, 90)
+        )

@@ -14,8 +14,13 @@ from tests.agencies_fixtures import FAST_TRANSPORT
 
 
 def connector(sim, state="UZB", page_size=20) -> PartnerConnector:
-    return PartnerConnector(f"partner-{state.lower()}", f"{sim.url}/partner/{state}", state=state,
-                            page_size=page_size, transport=FAST_TRANSPORT)
+    return PartnerConnector(
+        f"partner-{state.lower()}",
+        f"{sim.url}/partner/{state}",
+        state=state,
+        page_size=page_size,
+        transport=FAST_TRANSPORT,
+    )
 
 
 def queue(sim, state="UZB"):

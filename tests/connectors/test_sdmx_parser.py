@@ -15,8 +15,10 @@ FLAT_GENERIC = f"""<?xml version="1.0"?>
 <m:Header><m:ID>x</m:ID><m:Prepared>2024-01-01T00:00:00Z</m:Prepared>
 <m:Structure structureID="S" dimensionAtObservation="AllDimensions"/></m:Header>
 <m:DataSet structureRef="S">
-<g:Obs><g:ObsKey><g:Value id="REF_AREA" value="75"/><g:Value id="TIME_PERIOD" value="2024-01"/></g:ObsKey><g:ObsValue value="5"/></g:Obs>
-<g:Obs><g:ObsKey><g:Value id="REF_AREA" value="71"/><g:Value id="TIME_PERIOD" value="2024-02"/></g:ObsKey><g:ObsValue value="6"/></g:Obs>
+<g:Obs><g:ObsKey><g:Value id="REF_AREA" value="75"/>
+<g:Value id="TIME_PERIOD" value="2024-01"/></g:ObsKey><g:ObsValue value="5"/></g:Obs>
+<g:Obs><g:ObsKey><g:Value id="REF_AREA" value="71"/>
+<g:Value id="TIME_PERIOD" value="2024-02"/></g:ObsKey><g:ObsValue value="6"/></g:Obs>
 </m:DataSet></m:GenericData>""".encode()
 
 
@@ -35,7 +37,10 @@ def test_byte_at_a_time_input_gives_the_same_result() -> None:
 
 
 def test_dtd_refused() -> None:
-    evil = b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + FLAT_GENERIC[21:]
+    evil = (
+        b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        + FLAT_GENERIC[21:]
+    )
     with pytest.raises(HostileXmlError) as err:
         list(parse_sdmx(evil))
     assert err.value.rule == "xml.dtd"

@@ -14,6 +14,7 @@ from lxml import etree
 
 from connectors.sdmx import parse_sdmx
 
+
 def _samples_dir() -> Path:
     """``<repo root>/../shared/sdmx-samples``; in a git worktree, the main checkout's root."""
     root = Path(__file__).resolve().parents[2]
@@ -99,22 +100,36 @@ class TestKnownValues:
     def test_generic_and_structure_specific_twins_agree(self) -> None:
         dims = ("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_VAR")
         g = list(parse_sdmx(_by_name("sdmx21_sample_ecb_exr_sg_ts_gf_generic.xml").read_bytes()))
-        s = list(parse_sdmx(_by_name("sdmx21_sample_ecb_exr_sg_ts_gf_ss.xml").read_bytes(),
-                            dimensions=dims))
+        s = list(
+            parse_sdmx(
+                _by_name("sdmx21_sample_ecb_exr_sg_ts_gf_ss.xml").read_bytes(), dimensions=dims
+            )
+        )
         assert [(o.series_key, o.period, o.value) for o in g] == [
             (o.series_key, o.period, o.value) for o in s
         ]
         assert g[3].key_string == "M.GBP.EUR.SP00.E" and g[3].value == "0.82363"
         # sibling-group attribute attached to its series in both forms
-        assert g[0].attributes["TITLE"] == s[0].attributes["TITLE"] == (
-            "ECB reference exchange rate, Swiss franc/Euro"
+        assert (
+            g[0].attributes["TITLE"]
+            == s[0].attributes["TITLE"]
+            == ("ECB reference exchange rate, Swiss franc/Euro")
         )
         assert s[0].attributes["DECIMALS"] == "4"
 
     def test_ameco_structure_specific(self) -> None:
-        stream = parse_sdmx(_by_name("ecb_ame_bel_ovgd_ss_21.xml").open("rb"),
-                            dimensions=("FREQ", "AME_REF_AREA", "AME_TRANSFORMATION",
-                                        "AME_AGG_METHOD", "AME_UNIT", "AME_REFERENCE", "AME_ITEM"))
+        stream = parse_sdmx(
+            _by_name("ecb_ame_bel_ovgd_ss_21.xml").open("rb"),
+            dimensions=(
+                "FREQ",
+                "AME_REF_AREA",
+                "AME_TRANSFORMATION",
+                "AME_AGG_METHOD",
+                "AME_UNIT",
+                "AME_REFERENCE",
+                "AME_ITEM",
+            ),
+        )
         obs = list(stream)
         assert len(obs) == 57 and stream.series_count == 1
         assert obs[0].key_string == "A.BEL.1.0.0.0.OVGD"
@@ -129,8 +144,10 @@ class TestKnownValues:
         assert stream.footer[0][0] == "413"
 
     def test_sdmx_20_compact(self) -> None:
-        stream = parse_sdmx(_by_name("sdmx20_sample_bis_joint_debt_compact_20.xml").read_bytes(),
-                            dimensions=("FREQ", "COLLECTION", "VIS_CTY", "JD_TYPE", "JD_CATEGORY"))
+        stream = parse_sdmx(
+            _by_name("sdmx20_sample_bis_joint_debt_compact_20.xml").read_bytes(),
+            dimensions=("FREQ", "COLLECTION", "VIS_CTY", "JD_TYPE", "JD_CATEGORY"),
+        )
         obs = list(stream)
         assert (stream.series_count, len(obs), stream.group_count) == (4, 26, 2)
         assert obs[0].key_string == "M.B.MX.P.A" and obs[0].value == "3.14"

@@ -13,7 +13,9 @@ from tests.agencies_fixtures import FAST_TRANSPORT
 
 def connector(sim, **kw) -> StatisticsConnector:
     kw.setdefault("page_size", 500)
-    return StatisticsConnector("statistics", sim.url + "/statistics", transport=FAST_TRANSPORT, **kw)
+    return StatisticsConnector(
+        "statistics", sim.url + "/statistics", transport=FAST_TRANSPORT, **kw
+    )
 
 
 def drain(conn, position=None):
@@ -35,7 +37,9 @@ def test_full_pull_maps_every_observation_to_a_valid_record(make_simulator, fmt)
     assert len(records) == expected_count(sim) == 12 * len(stats.all_series())
     first = records[0]
     assert first.record_id == "STAT-M-10-ARR-CIS-2020-01"
-    results = [validate_record(r.body, source="statistics", record_id=r.record_id) for r in records[:200]]
+    results = [
+        validate_record(r.body, source="statistics", record_id=r.record_id) for r in records[:200]
+    ]
     assert all(r.ok for r in results), [str(f) for r in results for f in r.findings][:3]
     assert position["updated_after"] == "2021-01-15T04:00:00Z"  # Prepared of the message
     assert position["skip"] == 0
@@ -50,11 +54,13 @@ def test_saldo_is_arrivals_minus_departures(make_simulator) -> None:
     for r in records:
         root = etree.fromstring(r.body)
         ns = {"s": "urn:kz:mhub:statistics:1"}
-        values[(root.findtext("s:Flow", namespaces=ns), root.findtext("s:Period", namespaces=ns))] = int(
-            root.findtext("s:Value", namespaces=ns)
-        )
+        values[
+            (root.findtext("s:Flow", namespaces=ns), root.findtext("s:Period", namespaces=ns))
+        ] = int(root.findtext("s:Value", namespaces=ns))
     for period in ("2020-01", "2020-02", "2020-03"):
-        assert values[("SALDO", period)] == values[("ARRIVAL", period)] - values[("DEPARTURE", period)]
+        assert (
+            values[("SALDO", period)] == values[("ARRIVAL", period)] - values[("DEPARTURE", period)]
+        )
 
 
 def test_incremental_returns_new_periods_and_revisions_only(make_simulator) -> None:
@@ -65,7 +71,9 @@ def test_incremental_returns_new_periods_and_revisions_only(make_simulator) -> N
     assert nothing == []
     sim.grow("statistics", 1)  # period 10 (2020-11) published; period 7 (2020-08) revised
     new, position = drain(conn, position)
-    periods = sorted({r.record_id.rsplit("-", 2)[-2] + "-" + r.record_id.rsplit("-", 1)[-1] for r in new})
+    periods = sorted(
+        {r.record_id.rsplit("-", 2)[-2] + "-" + r.record_id.rsplit("-", 1)[-1] for r in new}
+    )
     assert periods == ["2020-08", "2020-11"]
     revised = [r for r in new if r.record_id.endswith("2020-08")]
     assert all(b'version="2"' in r.body for r in revised)
