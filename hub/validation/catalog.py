@@ -54,10 +54,12 @@ class _LocalOnlyResolver(etree.Resolver):
     def __init__(self, root: Path) -> None:
         super().__init__()
         self._root = root.resolve()
+        self.refused: list[str] = []
 
     def resolve(self, system_url: str, public_id: str, context: object) -> object:
         path = Path(system_url.removeprefix("file://")).resolve()
         if "://" in system_url.removeprefix("file://") or not path.is_relative_to(self._root):
+            self.refused.append(system_url)
             raise SchemaNotFound(
                 f"schema import outside the local catalog refused: {system_url}",
                 rule="schema.import-refused",
@@ -110,9 +112,18 @@ class SchemaCatalog:
             raise SchemaNotFound(f"no schema for namespace {namespace!r}",
                                  rule="schema.unknown-namespace")
         parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-        parser.resolvers.add(_LocalOnlyResolver(self.schemas_dir))
+        resolver = _LocalOnlyResolver(self.schemas_dir)
+        parser.resolvers.add(resolver)
         doc = etree.parse(str(path), parser)
-        schema = etree.XMLSchema(doc)
+        try:
+            schema = etree.XMLSchema(doc)
+        except etree.XMLSchemaParseError as exc:
+            if resolver.refused:
+                raise SchemaNotFound(
+                    f"{path.name}: import outside the local catalog refused: "
+                    f"{', '.join(resolver.refused)}", rule="schema.import-refused") from exc
+            raise SchemaNotFound(f"{path.name} does not compile: {exc}",
+                                 rule="schema.invalid") from exc
         roots = frozenset(
             el.get("name", "") for el in doc.getroot().iterchildren(f"{{{XS_NS}}}element")
         )

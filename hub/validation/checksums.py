@@ -72,16 +72,21 @@ def make_iin(birth: date, sex: str, serial: int) -> str | None:
     return None if check is None else first11 + str(check)
 
 
-def _mrz_value(ch: str) -> int:
-    if ch.isdigit():
-        return int(ch)
-    if "A" <= ch <= "Z":
-        return ord(ch) - ord("A") + 10
-    if ch == "<":
-        return 0
-    raise ValueError(f"not an MRZ character: {ch!r}")
+_MRZ_VALUES: dict[str, int] = {
+    **{str(d): d for d in range(10)},
+    **{chr(ord("A") + i): 10 + i for i in range(26)},
+    "<": 0,
+}
+# Weights laid out for the longest MRZ field checked (the 39-character TD3 composite).
+_MRZ_WEIGHT_RUN = _MRZ_WEIGHTS * 15
 
 
 def mrz_check_digit(field: str) -> int:
     """ICAO 9303 check digit of an MRZ field."""
-    return sum(_mrz_value(ch) * _MRZ_WEIGHTS[i % 3] for i, ch in enumerate(field)) % 10
+    if len(field) > len(_MRZ_WEIGHT_RUN):
+        raise ValueError(f"MRZ field longer than {len(_MRZ_WEIGHT_RUN)} characters")
+    try:
+        return sum(_MRZ_VALUES[ch] * w
+                   for ch, w in zip(field, _MRZ_WEIGHT_RUN, strict=False)) % 10
+    except KeyError as exc:
+        raise ValueError(f"not an MRZ character: {exc.args[0]!r}") from None

@@ -157,7 +157,21 @@ def _local(el: etree._Element) -> str:
 
 
 def _child(parent: etree._Element | None, ns: str, name: str) -> etree._Element | None:
-    return None if parent is None else parent.find(f"{ns}{name}")
+    # iterchildren(tag) filters in C; find() would go through the Python ElementPath engine.
+    return None if parent is None else next(parent.iterchildren(f"{ns}{name}"), None)
+
+
+Kids = dict[str, etree._Element]
+
+
+def _kids(parent: etree._Element | None) -> Kids:
+    """Local name -> first child element: one pass instead of a lookup per field."""
+    if parent is None:
+        return {}
+    out: Kids = {}
+    for child in parent.iterchildren(etree.Element):
+        out.setdefault(child.tag.rpartition("}")[2], child)
+    return out
 
 
 def _text(el: etree._Element | None) -> str:
@@ -203,8 +217,9 @@ def period_start(period: str) -> date | None:
 # ================================= person rules =================================
 
 
-def check_iin(person: etree._Element) -> Iterator[Issue]:
-    iin_el = _child(person, C, "IIN")
+def check_iin(person: etree._Element, pk: Kids | None = None) -> Iterator[Issue]:
+    pk = _kids(person) if pk is None else pk
+    iin_el = pk.get("IIN")
     if iin_el is None:
         return
     iin = _text(iin_el)
@@ -218,7 +233,7 @@ def check_iin(person: etree._Element) -> Iterator[Issue]:
     elif check != int(iin[11]):
         yield Issue("iin.check-digit", f"IIN {iin}: check digit should be {check}", iin_el)
     encoded = checksums.iin_birth_date(iin)
-    birth_el = _child(person, C, "BirthDate")
+    birth_el = pk.get("BirthDate")
     if encoded is None:
         yield Issue("iin.date", f"IIN {iin}: {iin[:6]} with century digit {iin[6]} is no date",
                     iin_el)
@@ -226,7 +241,7 @@ def check_iin(person: etree._Element) -> Iterator[Issue]:
         yield Issue("iin.birth-date-mismatch",
                     f"IIN {iin} encodes birth date {encoded}, BirthDate is {_text(birth_el)}",
                     iin_el)
-    sex = _text(_child(person, C, "Sex"))
+    sex = _text(pk.get("Sex"))
     encoded_sex = checksums.iin_sex(iin)
     if sex in ("M", "F") and encoded_sex != sex:
         yield Issue("iin.sex-mismatch", f"IIN {iin} encodes sex {encoded_sex}, Sex is {sex}",
@@ -237,8 +252,9 @@ def _mrz_check(field: str, digit: str) -> bool:
     return digit.isdigit() and checksums.mrz_check_digit(field) == int(digit)
 
 
-def check_mrz(person: etree._Element) -> Iterator[Issue]:
-    mrz = _child(person, C, "MRZ")
+def check_mrz(person: etree._Element, pk: Kids | None = None) -> Iterator[Issue]:
+    pk = _kids(person) if pk is None else pk
+    mrz = pk.get("MRZ")
     if mrz is None:
         return
     l1_el, l2_el = _child(mrz, C, "Line1"), _child(mrz, C, "Line2")
@@ -271,10 +287,10 @@ def check_mrz(person: etree._Element) -> Iterator[Issue]:
         yield Issue("mrz.check-digit.composite",
                     f"MRZ composite check digit should be {checksums.mrz_check_digit(composite)}, "
                     f"not {line2[43]!r}", l2_el)
-    yield from _mrz_consistency(person, line1, line2, l2_el)
+    yield from _mrz_consistency(person, pk, line1, line2, l2_el)
 
 
-def _mrz_consistency(person: etree._Element, line1: str, line2: str,
+def _mrz_consistency(person: etree._Element, pk: Kids, line1: str, line2: str,
                      l2_el: etree._Element) -> Iterator[Issue]:
     number, state = line2[0:9].rstrip("<"), line1[2:5].rstrip("<")
     expiry = line2[21:27]
@@ -288,17 +304,16 @@ def _mrz_consistency(person: etree._Element, line1: str, line2: str,
         yield Issue("mrz.mismatch.document",
                     f"MRZ passport {state} {number} (expiry {expiry}) is not among the person's "
                     f"passport Documents", l2_el)
-    birth_el = _child(person, C, "BirthDate")
-    birth = _text(birth_el)
+    birth = _text(pk.get("BirthDate"))
     if birth and birth[2:].replace("-", "") != line2[13:19]:
         yield Issue("mrz.mismatch.birth-date",
                     f"MRZ birth date {line2[13:19]} differs from BirthDate {birth}", l2_el)
-    sex = _text(_child(person, C, "Sex"))
+    sex = _text(pk.get("Sex"))
     mrz_sex = {"<": "X"}.get(line2[20], line2[20])
     if sex and mrz_sex != sex:
         yield Issue("mrz.mismatch.sex", f"MRZ sex {line2[20]!r} differs from Sex {sex}", l2_el)
     nationality = line2[10:13].rstrip("<")
-    citizenship = _text(_child(person, C, "Citizenship"))
+    citizenship = _text(pk.get("Citizenship"))
     if citizenship and nationality != citizenship:
         yield Issue("mrz.mismatch.nationality",
                     f"MRZ nationality {nationality} differs from Citizenship {citizenship}", l2_el)
@@ -311,7 +326,7 @@ def check_codes(root: etree._Element) -> Iterator[Issue]:
     countries = tables.iso_countries()
     icao = tables.icao_nationality_codes()
     for el in root.iter(etree.Element):
-        name = _local(el)
+        name = el.tag.rpartition("}")[2]
         if name in COUNTRY_ELEMENTS:
             code = _text(el)
             if code not in countries and not (name in NATIONALITY_ELEMENTS and code in icao):
@@ -328,6 +343,7 @@ def check_codes(root: etree._Element) -> Iterator[Issue]:
             bin_ = _text(el)
             if checksums.iin_check_digit(bin_[:11]) != (int(bin_[11]) if bin_[11:] else None):
                 yield Issue("bin.check-digit", f"BIN {bin_}: wrong check digit", el)
+    for el in root.iter(f"{C}Document"):
         for attr in COUNTRY_ATTRIBUTES:
             code = el.get(attr)
             if code is not None and code not in countries:
@@ -338,11 +354,11 @@ def check_codes(root: etree._Element) -> Iterator[Issue]:
 # ===================================== dates ====================================
 
 
-def occurred_value(root: etree._Element, ns: str, record_type: str) -> tuple[
-        etree._Element | None, date | datetime | None]:
+def occurred_value(root: etree._Element, ns: str, record_type: str,
+                   rk: Kids | None = None) -> tuple[etree._Element | None, date | datetime | None]:
     """The element holding the fact's time and its parsed value."""
     name = OCCURRED_AT.get(record_type)
-    el = _child(root, ns, name) if name else None
+    el = (rk.get(name) if rk is not None else _child(root, ns, name)) if name else None
     if el is None:
         return None, None
     if name == "Period":
@@ -351,7 +367,9 @@ def occurred_value(root: etree._Element, ns: str, record_type: str) -> tuple[
 
 
 def check_dates(root: etree._Element, ns: str, record_type: str,
-                now: datetime | None = None) -> Iterator[Issue]:
+                now: datetime | None = None, rk: Kids | None = None,
+                pk: Kids | None = None) -> Iterator[Issue]:
+    rk = _kids(root) if rk is None else rk
     updated = parse_when(root.get("updatedAt", ""))
     now = now or datetime.now(UTC)
     if isinstance(updated, datetime) and updated > now + CLOCK_SKEW:
@@ -359,12 +377,13 @@ def check_dates(root: etree._Element, ns: str, record_type: str,
                     root, "updatedAt")
     # The latest calendar day anywhere on Earth at the moment of updatedAt.
     updated_day = (updated + MAX_UTC_OFFSET).date() if isinstance(updated, datetime) else None
-    person = _child(root, C, "Person")
-    birth_el = _child(person, C, "BirthDate")
+    person = rk.get("Person")
+    pk = _kids(person) if pk is None else pk
+    birth_el = pk.get("BirthDate")
     birth = parse_when(_text(birth_el)) if birth_el is not None else None
     if isinstance(birth, date) and updated_day is not None and birth > updated_day:
         yield Issue("date.birth-in-future", f"BirthDate {birth} is after updatedAt", birth_el)
-    occ_el, occurred = occurred_value(root, ns, record_type)
+    occ_el, occurred = occurred_value(root, ns, record_type, rk)
     if occ_el is not None and occurred is not None:
         if isinstance(updated, datetime) and (
             occurred > updated if isinstance(occurred, datetime) else occurred > updated_day
@@ -376,7 +395,7 @@ def check_dates(root: etree._Element, ns: str, record_type: str,
             yield Issue("date.order.before-birth",
                         f"{_local(occ_el)} {_text(occ_el)} is before BirthDate {birth}", occ_el)
     for start_name, end_name, rule, strict in DATE_ORDER:
-        start_el, end_el = _child(root, ns, start_name), _child(root, ns, end_name)
+        start_el, end_el = rk.get(start_name), rk.get(end_name)
         if start_el is None or end_el is None:
             continue
         start, end = parse_when(_text(start_el)), parse_when(_text(end_el))
@@ -399,14 +418,16 @@ def check_dates(root: etree._Element, ns: str, record_type: str,
 # ================================ type-specific =================================
 
 
-def check_counts(root: etree._Element, ns: str, record_type: str) -> Iterator[Issue]:
+def check_counts(root: etree._Element, ns: str, record_type: str,
+                 rk: Kids | None = None) -> Iterator[Issue]:
+    rk = _kids(root) if rk is None else rk
     if record_type == "LabourQuota":
-        allotted, used = _child(root, ns, "Allotted"), _child(root, ns, "Used")
+        allotted, used = rk.get("Allotted"), rk.get("Used")
         if allotted is not None and used is not None and int(_text(used)) > int(_text(allotted)):
             yield Issue("quota.used-exceeds-allotted",
                         f"Used {_text(used)} exceeds Allotted {_text(allotted)}", used)
     elif record_type == "Observation":
-        value, flow = _child(root, ns, "Value"), _text(_child(root, ns, "Flow"))
+        value, flow = rk.get("Value"), _text(rk.get("Flow"))
         if value is not None and flow != "SALDO" and _text(value).startswith("-"):
             yield Issue("stat.negative-count", f"{flow} of {_text(value)} persons", value)
 
@@ -418,12 +439,14 @@ def check_record(root: etree._Element, *, record_type: str,
                  now: datetime | None = None) -> list[Issue]:
     """Every business-rule issue of one XSD-valid record."""
     ns = f"{{{etree.QName(root).namespace}}}"
+    rk = _kids(root)
+    person = rk.get("Person")
+    pk = _kids(person)
     issues: list[Issue] = []
-    person = _child(root, C, "Person")
     if person is not None:
-        issues += check_iin(person)
-        issues += check_mrz(person)
+        issues += check_iin(person, pk)
+        issues += check_mrz(person, pk)
     issues += check_codes(root)
-    issues += check_dates(root, ns, record_type, now)
-    issues += check_counts(root, ns, record_type)
+    issues += check_dates(root, ns, record_type, now, rk, pk)
+    issues += check_counts(root, ns, record_type, rk)
     return issues

@@ -138,7 +138,6 @@ _ATTRIBUTE_IN_MESSAGE = re.compile(r"attribute '([A-Za-z_][\w.\-]*)'")
 
 def _xsd_findings(schema: etree.XMLSchema, root: etree._Element, ctx: _Context,
                   record_id: str) -> list[Finding]:
-    tree = root.getroottree()
     nsmap = {k: v for k, v in root.nsmap.items() if k}
     out: list[Finding] = []
     seen_facet: set[tuple[int, str]] = set()
@@ -149,8 +148,11 @@ def _xsd_findings(schema: etree.XMLSchema, root: etree._Element, ctx: _Context,
         if reason in _FACET_REASONS:
             seen_facet.add((entry.line, entry.path))
         xpath = entry.path or ""
+        # libxml2 gives the path from the validated element (which may sit inside a page):
+        # "/*/c:Person/c:IIN" -> "./c:Person/c:IIN" evaluated on that element.
+        relative = "./" + xpath.split("/", 2)[2] if xpath.count("/") >= 2 else "."
         try:
-            nodes = tree.xpath(xpath, namespaces=nsmap) if xpath else []
+            nodes = root.xpath(relative, namespaces=nsmap) if xpath.startswith("/") else []
         except etree.XPathError:
             nodes = []
         if nodes and isinstance(nodes[0], etree._Element):
@@ -187,29 +189,30 @@ def validate_element(root: etree._Element, *, source: str = "", record_id: str =
         return ValidationResult(not findings, root, record_type, namespace, version,
                                 tuple(findings), family)
 
-    path = element_path(root)
     if namespace.startswith(SDMX_NS_PREFIX):
         return result([ctx.finding(
             "schema.sdmx-validated-elsewhere",
             f"{record_type} is SDMX-ML ({namespace}): SDMX is parsed and checked by the statistics "
             "connector (connectors/statistics), which passes each observation on as a "
             "urn:kz:mhub:statistics:1 Observation record; validate those instead",
-            path, root.sourceline, own_id)])
+            element_path(root), root.sourceline, own_id)])
     if not catalog.knows(namespace):
         known = ", ".join(catalog.namespaces())
         return result([ctx.finding(
             "schema.unknown-namespace",
             f"no schema for namespace {namespace or '(none)'!r} (element {record_type}); "
-            f"known: {known}", path, root.sourceline, own_id)])
+            f"known: {known}", element_path(root), root.sourceline, own_id)])
     try:
         compiled = catalog.get(namespace)
     except SchemaNotFound as exc:
-        return result([ctx.finding(exc.rule, str(exc), path, root.sourceline, own_id)])
+        return result([ctx.finding(exc.rule, str(exc), element_path(root), root.sourceline,
+                                   own_id)])
     if record_type not in compiled.record_types:
         return result([ctx.finding(
             "schema.unknown-record",
             f"{record_type} is not a record type of {namespace}; known: "
-            f"{', '.join(sorted(compiled.record_types))}", path, root.sourceline, own_id)])
+            f"{', '.join(sorted(compiled.record_types))}", element_path(root), root.sourceline,
+            own_id)])
     if not compiled.schema.validate(root):
         return result(_xsd_findings(compiled.schema, root, ctx, own_id))
     record = root

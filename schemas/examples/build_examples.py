@@ -341,7 +341,16 @@ def main() -> None:
     for name, text in EXAMPLES.items():
         (out / f"{name}.xml").write_text(text, encoding="utf-8")
     (out / "event1-Event.xml").write_text(event_example(), encoding="utf-8")
-    print(f"wrote {len(EXAMPLES) + 1} examples to {out}")
+    # interior v2 keeps every v1 record type unchanged except BorderCrossing: same records,
+    # new namespace (the v1 files stay valid under v1).
+    copies = 0
+    for name, text in EXAMPLES.items():
+        v2 = name.replace("interior1-", "interior2-")
+        if name.startswith("interior1-") and v2 not in EXAMPLES and "BorderCrossing" not in name:
+            v2_text = text.replace(NS["interior1"], NS["interior2"]).replace('-0', '-2', 1)
+            (out / f"{v2}.xml").write_text(v2_text, encoding="utf-8")
+            copies += 1
+    print(f"wrote {len(EXAMPLES) + 1 + copies} examples to {out}")
 
 
 if __name__ == "__main__":
