@@ -8,7 +8,7 @@
   The passphrase comes from ``HUB_KEY_PASSPHRASE``. **Development only**: when
   the variable is unset, a random passphrase is generated once into
   ``<key dir>/.passphrase`` (mode 0600) and reused; production sets the variable
-  (or uses a PKCS#11 token, see :mod:`security.pkcs11`).
+  (or uses a PKCS#11 token, see :mod:`security.hsm`).
 * **Rotation**: :class:`KeyStore` keeps every hub signing key under its id and a
   pointer ``ACTIVE`` to the one that signs. Rotating writes a new key and makes
   it active; old certificates stay in the trust store so what they signed still
@@ -119,7 +119,7 @@ class SigningKey:
 
     ``private_key`` is a cryptography private key, or an object with the same
     ``sign()`` / ``key_size`` / ``public_key()`` surface backed by a PKCS#11
-    token (:class:`security.pkcs11.TokenPrivateKey`); signxml signs with either.
+    token (:class:`security.hsm.TokenPrivateKey`); signxml signs with either.
     """
 
     key_id: str
