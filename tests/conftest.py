@@ -42,3 +42,7 @@ def make_topic(kafka_settings: Settings, unique_name: Callable[[str], str]) -> C
         return name
 
     return make
+
+
+# Agency simulators (real HTTP servers on ephemeral ports) and TLS material.
+from tests.agencies_fixtures import make_simulator, tls_files  # noqa: E402, F401
