@@ -64,7 +64,7 @@ class Normaliser:
 
     @property
     def partner(self) -> str:
-        return str(self.source.options.get("country", ""))
+        return str(self.source.options.get("state", ""))
 
     def verify(self, items: Iterable[Valid | Quarantined]) -> Iterator[Valid | Quarantined]:
         from security.verify import check_partner_document

@@ -170,6 +170,9 @@ def _commit_page(prod: Any, run: _Run, conn: SourceConnector, page: Page) -> Non
     prod.begin_transaction()
     try:
         _publish_page(prod, run, transform(page.records, run.normaliser), page.position)
+        # Persons resolved for this page must be durable before intake names them:
+        # a crash after this flush and before the commit re-resolves to the same ids.
+        run.normaliser.flush()
         crash_point("stage1.before-commit")
         prod.commit_transaction()
     except BaseException:

@@ -112,20 +112,22 @@ FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
         _f("kato", "Kato", "KatoCode", norm=_kato_region),
         _f("from", "From", "RegisteredFrom", "StayFrom", norm=_date),
     ),
+    # A partner's registration of its own citizen is a stay in the partner state,
+    # a different fact from a stay registered in Kazakhstan (KATO).
+    "partner-registration": (
+        _f("state", "PartnerState"),
+        _f("region", "Region", norm=_text),
+        _f("from", "From", norm=_date),
+    ),
     "residence-permit": (_f("permit", "PermitNumber"),),
     "citizenship-decision": _DECISION,
     "violation": (_f("protocol", "ProtocolNumber", "CaseNumber"),),
-    # Deportations and entry bans are reported by the deciding state; keying on
-    # state + date (not the decision number, which a partner never knows) lets
-    # a partner's notice and the interior's record of one decision meet.
-    "deportation": (
-        _f("state", "DecidingState", "IssuingState"),
-        _f("date", "DeportationDate", "DecisionDate", norm=_date),
-    ),
-    "entry-ban": (
-        _f("state", "DecidingState", "IssuingState"),
-        _f("from", "BanFrom", "ValidFrom", "DecisionDate", norm=_date),
-    ),
+    # A partner notifies the deportation or ban of a person it learnt of from its
+    # own side; the decision number is the interior's and never known to the
+    # partner, so person + decision date (ban: validity start) is what both
+    # reports share, and lets the partner's notice and the interior's record meet.
+    "deportation": (_f("date", "DecisionDate", "DeportationDate", norm=_date),),
+    "entry-ban": (_f("from", "ValidFrom", "BanFrom", "DecisionDate", norm=_date),),
     "asylum-application": (_f("application", "ApplicationNumber"),),
     "refugee-status-decision": _DECISION,
     # Issue and revocation of one permit are two facts.
@@ -153,7 +155,7 @@ FACTS: dict[str, str] = {
     "BorderCrossing": "border-crossing",
     "PartnerBorderNotice": "border-crossing",
     "StayRegistration": "stay-registration",
-    "PartnerCitizenRegistration": "stay-registration",
+    "PartnerCitizenRegistration": "partner-registration",
     "ResidencePermit": "residence-permit",
     "CitizenshipDecision": "citizenship-decision",
     "Violation": "violation",

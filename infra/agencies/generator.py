@@ -351,8 +351,10 @@ class Generator:
         if target < 0:
             return None
         outcome, _ = self.kind(feed, target)
-        # No chains: corrections of corrections, and of unreadable records, are originals.
-        if outcome in (CORRECTION, HOSTILE):
+        # No chains: corrections of corrections, of unreadable records and of another
+        # agency's fact (a duplicate) are originals, so a correction always re-sends
+        # the same fact about the same person.
+        if outcome in (CORRECTION, HOSTILE, DUPLICATE):
             return None
         return target
 

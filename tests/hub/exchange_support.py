@@ -73,9 +73,7 @@ def read_all(settings: Settings, topics: Topics | None = None) -> Published:
     cons = consumer(settings=settings, consumer_timeout_ms=3000)
     try:
         tps = [
-            TopicPartition(t, p)
-            for t in names
-            for p in sorted(cons.partitions_for_topic(t) or [])
+            TopicPartition(t, p) for t in names for p in sorted(cons.partitions_for_topic(t) or [])
         ]
         cons.assign(tps)
         cons.seek_to_beginning(*tps)

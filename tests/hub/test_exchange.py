@@ -37,7 +37,8 @@ class TestInteriorEndToEnd:
         make_simulator: Callable[..., Any],
     ) -> None:
         sim = make_simulator(
-            seed=7, rates=Rates(invalid=0.08, hostile=0.02, correction=0.05),
+            seed=7,
+            rates=Rates(invalid=0.08, hostile=0.02, correction=0.05),
             counts={"interior": N},
         )
         settings = isolated_settings(tmp_path, kafka_settings, unique_name)
@@ -85,8 +86,7 @@ class TestInteriorEndToEnd:
         # Every event verifies alone against its signed batch manifest.
         verifier = BatchVerifier(trust_store(settings))
         manifests = {
-            etree.fromstring(m).findtext("{urn:kz:mhub:batch:1}BatchId"): m
-            for m in out.manifests
+            etree.fromstring(m).findtext("{urn:kz:mhub:batch:1}BatchId"): m for m in out.manifests
         }
         for _key, ev, headers in out.events:
             verifier.verify_event(ev, manifests[headers["batch-id"].decode()])

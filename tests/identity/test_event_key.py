@@ -59,11 +59,12 @@ class TestBorderCrossing:
 
 
 class TestOtherFacts:
-    def test_stay_registration_and_partner_registration(self) -> None:
+    def test_a_partner_registration_is_not_a_stay_in_kazakhstan(self) -> None:
         a = event_key("StayRegistration", PERSON, {"Kato": "751110000", "From": "2026-03-01"})
         b = event_key("PartnerCitizenRegistration", PERSON,
-                      {"KatoCode": "751110000", "RegisteredFrom": "2026-03-01T00:00:00"})
-        assert a == b
+                      {"PartnerState": "RUS", "Region": "Омская область", "From": "2026-03-01"})
+        assert a != b
+        assert b.startswith("partner-registration/v1|")
 
     def test_work_permit_issue_and_revocation_are_two_facts(self) -> None:
         issued = event_key("WorkPermit", PERSON, {"PermitNumber": "WP-1", "Action": "ISSUED"})
@@ -71,9 +72,11 @@ class TestOtherFacts:
         assert issued != revoked
 
     def test_interior_deportation_meets_partner_notice(self) -> None:
-        interior = event_key("Deportation", PERSON, {"DeportationDate": "2026-04-02"})
+        interior = event_key("Deportation", PERSON,
+                             {"CaseNumber": "ДП-2026-00931", "DecisionDate": "2026-04-02"})
         partner = event_key("PartnerDeportationNotice", PERSON,
-                            {"DecidingState": "KAZ", "DeportationDate": "2026-04-02"})
+                            {"PartnerState": "UZB", "CaseNumber": "2026-77-4411",
+                             "DecisionDate": "2026-04-02"})
         assert interior == partner
 
     def test_quota_has_no_person(self) -> None:
