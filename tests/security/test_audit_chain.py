@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
-from security_testkit import make_event
 
 from security.audit_chain import verify_chain
 from security.batch import BatchSigner, ChainHead, SignedBatch
+from tests.security.security_testkit import make_event
 
 
 def run_chain(key, n: int, chain: str = "intake-0", per_batch: int = 3):

@@ -6,7 +6,6 @@ import hashlib
 
 import pytest
 from lxml import etree
-from security_testkit import EVENT_NS, make_event
 
 from hub.errors import TrustError
 from security.batch import (
@@ -26,6 +25,7 @@ from security.errors import MerkleUsageError
 from security.keys import SigningKey
 from security.sign import EnvelopedSigner
 from security.trust import TrustStore
+from tests.security.security_testkit import EVENT_NS, make_event
 
 P = "{urn:kz:mhub:proof:1}"
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from security_testkit import make_event
 
 from hub.cli import main
 from hub.kafka_io import producer
 from security.batch import BatchSigner
 from security.pki import DevPki
 from security.sign import EnvelopedSigner
+from tests.security.security_testkit import make_event
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from pkcs11 import Attribute
-from security_testkit import make_event
 
 from hub.errors import TrustError
 from security.batch import BatchSigner, verify_event_in_batch
@@ -21,6 +20,7 @@ from security.keys import key_id_of, write_cert
 from security.sign import EnvelopedSigner
 from security.trust import TrustStore
 from security.verify import verify_hub_document
+from tests.security.security_testkit import make_event
 
 SOFTHSM_UTIL = shutil.which("softhsm2-util")
 MODULE = find_module({})  # SoftHSM2's library, ignoring any HUB_PKCS11_MODULE

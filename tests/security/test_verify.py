@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
-from security_testkit import EVENT_NS, make_event
 from signxml import XMLSigner
 
 from hub.errors import TrustError
@@ -17,6 +16,7 @@ from security.pki import DevPki, issue_cert, new_ca, new_key
 from security.sign import EnvelopedSigner
 from security.trust import TrustStore
 from security.verify import check_partner_document, verify_hub_document, verify_partner_document
+from tests.security.security_testkit import EVENT_NS, make_event
 
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 UTC = dt.UTC

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from security_testkit import make_event
 
 from hub.errors import TrustError
 from security.batch import BatchSigner
@@ -15,6 +14,7 @@ from security.pki import DevPki
 from security.sign import EnvelopedSigner
 from security.trust import TrustStore
 from security.verify import verify_hub_document, verify_partner_document
+from tests.security.security_testkit import make_event
 
 XMLSEC1 = shutil.which("xmlsec1")
 pytestmark = pytest.mark.skipif(
