@@ -64,6 +64,7 @@ _KNOWN_ELSEWHERE = {
     "HUB_PKCS11_PIN",
     "HUB_WEBHOOK_URL",
     "HUB_CRASH_AT",
+    "HUB_REGISTRY_URL",
 }
 
 

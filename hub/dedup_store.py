@@ -11,7 +11,6 @@ never holds an entry Kafka does not.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -21,6 +20,7 @@ from typing import Any
 from kafka import TopicPartition
 
 from hub.config import Settings
+from hub.dedup import IndexEntry, decode_entry, encode_entry
 from hub.errors import StateError
 from hub.kafka_io import consumer
 
@@ -31,7 +31,7 @@ CATCH_UP_DEADLINE_S = 600.0
 
 
 class DedupStore:
-    """Entries keyed by event id: the latest version seen of each event."""
+    """Index entries by 16-byte key (event id or record key; see :mod:`hub.dedup`)."""
 
     def __init__(self, path: Path, partition: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +40,7 @@ class DedupStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
-            "CREATE TABLE IF NOT EXISTS entry (event_id TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS entry (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
         )
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER)")
 
@@ -50,17 +50,17 @@ class DedupStore:
         row = self.db.execute("SELECT v FROM meta WHERE k='applied'").fetchone()
         return int(row[0]) if row else 0
 
-    def get(self, event_id: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT value FROM entry WHERE event_id=?", (event_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+    def get(self, key: bytes) -> IndexEntry | None:
+        row = self.db.execute("SELECT v FROM entry WHERE k=?", (key,)).fetchone()
+        return decode_entry(row[0]) if row else None
 
-    def apply(self, entries: Iterable[tuple[str, dict[str, Any]]], next_offset: int) -> None:
+    def apply(self, entries: Iterable[tuple[bytes, IndexEntry]], next_offset: int) -> None:
         """Store committed entries and the offset after them, atomically."""
         self.db.execute("BEGIN")
         try:
             self.db.executemany(
-                "INSERT OR REPLACE INTO entry(event_id, value) VALUES (?, ?)",
-                ((eid, json.dumps(v, separators=(",", ":"))) for eid, v in entries),
+                "INSERT OR REPLACE INTO entry(k, v) VALUES (?, ?)",
+                ((k, encode_entry(v)) for k, v in entries),
             )
             self.db.execute(
                 "INSERT OR REPLACE INTO meta(k, v) VALUES ('applied', ?)", (next_offset,)
@@ -103,7 +103,7 @@ class DedupStore:
             cons.close()
 
 
-def _entries(msgs: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _entries(msgs: list[Any]) -> Iterator[tuple[bytes, IndexEntry]]:
     for m in msgs:
         if m.value is not None:
-            yield m.key.decode(), json.loads(m.value)
+            yield m.key, decode_entry(m.value)

@@ -2,7 +2,7 @@
 
 Element order follows ``schemas/event/v1/event.xsd``: EventId, EventType,
 EventVersion, OccurredAt, RecordedAt, Person?, Body (the agency record, its
-partner signature removed), Provenance, then the MerkleProof the batch signer
+partner signature removed), Provenance, then the BatchProof the batch signer
 appends. Built with lxml's element factory: no string templating of agency data.
 """
 

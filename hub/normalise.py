@@ -10,123 +10,206 @@ id, derive the event key and id, and build the intake candidate keyed by person
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hub.config import Settings
+from hub.dedup import content_digest
+from hub.events import event_type_of, family_of
 from hub.findings import Finding
-from hub.pipeline import (
-    Candidate,
-    Quarantined,
-    Valid,
-    content_digest,
-    record_routing,
-    strip_signatures,
-)
+from hub.identity.event_key import EventKeyError, event_id, event_key
+from hub.identity.model import IdentityConflict, IdentityMerge, from_person_block
+from hub.identity.registry import PersonRegistry
+from hub.identity.translit import icao_latin
+from hub.pipeline import Candidate, Quarantined, Valid, strip_signatures
+from hub.records import PersonData, decode_record
 from hub.sources import SourceConfig
+from hub.validation import ValidationResult
+
+
+def registry_url(settings: Settings) -> str:
+    """``HUB_REGISTRY_URL`` (PostgreSQL in production) or the embedded SQLite file."""
+    import os
+
+    return os.environ.get("HUB_REGISTRY_URL") or str(settings.var_dir / "registry.sqlite")
 
 
 @dataclass
 class Normaliser:
     source: SourceConfig
-    registry: Any
+    registry: PersonRegistry
     trust: Any | None
+    #: merges and review flags seen since the last :meth:`take_identity_events`
+    identity_events: list[IdentityMerge | IdentityConflict] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: Settings, source: SourceConfig) -> Normaliser:
-        from hub.identity.registry import open_registry
-
         trust = None
         if source.family == "partner":
-            from security.trust import TrustStore
+            from hub.keys_runtime import trust_store
 
-            trust = TrustStore.load(settings.var_dir / "pki" / "trust")
-        return cls(source=source, registry=open_registry(settings), trust=trust)
+            trust = trust_store(settings)
+        return cls(source=source, registry=PersonRegistry.open(registry_url(settings)), trust=trust)
 
     def close(self) -> None:
         self.registry.close()
 
+    def flush(self) -> None:
+        """Make resolved persons durable; called before the intake transaction commits."""
+        self.registry.flush()
+
+    def take_identity_events(self) -> list[IdentityMerge | IdentityConflict]:
+        events, self.identity_events = self.identity_events, []
+        return events
+
     @property
     def partner(self) -> str:
-        return str(self.source.options.get("country", ""))
+        return str(self.source.options.get("state", ""))
 
     def verify(self, items: Iterable[Valid | Quarantined]) -> Iterator[Valid | Quarantined]:
-        from hub.errors import TrustError
-        from security.verify import verify_partner_document
+        from security.verify import check_partner_document
 
         for item in items:
             if not isinstance(item, Valid) or self.trust is None:
                 yield item
                 continue
-            try:
-                verified = verify_partner_document(
-                    item.element, partner=self.partner, trust=self.trust
+            outcome = check_partner_document(
+                item.element,
+                partner=self.partner,
+                trust=self.trust,
+                source=item.raw.source,
+                record_id=item.raw.record_id,
+            )
+            if outcome.document is None:
+                findings = tuple(
+                    Finding(**{**f.to_dict(), "raw_digest": item.raw.digest})
+                    for f in outcome.findings
                 )
-            except TrustError as exc:
-                yield Quarantined(
-                    item.raw,
-                    (
-                        Finding(
-                            rule=exc.rule,
-                            message=str(exc),
-                            xpath="/*/ds:Signature",
-                            source=item.raw.source,
-                            record_id=item.raw.record_id,
-                            raw_digest=item.raw.digest,
-                        ),
-                    ),
-                    "verify",
-                )
+                yield Quarantined(item.raw, findings, "verify")
                 continue
-            item.element = verified.element
-            item.verified_by = verified.signer
+            item.element = outcome.document.element
+            item.verified_by = outcome.document.signer
             yield item
 
     def normalise(
         self, items: Iterable[Valid | Quarantined]
     ) -> Iterator[Candidate | Quarantined]:
-        from hub.identity.event_key import event_id, event_key
-        from hub.records import decode_record
-
         for item in items:
-            if not isinstance(item, Valid):
-                yield item
-                continue
-            raw = item.raw
-            rec = decode_record(item, source=raw.source, raw_digest=raw.digest)
-            family, fact = record_routing(item.record_type)
-            person: dict[str, Any] = {}
-            person_id = ""
-            if rec.person is not None:
-                resolution = self.registry.resolve_record(rec)
-                person_id = resolution.person_id
-                person = self.registry.person_summary(rec, person_id)
-            key = event_key(item.record_type, person_id, rec.fields)
-            eid = str(event_id(key))
-            element = strip_signatures(item.element)
-            yield Candidate(
-                source=raw.source,
-                record_id=rec.record_id,
-                version=rec.version,
-                record_type=item.record_type,
-                family=family,
-                fact=fact,
-                event_key=key,
-                event_id=eid,
-                partition_key=person_id or key,
-                person_id=person_id,
-                occurred_at=rec.occurred_at or "",
-                updated_at=rec.updated_at or "",
-                raw_digest=raw.digest,
-                content_digest=content_digest(element),
-                record_xml=_xml(element),
-                schema_version=item.schema_version,
-                person=person,
-                verified_by=item.verified_by,
+            yield self._normalise(item) if isinstance(item, Valid) else item
+
+    def _normalise(self, item: Valid) -> Candidate | Quarantined:
+        raw = item.raw
+        element = strip_signatures(item.element)
+        result = ValidationResult(
+            True, element, item.record_type, item.namespace, item.schema_version, (),
+            item.schema_family,
+        )
+        rec = decode_record(result, source=raw.source, raw_digest=raw.digest)
+        person: dict[str, Any] = {}
+        person_id = ""
+        if rec.person is not None:
+            p = rec.person
+            resolution = self.registry.resolve(
+                from_person_block(
+                    iin=p.iin,
+                    documents=p.documents,
+                    names=p.names,
+                    birth_date=p.birth_date,
+                    citizenship=p.citizenship,
+                )
             )
+            person_id = resolution.person_id
+            self.identity_events.extend(resolution.merges)
+            self.identity_events.extend(resolution.conflicts)
+            person = person_summary(p)
+        try:
+            key = event_key(item.record_type, person_id, rec.fields)
+        except EventKeyError as exc:
+            return Quarantined(
+                raw,
+                (
+                    Finding(
+                        rule="event-key.missing-field",
+                        message=str(exc),
+                        xpath=f"/*/{exc.field}" if exc.field else "/*",
+                        source=raw.source,
+                        record_id=raw.record_id,
+                        raw_digest=raw.digest,
+                    ),
+                ),
+                "normalise",
+            )
+        eid = str(event_id(key))
+        from lxml import etree
+
+        return Candidate(
+            source=raw.source,
+            record_id=rec.record_id,
+            version=rec.version,
+            record_type=item.record_type,
+            family=family_of(item.record_type),
+            fact=event_type_of(item.record_type),
+            event_key=key,
+            event_id=eid,
+            partition_key=person_id or key,
+            person_id=person_id,
+            occurred_at=_iso(rec.occurred_at),
+            updated_at=_iso(rec.updated_at),
+            raw_digest=raw.digest,
+            content_digest=content_digest(person_id, rec.fields).hex(),
+            record_xml=etree.tostring(element, encoding="unicode"),
+            schema_version=item.schema_version,
+            person=person,
+            verified_by=item.verified_by,
+        )
 
 
-def _xml(element: Any) -> str:
-    from lxml import etree
+def _iso(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value.isoformat()
+    return text.replace("+00:00", "Z")
 
-    return etree.tostring(element, encoding="unicode")
+
+def person_summary(p: PersonData) -> dict[str, Any]:
+    """The person block of the event: identifiers, names as given and in ICAO Latin."""
+    identifiers: list[dict[str, str]] = []
+    if p.iin:
+        identifiers.append({"scheme": "IIN", "value": p.iin})
+    for d in p.documents:
+        identifiers.append(
+            {
+                "scheme": "DOCUMENT",
+                "value": d.number,
+                "issuing_state": d.issuing_state,
+                "document_type": d.type,
+            }
+        )
+    names: list[dict[str, str]] = []
+    for n in p.names:
+        given = {
+            "form": "GIVEN",
+            "script": n.script,
+            "surname": n.surname,
+            "given_names": n.given_names,
+            "patronymic": n.patronymic or "",
+        }
+        names.append(given)
+    if p.names:
+        n = p.names[0]
+        names.append(
+            {
+                "form": "LATIN",
+                "script": "Latn",
+                "surname": icao_latin(n.surname),
+                "given_names": icao_latin(n.given_names),
+                "patronymic": icao_latin(n.patronymic) if n.patronymic else "",
+            }
+        )
+    return {
+        "identifiers": identifiers,
+        "names": names,
+        "birth_date": p.birth_date.isoformat() if p.birth_date else "",
+        "sex": p.sex,
+        "citizenship": [p.citizenship] if p.citizenship else [],
+    }

@@ -8,7 +8,6 @@ no Airflow here: the drivers (``hub.stage1``) wire these to the edges.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from connectors.base import RawRecord
-from hub.events import ROUTING, fact_of, family_of
+from hub.events import FAMILY_OF
 from hub.findings import Finding
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -51,6 +50,8 @@ class Valid:
     record_type: str
     namespace: str
     schema_version: int
+    #: the schema family of the namespace (interior, labour, partner, statistics)
+    schema_family: str = ""
     verified_by: str = ""
 
 
@@ -98,7 +99,7 @@ def validate(records: Iterable[RawRecord]) -> Iterator[Item]:
         )
         if not result.ok or result.element is None:
             yield Quarantined(raw, tuple(result.findings), "validate")
-        elif result.record_type not in ROUTING:
+        elif result.record_type not in FAMILY_OF:
             yield Quarantined(
                 raw,
                 (
@@ -117,20 +118,12 @@ def validate(records: Iterable[RawRecord]) -> Iterator[Item]:
             yield Valid(raw, result.element, result.record_type, result.namespace, result.version)
 
 
-def content_digest(element: etree._Element) -> str:
-    """Digest of a record's business content: exclusive C14N without any signature."""
-    c14n = etree.tostring(element, method="c14n", exclusive=True)
-    return "sha256:" + hashlib.sha256(c14n).hexdigest()
-
-
 def strip_signatures(element: etree._Element) -> etree._Element:
     for sig in element.findall(f"{{{DS_NS}}}Signature"):
         element.remove(sig)
     return element
 
 
-def record_routing(record_type: str) -> tuple[str, str]:
-    return family_of(record_type), fact_of(record_type)
 
 
 # --- wire formats: intake and DLQ values, staged items ---------------------------
@@ -160,6 +153,7 @@ def item_to_dict(item: RawRecord | Valid | Quarantined | Candidate) -> dict[str,
             "record_type": item.record_type,
             "namespace": item.namespace,
             "schema_version": item.schema_version,
+            "schema_family": item.schema_family,
             "verified_by": item.verified_by,
             "xml": etree.tostring(item.element, encoding="unicode"),
         }
@@ -190,6 +184,7 @@ def item_from_dict(d: dict[str, Any]) -> RawRecord | Valid | Quarantined | Candi
             d["record_type"],
             d["namespace"],
             d["schema_version"],
+            d.get("schema_family", ""),
             d.get("verified_by", ""),
         )
     if kind == "quarantined":

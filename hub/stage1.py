@@ -111,8 +111,8 @@ def _publish_page(
                 value=pipeline.encode_quarantined(item),
                 headers=[*headers_base, ("rule", item.findings[0].rule.encode())],
             )
-            for f in {f.rule for f in item.findings}:
-                run.summary.quarantined[f] += 1
+            # Counted once, by its first finding, so the counts add up to records.
+            run.summary.quarantined[item.findings[0].rule] += 1
     prod.send(t.connector_state, key=run.source.name.encode(), value=encode_position(position))
     run.summary.position = dict(position)
 
@@ -170,6 +170,9 @@ def _commit_page(prod: Any, run: _Run, conn: SourceConnector, page: Page) -> Non
     prod.begin_transaction()
     try:
         _publish_page(prod, run, transform(page.records, run.normaliser), page.position)
+        # Persons resolved for this page must be durable before intake names them:
+        # a crash after this flush and before the commit re-resolves to the same ids.
+        run.normaliser.flush()
         crash_point("stage1.before-commit")
         prod.commit_transaction()
     except BaseException:

@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,13 +30,17 @@ from lxml import etree
 
 from hub.config import Settings, load_settings
 from hub.crashpoints import crash_point
-from hub.dedup import DedupStats, Outcome, decide, index_entry
+from hub.dedup import BoundedIndexCache, DedupStats, IndexEntry, Outcome, decide, encode_entry
+from hub.dedup import Candidate as Report
 from hub.dedup_store import DedupStore
 from hub.event_xml import build_event
 from hub.kafka_io import consumer, producer
+from hub.keys_runtime import open_pki
 from hub.pipeline import Candidate, decode_candidate
 from hub.run_summary import PublishRunSummary, save
 from hub.topics import Topics, topics_for
+from security.batch import BatchSigner, ChainHead
+from security.safe_xml import parse_untrusted
 
 GROUP_ID = "mhub-stage2"
 # Records per transaction: large enough that the batch signature, the transaction
@@ -46,6 +51,11 @@ BATCH_MAX_RECORDS = 2_000
 POLL_TIMEOUT_MS = 500
 # A partition that cannot be drained in this long is handed back to the scheduler.
 RUN_DEADLINE_S = 1_800.0
+# Index entries kept in memory (~71 bytes each, see hub.dedup): 1M entries is
+# ~71 MB; the rest is read from the local SQLite view on a miss.
+INDEX_CACHE_ENTRIES = 1_000_000
+# The last manifest sits within the last few offsets (plus commit markers).
+CHAIN_TAIL_OFFSETS = 64
 
 
 def transactional_id(partition: int) -> str:
@@ -63,33 +73,37 @@ class _Batch:
 
     events: list[tuple[Candidate, etree._Element]] = field(default_factory=list)
     corroborations: list[dict[str, Any]] = field(default_factory=list)
-    index: dict[str, dict[str, Any]] = field(default_factory=dict)
+    index: dict[bytes, IndexEntry] = field(default_factory=dict)
     last_offset: int = -1
 
 
-def _read_chain_head(settings: Settings, topics: Topics, partition: int) -> tuple[str, int]:
-    """Digest and sequence number of the last committed manifest of this partition."""
+def _last_manifest(settings: Settings, topics: Topics, partition: int) -> bytes | None:
+    """The last committed manifest of this partition's chain (None before the first)."""
     tp = TopicPartition(topics.batches, partition)
     cons = consumer(settings=settings)
     try:
         cons.assign([tp])
         end = cons.end_offsets([tp])[tp]
         if end == 0:
-            return "", 0
-        # Transaction markers occupy offsets too: step back until a record is found.
-        start = max(cons.beginning_offsets([tp])[tp], end - 64)
-        cons.seek(tp, start)
+            return None
+        # Transaction markers occupy offsets too: read a short tail to find the last record.
+        cons.seek(tp, max(cons.beginning_offsets([tp])[tp], end - CHAIN_TAIL_OFFSETS))
         last = None
         deadline = time.monotonic() + 30
         while cons.position(tp) < end and time.monotonic() < deadline:
             for msg in cons.poll(timeout_ms=1000).get(tp, []):
-                last = msg
-        if last is None:
-            return "", 0
-        head = json.loads(dict(last.headers).get("chain", b"{}") or b"{}")
-        return str(head.get("digest", "")), int(head.get("seq", 0))
+                last = msg.value
+        return last
     finally:
         cons.close()
+
+
+def open_batch_signer(settings: Settings, topics: Topics, partition: int) -> BatchSigner:
+    """The signer of partition ``partition``'s chain, resumed after its last manifest."""
+    chain = f"intake-{partition}"
+    last = _last_manifest(settings, topics, partition)
+    head = ChainHead.after(parse_untrusted(last)) if last else None
+    return BatchSigner(open_pki(settings).hub_signing_key(), chain=chain, head=head)
 
 
 def publish_partition(
@@ -100,8 +114,6 @@ def publish_partition(
     max_records: int | None = None,
 ) -> PublishRunSummary:
     """Drain intake partition ``partition``; return what was published."""
-    from security.batch import open_batch_signer
-
     settings = settings or load_settings()
     topics = topics_for(settings)
     summary = PublishRunSummary(partition=partition, run_id=run_id)
@@ -111,12 +123,14 @@ def publish_partition(
         settings=settings, group_id=GROUP_ID, max_poll_records=BATCH_MAX_RECORDS
     )
     prod = producer(settings, transactional_id=transactional_id(partition))
-    signer = open_batch_signer(settings)
     stats = DedupStats()
+    cache = BoundedIndexCache(INDEX_CACHE_ENTRIES, miss=store.get)
     try:
         prod.init_transactions()
         store.catch_up(settings, topics.dedup_index)
-        chain_digest, chain_seq = _read_chain_head(settings, topics, partition)
+        # After init_transactions: any zombie's open transaction is aborted, so the
+        # last committed manifest is the true head of this partition's chain.
+        signer = open_batch_signer(settings, topics, partition)
         cons.assign([tp])
         committed = cons.committed(tp)
         if committed is None:
@@ -133,25 +147,27 @@ def publish_partition(
                     break
                 continue
             batch = _Batch()
+
+            def lookup(key: bytes, pending: dict[bytes, IndexEntry] = batch.index) -> Any:
+                return pending.get(key) or cache.get(key)
+
             for msg in msgs:
                 cand = decode_candidate(msg.value)
-                entry = batch.index.get(cand.event_id) or store.get(cand.event_id)
-                outcome = decide(cand, entry)
-                stats.count(outcome)
-                if outcome in (Outcome.NEW, Outcome.CORRECTION):
-                    batch.events.append((cand, build_event(cand, outcome)))
-                    batch.index[cand.event_id] = index_entry(cand, entry, outcome)
-                elif outcome is Outcome.CORROBORATION:
-                    batch.corroborations.append(_corroboration(cand, entry))
-                    batch.index[cand.event_id] = index_entry(cand, entry, outcome)
+                decision = decide(_report(cand), lookup)
+                stats.record(decision)
+                batch.index.update(decision.writes)
+                if decision.outcome in (Outcome.NEW, Outcome.CORRECTION):
+                    batch.events.append((cand, build_event(cand, event_version=cand.version)))
+                elif decision.outcome is Outcome.CORROBORATION:
+                    batch.corroborations.append(_corroboration(cand, lookup))
                 batch.last_offset = msg.offset
             summary.consumed += len(msgs)
-            chain_digest, chain_seq, index_next = _commit_batch(
-                prod, cons, topics, partition, batch, signer, chain_digest, chain_seq, summary
-            )
+            index_next = _commit_batch(prod, cons, topics, partition, batch, signer, summary)
             # Only this writer appends to index partition p, so everything below
             # ``index_next`` is applied once this batch is.
             store.apply(batch.index.items(), max(index_next, store.applied_offset))
+            for key, entry in batch.index.items():
+                cache.put(key, entry)
             crash_point("stage2.after-commit")
         summary.lag_records = max(0, cons.end_offsets([tp])[tp] - cons.position(tp))
         summary.state = "success"
@@ -160,11 +176,11 @@ def publish_partition(
         summary.error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        summary.new = stats.new
-        summary.corrections = stats.corrections
-        summary.replays = stats.replays
-        summary.stale = stats.stale
-        summary.corroborations = stats.corroborations
+        summary.new = stats.counts[Outcome.NEW]
+        summary.corrections = stats.counts[Outcome.CORRECTION]
+        summary.replays = stats.counts[Outcome.REPLAY]
+        summary.stale = stats.counts[Outcome.STALE]
+        summary.corroborations = stats.counts[Outcome.CORROBORATION]
         summary.finished_at = time.time()
         save(summary, settings.var_dir / "runs")
         prod.close()
@@ -173,8 +189,20 @@ def publish_partition(
     return summary
 
 
-def _corroboration(cand: Candidate, entry: dict[str, Any] | None) -> dict[str, Any]:
+def _report(cand: Candidate) -> Report:
+    return Report(
+        uuid.UUID(cand.event_id),
+        cand.source,
+        cand.record_id,
+        cand.version,
+        bytes.fromhex(cand.content_digest),
+    )
+
+
+def _corroboration(cand: Candidate, lookup: Any) -> dict[str, Any]:
+    first = lookup(uuid.UUID(cand.event_id).bytes)
     return {
+        "kind": "corroboration",
         "event_id": cand.event_id,
         "event_key": cand.event_key,
         "type": cand.fact,
@@ -182,7 +210,7 @@ def _corroboration(cand: Candidate, entry: dict[str, Any] | None) -> dict[str, A
         "record_id": cand.record_id,
         "version": cand.version,
         "raw_digest": cand.raw_digest,
-        "first_source": (entry or {}).get("source", ""),
+        "first_source": first.first_source if first else "",
         "person_id": cand.person_id,
     }
 
@@ -193,23 +221,21 @@ def _commit_batch(
     topics: Topics,
     partition: int,
     batch: _Batch,
-    signer: Any,
-    chain_digest: str,
-    chain_seq: int,
+    signer: BatchSigner,
     summary: PublishRunSummary,
-) -> tuple[str, int, int]:
+) -> int:
     prod.begin_transaction()
     crash_point("stage2.after-begin")
     published: Counter[str] = Counter()
+    head_before = signer.head
     if batch.events:
-        signed = signer.sign_batch(
-            [el for _c, el in batch.events], previous_digest=chain_digest, sequence=chain_seq + 1
-        )
-        for (cand, _el), event_bytes in zip(batch.events, signed.events, strict=True):
+        elements = [el for _c, el in batch.events]
+        signed = signer.sign_events(elements)
+        for i, (cand, el) in enumerate(batch.events):
             prod.send(
                 topics.events(cand.family),
                 key=cand.partition_key.encode(),
-                value=event_bytes,
+                value=signed.splice_proof(etree.tostring(el, encoding="UTF-8"), i),
                 headers=[
                     ("event-id", cand.event_id.encode()),
                     ("type", cand.fact.encode()),
@@ -219,16 +245,12 @@ def _commit_batch(
                 ],
             )
             published[cand.family] += 1
-        chain_seq += 1
-        chain_digest = signed.manifest_digest
         prod.send(
             topics.batches,
             key=signed.batch_id.encode(),
-            value=signed.manifest,
+            value=signed.manifest_bytes,
             partition=partition,
-            headers=[
-                ("chain", json.dumps({"digest": chain_digest, "seq": chain_seq}).encode()),
-            ],
+            headers=[("chain", signed.head.chain.encode())],
         )
         crash_point("stage2.mid-transaction")
     for corr in batch.corroborations:
@@ -241,22 +263,26 @@ def _commit_batch(
     index_futures = [
         prod.send(
             topics.dedup_index,
-            key=event_id.encode(),
-            value=json.dumps(entry, separators=(",", ":")).encode(),
+            key=key,
+            value=encode_entry(entry),
             partition=partition,
         )
-        for event_id, entry in batch.index.items()
+        for key, entry in batch.index.items()
     ]
     tp = TopicPartition(topics.intake, partition)
     prod.send_offsets_to_transaction(
         {tp: OffsetAndMetadata(batch.last_offset + 1, "", -1)}, cons.group_metadata()
     )
     crash_point("stage2.before-commit")
-    prod.commit_transaction()
+    try:
+        prod.commit_transaction()
+    except BaseException:
+        # The manifest was not published: the chain continues from the old head.
+        signer.head = head_before
+        raise
     summary.published.update(published)
     summary.batches += 1 if batch.events else 0
-    index_next = max((f.get().offset + 1 for f in index_futures), default=0)
-    return chain_digest, chain_seq, index_next
+    return max((f.get().offset + 1 for f in index_futures), default=0)
 
 
 def main(argv: list[str] | None = None) -> int:

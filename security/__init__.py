@@ -1,0 +1,22 @@
+"""Security of the hub: what it reads is safe, what it accepts is authentic, what it
+publishes is signed and chained.
+
+Modules (each one job):
+
+- ``safe_xml``     ``parse_untrusted(bytes)``: hardened parsing for every stage
+- ``verify``       inbound XMLDSig: ``verify_partner_document`` / ``check_partner_document``
+                   (findings), ``verify_hub_document``
+- ``sign``         ``EnvelopedSigner``: per-event enveloped XMLDSig (xmlsec1-compatible)
+- ``merkle``       ``MerkleTree``: add -> finish -> root / proof(i)
+- ``batch``        ``BatchSigner`` (manifest + per-event proofs), ``BatchVerifier``,
+                   ``verify_event_in_batch``, ``event_digest``
+- ``audit_chain``  ``verify_chain``: manifests linked by digest; removed/reordered/altered
+- ``keys``         key ids, encrypted PKCS#8, ``KeyStore`` with rotation, ``SigningKey``
+- ``hsm``          PKCS#11 token keys (SoftHSM2 in tests)
+- ``pki``          ``DevPki``: development CA, hub keys, partner CAs and certificates
+- ``trust``        ``TrustStore``: pinned partner CAs, hub CA, hub signing certs
+- ``pseudonym``    ``Pseudonymizer``: keyed HMAC pseudonyms per purpose
+- ``settings``     ``SecuritySettings``: frozen, allow-listed algorithms
+- ``errors``       the package's exceptions under ``hub.errors``
+- ``cli_keys`` / ``cli_verify``  ``mhub keys`` and ``mhub verify``
+"""

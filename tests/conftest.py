@@ -87,3 +87,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+# Agency simulators (real HTTP servers on ephemeral ports) and TLS material.
+from tests.agencies_fixtures import make_simulator, tls_files  # noqa: E402, F401

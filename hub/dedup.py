@@ -1,0 +1,411 @@
+"""Deduplication decisions: is a report of a fact new, a replay, a correction, stale or a
+corroboration?
+
+Pure logic over an index lookup; stage 2 wires it between the intake and the
+event topics and writes :attr:`Decision.writes` to the compacted index topic in
+the same transaction as the events.
+
+The index holds two kinds of entry, both under 16-byte keys:
+
+* under the **event id**: the report that established the event (its *primary*
+  record: source, record, latest version, content digest, and ``first_source``);
+* under the **record key** (UUIDv5 of source + record id): the latest version of
+  every record seen, primary or corroborating, and the event it reported.
+
+    first report of a fact ............................ NEW            (publish event)
+    same source, record, version and content .......... REPLAY         (drop, count)
+    same source and record, higher version ............ CORRECTION     (publish new version)
+      … whose corrected fields move it to another fact  CORRECTION     supersedes the old event id
+    same source and record, lower version ............. STALE          (drop, count)
+    same event id from another source or record ....... CORROBORATION  (publish as corroboration)
+
+A record re-sent with the *same* version but other content is treated as a
+correction (never dropped: losing an agency's change silently is worse than
+one more version) and counted apart.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import struct
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from hub.errors import StateError
+
+#: Namespace of record keys in the index (= uuid5(NAMESPACE_URL, "urn:kz:mhub:dedup-record")).
+RECORD_NAMESPACE = uuid.UUID("62397559-30b7-53ba-b173-a7900888af54")
+#: Content digests are compared on their first 8 bytes: a false "same content"
+#: needs a 2^-64 collision between two versions of one record.
+DIGEST_BYTES = 8
+
+
+class Outcome(enum.StrEnum):
+    NEW = "new"
+    REPLAY = "replay"
+    CORRECTION = "correction"
+    STALE = "stale"
+    CORROBORATION = "corroboration"
+
+    @property
+    def published(self) -> bool:
+        """Whether stage 2 publishes something for this outcome."""
+        return self in {Outcome.NEW, Outcome.CORRECTION, Outcome.CORROBORATION}
+
+
+def record_ref(source: str, record_id: str) -> int:
+    """A stable 64-bit reference to (source, record id): what the compact index compares."""
+    digest = hashlib.blake2b(f"{source}\x1f{record_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def record_index_key(source: str, record_id: str) -> bytes:
+    """The 16-byte index key of a record (event ids are keyed by their own 16 bytes)."""
+    return uuid.uuid5(RECORD_NAMESPACE, f"{source}\x1f{record_id}").bytes
+
+
+def content_digest(person_id: str, fields: Mapping[str, str]) -> bytes:
+    """SHA-256 over the person and the record's fields in a canonical order.
+
+    Callers leave out what changes on every re-send without changing the fact
+    (``updatedAt``, transport metadata), so a re-fetch is a replay.
+    """
+    h = hashlib.sha256(person_id.encode())
+    for name in sorted(fields):
+        h.update(b"\x1e" + name.encode() + b"\x1f" + str(fields[name]).encode())
+    return h.digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One report of a fact, as stage 2 sees it after resolution and keying."""
+
+    event_id: uuid.UUID
+    source: str
+    record_id: str
+    version: int
+    digest: bytes  # content digest; only the first DIGEST_BYTES count
+
+    @property
+    def ref(self) -> int:
+        return record_ref(self.source, self.record_id)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """What the index remembers under one key (see the module docstring)."""
+
+    event_id: uuid.UUID
+    source: str
+    record_ref: int
+    version: int
+    digest: bytes
+    first_source: str
+
+    def __post_init__(self) -> None:
+        if len(self.digest) != DIGEST_BYTES:
+            short = bytes(self.digest[:DIGEST_BYTES]).ljust(DIGEST_BYTES, b"\0")
+            object.__setattr__(self, "digest", short)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome for one candidate and the index entries to write with it."""
+
+    outcome: Outcome
+    event_id: uuid.UUID
+    corroborates: uuid.UUID | None = None
+    supersedes: uuid.UUID | None = None
+    same_version_change: bool = False
+    writes: tuple[tuple[bytes, IndexEntry], ...] = ()
+
+
+IndexLookup = Callable[[bytes], IndexEntry | None]
+
+
+def decide(candidate: Candidate, index_lookup: IndexLookup) -> Decision:
+    """Classify one report against the index; pure apart from the lookups."""
+    c = candidate
+    ref = c.ref
+    digest = c.digest[:DIGEST_BYTES]
+    rkey = record_index_key(c.source, c.record_id)
+    ekey = c.event_id.bytes
+    seen = index_lookup(rkey)
+    if seen is not None:
+        if c.version < seen.version:
+            return Decision(Outcome.STALE, seen.event_id)
+        if c.version == seen.version and digest == seen.digest:
+            return Decision(Outcome.REPLAY, seen.event_id)
+    event = index_lookup(ekey)
+    if seen is not None:
+        same_version = c.version == seen.version
+        supersedes = seen.event_id if seen.event_id != c.event_id else None
+        if event is None or event.record_ref == ref:
+            first = event.first_source if event is not None else c.source
+            entry = IndexEntry(c.event_id, c.source, ref, c.version, digest, first)
+            return Decision(
+                Outcome.CORRECTION,
+                c.event_id,
+                supersedes=supersedes,
+                same_version_change=same_version,
+                writes=((ekey, entry), (rkey, entry)),
+            )
+        entry = IndexEntry(c.event_id, c.source, ref, c.version, digest, event.first_source)
+        return Decision(
+            Outcome.CORROBORATION,
+            c.event_id,
+            corroborates=c.event_id,
+            supersedes=supersedes,
+            same_version_change=same_version,
+            writes=((rkey, entry),),
+        )
+
+    if event is None:
+        entry = IndexEntry(c.event_id, c.source, ref, c.version, digest, c.source)
+        return Decision(Outcome.NEW, c.event_id, writes=((ekey, entry), (rkey, entry)))
+    entry = IndexEntry(c.event_id, c.source, ref, c.version, digest, event.first_source)
+    return Decision(
+        Outcome.CORROBORATION, c.event_id, corroborates=c.event_id, writes=((rkey, entry),)
+    )
+
+
+@dataclass(slots=True)
+class DedupStats:
+    """Counts of every outcome: a record is never dropped without being counted."""
+
+    counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    superseding_corrections: int = 0  # corrections that moved a record to another fact
+    same_version_changes: int = 0  # content changed without a version bump
+
+    def record(self, decision: Decision) -> None:
+        self.counts[decision.outcome] += 1
+        if decision.supersedes is not None:
+            self.superseding_corrections += 1
+        if decision.same_version_change:
+            self.same_version_changes += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def dropped(self) -> int:
+        return self.counts[Outcome.REPLAY] + self.counts[Outcome.STALE]
+
+    def as_dict(self) -> dict[str, int]:
+        out = {o.value: n for o, n in self.counts.items()}
+        out["superseding_corrections"] = self.superseding_corrections
+        out["same_version_changes"] = self.same_version_changes
+        return out
+
+
+# --- the compacted topic's value format -------------------------------------------
+
+_FIXED = struct.Struct(">16sQI8s")
+
+
+def encode_entry(entry: IndexEntry) -> bytes:
+    """Bytes for the compacted index topic (key: the 16-byte index key)."""
+    src = entry.source.encode()
+    first = entry.first_source.encode()
+    return (
+        _FIXED.pack(entry.event_id.bytes, entry.record_ref, entry.version, entry.digest)
+        + struct.pack(">HH", len(src), len(first))
+        + src
+        + first
+    )
+
+
+def decode_entry(data: bytes) -> IndexEntry:
+    try:
+        eid, ref, version, digest = _FIXED.unpack_from(data)
+        n_src, n_first = struct.unpack_from(">HH", data, _FIXED.size)
+        start = _FIXED.size + 4
+        source = data[start : start + n_src].decode()
+        first = data[start + n_src : start + n_src + n_first].decode()
+    except (struct.error, UnicodeDecodeError) as exc:
+        raise StateError(f"corrupt dedup index entry ({len(data)} bytes)") from exc
+    return IndexEntry(uuid.UUID(bytes=eid), source, ref, version, digest, first)
+
+
+# --- bounded cache ----------------------------------------------------------------
+
+#: Open-addressing fill limit: linear probing stays short (about 3 probes on a
+#: miss) up to 80 % full.
+_MAX_LOAD = 0.8
+_KEY = 16
+# event id, record ref, version, digest, source number, first-source number
+_SLOT = struct.Struct("<16sQI8sHH")
+_EMPTY, _USED, _REFERENCED = 0, 1, 2
+
+
+class BoundedIndexCache:
+    """The dedup index's resident part: at most ``capacity`` entries, ~71 bytes each.
+
+    Entries live packed in three flat byte arrays (16-byte key, 40-byte value,
+    1 state byte) addressed by linear probing; eviction is CLOCK (second chance),
+    the usual approximation of LRU that needs one bit per entry. Sources are
+    interned to 16-bit numbers. A miss calls ``miss(key)`` on the backing store
+    and caches what it returns.
+
+    Contract: the backing store must already hold every entry that the cache
+    may evict. Stage 2 writes each decision's entries to the compacted topic in
+    its transaction; ``on_write`` (if given) is called for every applied write so
+    the local view of that topic stays complete.
+    """
+
+    def __init__(
+        self,
+        capacity: int,
+        miss: IndexLookup,
+        on_write: Callable[[bytes, IndexEntry], None] | None = None,
+    ) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self.capacity = capacity
+        self._size = int(capacity / _MAX_LOAD) + 1
+        self._keys = bytearray(self._size * _KEY)
+        self._vals = bytearray(self._size * _SLOT.size)
+        self._state = bytearray(self._size)
+        self._miss = miss
+        self._on_write = on_write
+        self._sources: list[str] = []
+        self._source_no: dict[str, int] = {}
+        self._count = 0
+        self._hand = 0
+        self.hits = 0
+        self.misses = 0
+        self.evictions = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the table (the interned source names are negligible)."""
+        return len(self._keys) + len(self._vals) + len(self._state)
+
+    @property
+    def bytes_per_key(self) -> float:
+        return self.memory_bytes() / self.capacity
+
+    # --- public map operations ---
+
+    def get(self, key: bytes) -> IndexEntry | None:
+        """The entry under ``key``, asking the backing store on a miss."""
+        slot = self._find(key)
+        if slot >= 0:
+            self.hits += 1
+            self._state[slot] = _REFERENCED
+            return self._decode(slot)
+        self.misses += 1
+        entry = self._miss(key)
+        if entry is not None:
+            self._insert(key, entry)
+        return entry
+
+    __call__ = get  # so the cache itself is an index lookup for decide()
+
+    def put(self, key: bytes, entry: IndexEntry) -> None:
+        slot = self._find(key)
+        if slot >= 0:
+            self._encode(slot, entry)
+            self._state[slot] = _REFERENCED
+        else:
+            self._insert(key, entry)
+
+    def apply(self, decision: Decision) -> None:
+        """Take a decision's writes into the cache (and ``on_write``)."""
+        for key, entry in decision.writes:
+            if self._on_write is not None:
+                self._on_write(key, entry)
+            self.put(key, entry)
+
+    # --- table mechanics ---
+
+    def _home(self, key: bytes) -> int:
+        return int.from_bytes(key[:8], "little") % self._size
+
+    def _find(self, key: bytes) -> int:
+        """Slot holding ``key``, or -1 - (the empty slot where it would go)."""
+        if len(key) != _KEY:
+            raise ValueError("index keys are 16 bytes")
+        size, keys, state = self._size, self._keys, self._state
+        i = int.from_bytes(key[:8], "little") % size
+        while state[i] != _EMPTY:
+            off = i * _KEY
+            if keys[off : off + _KEY] == key:
+                return i
+            i += 1
+            if i == size:
+                i = 0
+        return -1 - i
+
+    def _insert(self, key: bytes, entry: IndexEntry) -> None:
+        if self._count >= self.capacity:
+            self._evict_one()
+        slot = -1 - self._find(key)
+        self._keys[slot * _KEY : slot * _KEY + _KEY] = key
+        self._encode(slot, entry)
+        self._state[slot] = _USED
+        self._count += 1
+
+    def _evict_one(self) -> None:
+        size, state = self._size, self._state
+        while True:
+            hand = self._hand
+            self._hand = hand + 1 if hand + 1 < size else 0
+            if state[hand] == _REFERENCED:
+                state[hand] = _USED
+            elif state[hand] == _USED:
+                self._delete(hand)
+                self.evictions += 1
+                return
+
+    def _delete(self, i: int) -> None:
+        """Empty slot ``i`` and shift later entries of its probe run back (no tombstones)."""
+        size, keys, vals, state = self._size, self._keys, self._vals, self._state
+        vs = _SLOT.size
+        j = i
+        while True:
+            j = j + 1 if j + 1 < size else 0
+            if state[j] == _EMPTY:
+                break
+            k = self._home(bytes(keys[j * _KEY : j * _KEY + _KEY]))
+            # Entry j may fill hole i unless its home lies cyclically in (i, j].
+            if (i <= j and (k <= i or k > j)) or (i > j and k <= i and k > j):
+                keys[i * _KEY : i * _KEY + _KEY] = keys[j * _KEY : j * _KEY + _KEY]
+                vals[i * vs : i * vs + vs] = vals[j * vs : j * vs + vs]
+                state[i] = state[j]
+                i = j
+        state[i] = _EMPTY
+        self._count -= 1
+
+    def _source_number(self, source: str) -> int:
+        number = self._source_no.get(source)
+        if number is None:
+            if len(self._sources) >= 0xFFFF:
+                raise StateError("more than 65535 distinct sources in one dedup cache")
+            number = len(self._sources)
+            self._sources.append(source)
+            self._source_no[source] = number
+        return number
+
+    def _encode(self, slot: int, e: IndexEntry) -> None:
+        _SLOT.pack_into(
+            self._vals,
+            slot * _SLOT.size,
+            e.event_id.bytes,
+            e.record_ref,
+            e.version,
+            e.digest,
+            self._source_number(e.source),
+            self._source_number(e.first_source),
+        )
+
+    def _decode(self, slot: int) -> IndexEntry:
+        eid, ref, version, digest, src, first = _SLOT.unpack_from(self._vals, slot * _SLOT.size)
+        return IndexEntry(
+            uuid.UUID(bytes=eid), self._sources[src], ref, version, digest, self._sources[first]
+        )

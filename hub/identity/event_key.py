@@ -1,0 +1,228 @@
+"""Event keys: one key per real-world fact, whichever agency reports it.
+
+``event_key(event_type, person_id, fields)`` is ``fact/v1|person|name=value|…``
+over the fields that make the fact unique, normalised; ``event_id(key)`` is its
+UUIDv5 under :data:`HUB_EVENT_NAMESPACE`, so any consumer can deduplicate too.
+
+Record types map onto *facts* (:data:`FACTS`): a partner's border notice and the
+interior ministry's border crossing of the same passage are the fact
+``border-crossing`` and get the same key. Field names are the record's element
+names; each key field lists the names different record types use for it.
+Partner notices are expected to state direction and border point as seen by
+Kazakhstan (the partner's exit into Kazakhstan is an ENTRY at the paired
+Kazakh point), which is how the partner schema defines them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from urllib.parse import quote
+
+from hub.errors import HubError
+
+#: Namespace of event ids. Fixed forever: every consumer's dedup relies on it.
+#: (= uuid5(NAMESPACE_URL, "urn:kz:mhub:event"), pinned by a test.)
+HUB_EVENT_NAMESPACE = uuid.UUID("c931719e-c5cb-5bbc-ad8d-eb0d5a40e379")
+
+#: Version of the key format: bump (and migrate the index) if normalisation changes.
+KEY_FORMAT = "v1"
+
+
+class EventKeyError(HubError):
+    """A record lacks a field its event key needs; the stage turns it into a Finding."""
+
+    def __init__(self, message: str, *, event_type: str, field: str) -> None:
+        super().__init__(message)
+        self.rule = "event-key.missing-field"
+        self.event_type = event_type
+        self.field = field
+
+
+# --- normalisers: each returns the canonical text of one key field ---------------
+
+
+def _text(value: str) -> str:
+    return " ".join(value.split()).upper()
+
+
+def _code(value: str) -> str:
+    """Codes and numbers: upper case, no spaces, hyphens, slashes or '№'."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def _date(value: str) -> str:
+    text = value.strip()
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"not a date: {value!r}") from exc
+
+
+def _minute(value: str) -> str:
+    """xs:dateTime -> its UTC minute; a time without zone is taken as UTC (as agencies send)."""
+    text = value.strip().replace("Z", "+00:00")
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+_DIRECTIONS = {"ENTRY": "ENTRY", "IN": "ENTRY", "ARRIVAL": "ENTRY", "EXIT": "EXIT",
+               "OUT": "EXIT", "DEPARTURE": "EXIT"}
+
+
+def _direction(value: str) -> str:
+    try:
+        return _DIRECTIONS[value.strip().upper()]
+    except KeyError as exc:
+        raise ValueError(f"not a direction: {value!r}") from exc
+
+
+def _kato_region(value: str) -> str:
+    return _code(value)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyField:
+    """One component of a key: its canonical name, the record fields that hold it, a normaliser."""
+
+    name: str
+    sources: tuple[str, ...]
+    normalise: Callable[[str], str]
+
+
+def _f(name: str, *sources: str, norm: Callable[[str], str] = _code) -> KeyField:
+    return KeyField(name, sources, norm)
+
+
+_BORDER = (
+    _f("border_point", "BorderPoint", "BorderPointCode", "CheckpointCode"),
+    _f("direction", "Direction", "NoticeType", norm=_direction),
+    _f("minute", "CrossedAt", "CrossingTime", norm=_minute),
+)
+_DECISION = (_f("number", "DecisionNumber"), _f("date", "DecisionDate", norm=_date))
+
+#: fact -> the fields that make it unique (the table is the specification).
+FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
+    "border-crossing": _BORDER,
+    "stay-registration": (
+        _f("kato", "Kato", "KatoCode", norm=_kato_region),
+        _f("from", "From", "RegisteredFrom", "StayFrom", norm=_date),
+    ),
+    # A partner's registration of its own citizen is a stay in the partner state,
+    # a different fact from a stay registered in Kazakhstan (KATO).
+    "partner-registration": (
+        _f("state", "PartnerState"),
+        _f("region", "Region", norm=_text),
+        _f("from", "From", norm=_date),
+    ),
+    "residence-permit": (_f("permit", "PermitNumber"),),
+    "citizenship-decision": _DECISION,
+    "violation": (_f("protocol", "ProtocolNumber", "CaseNumber"),),
+    # A partner notifies the deportation or ban of a person it learnt of from its
+    # own side; the decision number is the interior's and never known to the
+    # partner, so person + decision date (ban: validity start) is what both
+    # reports share, and lets the partner's notice and the interior's record meet.
+    "deportation": (_f("date", "DecisionDate", "DeportationDate", norm=_date),),
+    "entry-ban": (_f("from", "ValidFrom", "BanFrom", "DecisionDate", norm=_date),),
+    "asylum-application": (_f("application", "ApplicationNumber"),),
+    "refugee-status-decision": _DECISION,
+    # Issue and revocation of one permit are two facts.
+    "work-permit": (_f("permit", "PermitNumber"), _f("action", "Action", "Status", norm=_text)),
+    "labour-quota": (
+        _f("kato", "Kato", "KatoCode", norm=_kato_region),
+        _f("sector", "Sector", norm=_text),
+        _f("year", "Year", norm=_code),
+    ),
+    "kandas-admission": (_f("decision", "DecisionNumber", "AdmissionNumber"),),
+    "kandas-resettlement": (
+        _f("kato", "Kato", "KatoCode", norm=_kato_region),
+        _f("from", "From", "ResettledOn", "Date", norm=_date),
+    ),
+    # One value per series and period; a revised figure is a correction of it.
+    "statistics-observation": (
+        _f("dataflow", "Dataflow", norm=_text),
+        _f("series", "SeriesKey", norm=_text),
+        _f("period", "Period", norm=_text),
+    ),
+}
+
+#: record / event type -> fact. Partner notices map onto the interior's fact.
+FACTS: dict[str, str] = {
+    "BorderCrossing": "border-crossing",
+    "PartnerBorderNotice": "border-crossing",
+    "StayRegistration": "stay-registration",
+    "PartnerCitizenRegistration": "partner-registration",
+    "ResidencePermit": "residence-permit",
+    "CitizenshipDecision": "citizenship-decision",
+    "Violation": "violation",
+    "Deportation": "deportation",
+    "PartnerDeportationNotice": "deportation",
+    "EntryBan": "entry-ban",
+    "PartnerEntryBanNotice": "entry-ban",
+    "AsylumApplication": "asylum-application",
+    "RefugeeStatusDecision": "refugee-status-decision",
+    "WorkPermit": "work-permit",
+    "LabourQuota": "labour-quota",
+    "KandasAdmission": "kandas-admission",
+    "KandasResettlement": "kandas-resettlement",
+    "Observation": "statistics-observation",
+}
+
+#: Facts about no one person (aggregates): their key has an empty person part.
+PERSONLESS_FACTS = frozenset({"labour-quota", "statistics-observation"})
+
+#: Defaults where the interior's own records leave a field implicit.
+IMPLICIT_FIELDS: dict[str, dict[str, str]] = {
+    "Deportation": {"DecidingState": "KAZ"},
+    "EntryBan": {"DecidingState": "KAZ"},
+}
+
+
+def fact_of(event_type: str) -> str:
+    """The canonical fact of a record type ('PartnerBorderNotice' -> 'border-crossing')."""
+    try:
+        return FACTS[event_type]
+    except KeyError as exc:
+        raise EventKeyError(
+            f"no event key defined for {event_type!r}", event_type=event_type, field=""
+        ) from exc
+
+
+def event_key(event_type: str, person_id: str, fields: Mapping[str, str]) -> str:
+    """The key of the fact a record reports; equal for every report of the same fact."""
+    fact = fact_of(event_type)
+    if not person_id and fact not in PERSONLESS_FACTS:
+        raise EventKeyError(
+            f"{event_type} needs a resolved person", event_type=event_type, field="person"
+        )
+    implicit = IMPLICIT_FIELDS.get(event_type, {})
+    parts = [f"{fact}/{KEY_FORMAT}", person_id]
+    for spec in FACT_KEYS[fact]:
+        raw = next((fields[s] for s in spec.sources if fields.get(s)), None)
+        if raw is None:
+            raw = next((implicit[s] for s in spec.sources if s in implicit), None)
+        if raw is None:
+            raise EventKeyError(
+                f"{event_type} lacks {' / '.join(spec.sources)} for its event key",
+                event_type=event_type,
+                field=spec.sources[0],
+            )
+        try:
+            value = spec.normalise(raw)
+        except ValueError as exc:
+            raise EventKeyError(
+                f"{event_type}: {spec.sources[0]}={raw!r} cannot key an event: {exc}",
+                event_type=event_type,
+                field=spec.sources[0],
+            ) from exc
+        parts.append(f"{spec.name}={quote(value, safe='')}")
+    return "|".join(parts)
+
+
+def event_id(key: str) -> uuid.UUID:
+    """UUIDv5 of an event key under the hub's fixed namespace."""
+    return uuid.uuid5(HUB_EVENT_NAMESPACE, key)

@@ -1,0 +1,84 @@
+"""Security settings: frozen, secure by default, algorithms allow-listed.
+
+Nothing here is read from the environment on import; callers build a
+:class:`SecuritySettings` (usually the default) and pass it down. Weak choices
+(SHA-1, RSA under 2048 bits, unknown curves) are refused when the settings are
+built, so a misconfiguration fails at start, not at the first document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+
+from hub.errors import ConfigError
+
+# Signature methods the hub accepts and produces. RSA-PSS is accepted and can
+# be produced, but Debian's xmlsec1 1.2 cannot verify it, so the hub's default
+# for documents leaving it is RSA-SHA256 or ECDSA-SHA256.
+DEFAULT_SIGNATURE_METHODS = frozenset(
+    {
+        SignatureMethod.RSA_SHA256,
+        SignatureMethod.RSA_SHA384,
+        SignatureMethod.RSA_SHA512,
+        SignatureMethod.SHA256_RSA_MGF1,
+        SignatureMethod.SHA384_RSA_MGF1,
+        SignatureMethod.SHA512_RSA_MGF1,
+        SignatureMethod.ECDSA_SHA256,
+        SignatureMethod.ECDSA_SHA384,
+        SignatureMethod.ECDSA_SHA512,
+    }
+)
+DEFAULT_DIGESTS = frozenset(
+    {DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}
+)
+# P-192/P-224 are below today's 128-bit security floor; P-256 is what partners use.
+DEFAULT_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+# NIST SP 800-57: RSA below 2048 bits is no longer acceptable for signatures.
+MIN_RSA_BITS = 2048
+# Partner clocks drift; a signing time further in the future than this is refused.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+# Exclusive C14N: an event keeps its digest when embedded in another document
+# (a SOAP envelope, a Kafka batch) because no inherited namespace leaks in.
+HUB_C14N = CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0
+# Local names of a signing-time element inside the signed payload; used as the
+# certificate validation time when present (it is only trusted once signed).
+SIGNING_TIME_NAMES = ("SigningTime", "SignedAt")
+
+
+
+def _is_weak(name: str) -> bool:
+    """SHA-1/SHA-224 anywhere, shared-secret HMAC, and plain DSA are refused."""
+    return "SHA1" in name or "SHA224" in name or name.startswith(("HMAC_", "DSA_"))
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    signature_methods: frozenset[SignatureMethod] = DEFAULT_SIGNATURE_METHODS
+    digest_algorithms: frozenset[DigestAlgorithm] = DEFAULT_DIGESTS
+    curves: frozenset[str] = DEFAULT_CURVES
+    min_rsa_bits: int = MIN_RSA_BITS
+    max_clock_skew: timedelta = MAX_CLOCK_SKEW
+    c14n: CanonicalizationMethod = HUB_C14N
+    signing_time_names: tuple[str, ...] = field(default=SIGNING_TIME_NAMES)
+    #: digest of the batch Merkle tree and of each event's canonical form
+    batch_digest: str = "sha256"
+
+    def __post_init__(self) -> None:
+        for method in self.signature_methods:
+            if _is_weak(method.name):
+                raise ConfigError(f"signature method {method.name} is not allowed")
+        for digest in self.digest_algorithms:
+            if digest.name in {"SHA1", "SHA224"}:
+                raise ConfigError(f"digest {digest.name} is not allowed")
+        if self.min_rsa_bits < MIN_RSA_BITS:
+            raise ConfigError(f"RSA keys under {MIN_RSA_BITS} bits are not allowed")
+        if not self.curves <= DEFAULT_CURVES:
+            raise ConfigError(f"curves {sorted(self.curves - DEFAULT_CURVES)} are not allowed")
+        if self.batch_digest not in {"sha256", "sha384", "sha512"}:
+            raise ConfigError(f"batch digest {self.batch_digest} is not allowed")
+
+
+DEFAULT_SETTINGS = SecuritySettings()
