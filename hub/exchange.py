@@ -4,29 +4,70 @@ Starts what it needs (the local Kafka broker unless ``KAFKA_BOOTSTRAP_SERVERS``
 names a cluster, the agency simulators), creates the topics, migrates the
 Airflow metadata DB (SQLite under ``var/airflow``), runs every source DAG once,
 then the publish DAG and the reports DAG, and prints the summary and how to
-open the UI. DAGs run with ``dag.test()`` in this process: the real DAGs, tasks,
-XComs, callbacks and asset events, recorded in the metadata DB the UI shows,
+open the UI. A source that is down fails after one quick retry (the scheduled
+DAGs keep the configured retry policy) and its owner is notified.
+
+DAGs run with ``dag.test()`` in this process: the real DAGs, tasks, XComs,
+callbacks and asset events, recorded in the metadata DB the UI shows,
 without waiting for a scheduler.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from hub.airflow_env import airflow_env, api_base_url, apply
-from hub.config import PROJECT_ROOT, Settings, load_settings
+from hub.config import Settings, load_settings
+from hub.sources import SourceConfig, load_sources
 
 # `airflow db migrate` takes ~2-5 s on SQLite; a minute means something is wrong.
 DB_MIGRATE_TIMEOUT_S = 300
 # DAGs that run after the sources, in this order.
 AFTER_SOURCES = ("hub_publish", "hub_reports")
+# Where sources.toml expects the simulators (the local default endpoints).
+AGENCIES_PORT = 18700
+AGENCIES_SEED = 42
+# Records each simulated agency has published when a local run starts: every rule
+# and outcome shows up, and the whole run takes well under a minute on 2 cores.
+LOCAL_RECORDS = {"interior": 400, "labour": 150, "partner": 60}
+LOCAL_DROP_FILES = 3
+# A one-shot run should report a source that is down in seconds, not after the
+# configured production back-off (minutes): one retry, two seconds later.
+DEMO_RETRIES = 1
+DEMO_RETRY_DELAY_S = 2
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+
+
+def sources_toml(sources: list[SourceConfig]) -> str:
+    """A sources configuration that ``load_sources`` reads back as ``sources``."""
+    tables = []
+    for s in sources:
+        lines = ["[[source]]"]
+        lines += [f"{f.name} = {_toml_value(getattr(s, f.name))}" for f in fields(s)]
+        tables.append("\n".join(lines))
+    return "\n\n".join(tables) + "\n"
 
 
 def _say(msg: str) -> None:
@@ -42,23 +83,48 @@ def start_broker(settings: Settings) -> None:
     _say(f"Kafka broker: {broker.start(settings)}")
 
 
-def start_agencies(settings: Settings) -> Any:
-    """Start the agency simulators; return a handle with ``stop()`` or None.
+def start_agencies(
+    settings: Settings, port: int = AGENCIES_PORT, *, seed: int = AGENCIES_SEED
+) -> Any:
+    """The agency simulators (infra.agencies) on ``port``, all families; None if one answers.
 
-    INTEGRATION POINT (infra.agencies, built by the agencies helper): the
-    simulators' server module is expected to offer ``start(settings) -> handle``
-    serving /interior, /labour, /sdmx and /partner/{country} on 127.0.0.1:18700
-    and filling the labour file-drop folder. Until it exists, sources that need
-    it fail their extract task and their owners are notified, as in production.
+    Partners sign their documents with the development PKI under ``var/pki`` (the
+    hub trusts its partner CAs); the labour file drop is ``var/dropbox/labour``,
+    the ``drop_dir`` of the local sources.
     """
-    try:
-        from infra.agencies import server  # type: ignore[attr-defined]
-    except ImportError:
-        _say("agency simulators not available in this build (infra.agencies.server)")
+    from infra.agencies.generator import Generator, GeneratorConfig
+    from infra.agencies.reference import PARTNER_STATES
+    from infra.agencies.server import AgencySimulator
+    from infra.agencies.signing import partner_signer
+    from infra.kafka.broker import answers
+
+    if port and answers("127.0.0.1", port):
+        _say(f"agency simulators already serving on 127.0.0.1:{port}")
         return None
-    handle = server.start(settings)
-    _say("agency simulators serving on 127.0.0.1:18700")
-    return handle
+    from hub.keys_runtime import open_pki
+
+    counts: dict[str, int] = {
+        "interior": LOCAL_RECORDS["interior"],
+        "labour": LOCAL_RECORDS["labour"],
+    }
+    counts |= {f"partner:{state}": LOCAL_RECORDS["partner"] for state in PARTNER_STATES}
+    sim = AgencySimulator(
+        Generator(GeneratorConfig(seed=seed)),
+        host="127.0.0.1",
+        port=port,
+        counts=counts,
+        signer=partner_signer(open_pki(settings)),
+        drop_dir=drop_dir(settings),
+    ).start()
+    sim.state.filedrop.write(LOCAL_DROP_FILES)
+    _say(f"agency simulators serving on {sim.url}")
+    return sim
+
+
+def drop_dir(settings: Settings) -> Path:
+    path = settings.var_dir / "dropbox" / "labour"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def create_topics(settings: Settings) -> None:
@@ -103,7 +169,11 @@ def run_dags(dag_ids: list[str]) -> dict[str, str]:
     for dag_id in dag_ids:
         started = time.monotonic()
         _say(f"running {dag_id} ...")
-        dr = bag.dags[dag_id].test()
+        dag = bag.dags[dag_id]
+        for task in dag.tasks:  # this run only; the scheduled DAGs keep their policy
+            task.retries = min(task.retries, DEMO_RETRIES)
+            task.retry_delay = timedelta(seconds=DEMO_RETRY_DELAY_S)
+        dr = dag.test()
         states[dag_id] = str(getattr(dr.state, "value", dr.state))
         _say(f"  {dag_id}: {states[dag_id]} in {time.monotonic() - started:.1f}s")
     return states
@@ -122,13 +192,12 @@ def run(args: argparse.Namespace) -> int:
     env = airflow_env(settings)
     if not args.verbose:
         env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
-    apply(env)  # before anything imports airflow
-    from hub.sources import load_sources
-
-    sources = [s for s in load_sources() if not args.source or s.name in args.source]
+    configured = load_sources()
+    sources = [s for s in configured if not args.source or s.name in args.source]
     if not sources:
         _say(f"no source matches {args.source}")
         return 2
+    apply(env)  # before anything imports airflow
     start_broker(settings)
     agencies = start_agencies(settings)
     try:
@@ -155,6 +224,6 @@ def run(args: argparse.Namespace) -> int:
     _say(
         "open the Airflow UI: infra/airflow/standalone.sh (or `mhub airflow-ui`), then "
         f"{api_base_url()} — the runs above are in its history (AIRFLOW_HOME="
-        f"{os.path.relpath(env['AIRFLOW_HOME'], PROJECT_ROOT)})"
+        f"{env['AIRFLOW_HOME']})"
     )
     return 0 if not failed else 1

@@ -36,7 +36,7 @@ DPI = 110
 # (compared after _norm: lower case, no "_" or "-")
 _REGION_KEYS = ("region", "refarea", "kato", "area")
 _FLOW_KEYS = ("flow", "migrationflow", "direction", "indicator", "measure")
-_GROUP_KEYS = ("cisgroup", "cis", "counterpartgroup", "partnergroup", "countrygroup")
+_GROUP_KEYS = ("flowgroup", "cisgroup", "cis", "counterpartgroup", "partnergroup", "countrygroup")
 _VALUE_KEYS = ("obsvalue", "value", "count")
 _ARRIVAL = {"arr", "arrival", "arrivals", "in", "immigration", "entry", "inflow"}
 _DEPARTURE = {"dep", "departure", "departures", "out", "emigration", "exit", "outflow"}

@@ -77,5 +77,18 @@ def load_sources(path: Path | None = None) -> list[SourceConfig]:
         if not src.name.replace("-", "").replace("_", "").isalnum():
             raise ConfigError(f"{path}: source name {src.name!r}: letters, digits, - and _ only")
         seen.add(src.name)
-        sources.append(src)
+        sources.append(_resolve_drop_dir(src))
     return sources
+
+
+def _resolve_drop_dir(src: SourceConfig) -> SourceConfig:
+    """A relative ``options.drop_dir`` is under the hub's var dir, whatever the worker's cwd."""
+    drop = src.options.get("drop_dir")
+    if not drop or Path(drop).is_absolute():
+        return src
+    from dataclasses import replace
+
+    from hub.config import load_settings
+
+    options = {**src.options, "drop_dir": str(load_settings().var_dir / drop)}
+    return replace(src, options=options)

@@ -24,7 +24,7 @@ import pytest
 
 from hub.airflow_env import DAGS_FOLDER, airflow_env
 from hub.config import Settings, load_settings
-from hub.exchange import airflow_executable
+from hub.exchange import airflow_executable, sources_toml
 from hub.sources import SourceConfig, load_sources
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="mhub-dags-"))
@@ -85,26 +85,8 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(type(v))
-
-
 def _write_sources(path: Path, sources: list[SourceConfig]) -> None:
-    tables = []
-    for s in sources:
-        lines = ["[[source]]"]
-        for name in s.__dataclass_fields__:
-            lines.append(f"{name} = {_toml_value(getattr(s, name))}")
-        tables.append("\n".join(lines))
-    path.write_text("\n\n".join(tables) + "\n")
+    path.write_text(sources_toml(sources), encoding="utf-8")
 
 
 @pytest.fixture
@@ -131,11 +113,30 @@ def hub_settings(kafka_settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def test_sources(webhook_receiver) -> list[SourceConfig]:
-    """The project's sources (failing fast) plus one whose endpoint is a closed port."""
+def agencies(hub_settings: Settings) -> Iterator[Any]:
+    """The agency simulators, all families, on an ephemeral port, signing as partners."""
+    from hub.exchange import start_agencies
+
+    sim = start_agencies(hub_settings, port=0)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="session")
+def test_sources(webhook_receiver, agencies) -> list[SourceConfig]:
+    """The project's sources on the simulators (failing fast), plus one on a closed port."""
+    with hub_environment():  # a relative drop_dir resolves under this session's var dir
+        configured = load_sources(Path(__file__).resolve().parents[2] / "sources.toml")
     sources = [
-        replace(s, retries=0, retry_delay_s=1, timeout_s=300, notify=webhook_receiver.url)
-        for s in load_sources(Path(__file__).resolve().parents[2] / "sources.toml")
+        replace(
+            s,
+            endpoint=s.endpoint.replace("http://127.0.0.1:18700", agencies.url),
+            retries=0,
+            retry_delay_s=1,
+            timeout_s=300,
+            notify=webhook_receiver.url,
+        )
+        for s in configured
     ]
     sources.append(
         SourceConfig(
@@ -148,6 +149,8 @@ def test_sources(webhook_receiver) -> list[SourceConfig]:
             retry_delay_s=1,
             timeout_s=120,
             notify=webhook_receiver.url,
+            # The connector's own retries would only slow the test: Airflow's retry is under test.
+            options={"http_max_attempts": 2, "http_backoff_base_s": 0.05},
         )
     )
     _write_sources(SOURCES_FILE, sources)

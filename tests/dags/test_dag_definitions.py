@@ -23,7 +23,7 @@ class TestLoading:
         assert source_dags == {s.dag_id for s in test_sources}
         families = {s.family for s in test_sources}
         assert families == {"interior", "labour", "statistics", "partner"}
-        countries = {s.options.get("country") for s in test_sources if s.family == "partner"}
+        countries = {s.options.get("state") for s in test_sources if s.family == "partner"}
         assert countries == {"UZB", "KGZ", "TJK", "RUS"}
 
     def test_adding_a_partner_is_a_configuration_change(
@@ -37,7 +37,7 @@ class TestLoading:
             test_sources[-2],
             name="partner_arm",
             endpoint="http://127.0.0.1:18700/partner/ARM",
-            options={"country": "ARM"},
+            options={"state": "ARM"},
         )
         path = tmp_path / "sources-plus-arm.toml"
         write_sources(path, [*test_sources, extra])
