@@ -62,6 +62,9 @@ class Observation:
     flow: str  # "arrivals" | "departures"
     cis: bool | None
     value: float
+    #: the event's id and version: a revised figure supersedes the earlier version
+    event_id: str = ""
+    version: int = 0
 
 
 def _norm(name: str) -> str:
@@ -114,8 +117,17 @@ def observation_from_event(xml: bytes) -> Observation | None:
     group = first(_GROUP_KEYS, _CIS | _NON_CIS)
     cis = True if group in _CIS else False if group in _NON_CIS else None
     region = first(_REGION_KEYS) or "unknown"
+    try:
+        version = int(fields.get("eventversion", "0"))
+    except ValueError:
+        version = 0
     return Observation(
-        region=region[:2] if region.isdigit() else region, flow=flow, cis=cis, value=value
+        region=region[:2] if region.isdigit() else region,
+        flow=flow,
+        cis=cis,
+        value=value,
+        event_id=fields.get("eventid", ""),
+        version=version,
     )
 
 
@@ -137,6 +149,7 @@ def read_statistics(settings: Settings) -> list[Observation]:
         cons.seek_to_beginning(*tps)
         end = cons.end_offsets(tps)
         out: list[Observation] = []
+        latest: dict[str, Observation] = {}
         deadline = time.monotonic() + STATISTICS_READ_TIMEOUT_S
         seen = 0
         while time.monotonic() < deadline and seen < STATISTICS_MAX_EVENTS:
@@ -146,9 +159,13 @@ def read_statistics(settings: Settings) -> list[Observation]:
                 for msg in records:
                     seen += 1
                     obs = observation_from_event(msg.value)
-                    if obs:
+                    if obs is None:
+                        continue
+                    if not obs.event_id:
                         out.append(obs)
-        return out
+                    elif obs.event_id not in latest or obs.version > latest[obs.event_id].version:
+                        latest[obs.event_id] = obs  # a revision replaces the provisional figure
+        return out + list(latest.values())
     finally:
         cons.close()
 

@@ -18,9 +18,10 @@ from hub.status import collect, render
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _obs_xml(region: str, flow: str, group: str, value: int) -> bytes:
+def _obs_xml(region: str, flow: str, group: str, value: int, eid: str = "", v: int = 1) -> bytes:
+    ident = f"<EventId>{eid}</EventId><EventVersion>{v}</EventVersion>" if eid else ""
     return (
-        '<Event xmlns="urn:kz:mhub:event:1"><Observation>'
+        f'<Event xmlns="urn:kz:mhub:event:1">{ident}<Observation>'
         f'<Value id="REF_AREA" value="{region}"/><Value id="FLOW" value="{flow}"/>'
         f'<Value id="CIS_GROUP" value="{group}"/><ObsValue value="{value}"/>'
         "</Observation></Event>"
@@ -107,13 +108,17 @@ class TestReports:
         ensure_topics([TopicSpec(topic, 2)], settings)
         prod = producer(settings)
         for i, (flow, group) in enumerate([("ARR", "CIS"), ("DEP", "CIS"), ("ARR", "NON_CIS")]):
-            prod.send(topic, key=str(i).encode(), value=_obs_xml("47", flow, group, 10 + i))
+            prod.send(
+                topic, key=str(i).encode(), value=_obs_xml("47", flow, group, 10 + i, f"e{i}")
+            )
+        # A revised figure (version 2) of the first observation replaces version 1.
+        prod.send(topic, key=b"0", value=_obs_xml("47", "ARR", "CIS", 15, "e0", v=2))
         prod.flush()
         prod.close()
         got = sorted((o.flow, o.cis, o.value) for o in read_statistics(settings))
         assert got == [
             ("arrivals", False, 12.0),
-            ("arrivals", True, 10.0),
+            ("arrivals", True, 15.0),
             ("departures", True, 11.0),
         ]
 
