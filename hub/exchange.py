@@ -174,9 +174,28 @@ def run_dags(dag_ids: list[str]) -> dict[str, str]:
             task.retries = min(task.retries, DEMO_RETRIES)
             task.retry_delay = timedelta(seconds=DEMO_RETRY_DELAY_S)
         dr = dag.test()
+        _save_note(dag_id, dr.run_id)
         states[dag_id] = str(getattr(dr.state, "value", dr.state))
         _say(f"  {dag_id}: {states[dag_id]} in {time.monotonic() - started:.1f}s")
     return states
+
+
+def _save_note(dag_id: str, run_id: str) -> None:
+    """Make the run summary the run's note (no api-server runs here to take it)."""
+    from hub.airflow_api import NOTE_MAX_CHARS
+    from hub.orchestration import PENDING_NOTES
+
+    note = PENDING_NOTES.pop((dag_id, run_id), None)
+    if note is None:
+        return
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+        if run is not None:
+            run.note = note[:NOTE_MAX_CHARS]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,9 @@ from hub.sources import SourceConfig
 log = logging.getLogger(__name__)
 
 BACKFILL_RUN_TYPE = "backfill"
+#: (dag_id, run_id) -> note of runs whose note could not go through the REST API;
+#: ``mhub run`` (``dag.test()`` in its own process) writes them to the metadata DB.
+PENDING_NOTES: dict[tuple[str, str], str] = {}
 
 
 def extract(
@@ -55,7 +58,9 @@ def intake(ref: dict[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any]:
     from hub import stage1
 
     summary = stage1.intake(ref)
-    lag = "" if summary.lag_s is None else f", lag {summary.lag_s / 60:.0f} min"
+    from hub.status import format_lag
+
+    lag = "" if summary.lag_s is None else f", lag {format_lag(summary.lag_s)}"
     headline = (
         f"**{summary.source}: {summary.state}** — {summary.pulled} pulled, {summary.valid} valid, "
         f"{summary.quarantined_total} quarantined, {summary.intake} to intake{lag}"
@@ -130,13 +135,17 @@ def _show(headline: str, table: str, *, dag_id: str, run_id: str) -> None:
     """
     markdown = f"{headline}\n\n{table}"
     log.info("run summary of %s %s\n%s", dag_id, run_id, markdown)
+    if not run_id:
+        return
+    PENDING_NOTES[(dag_id, run_id)] = markdown
     base = os.environ.get("AIRFLOW__API__BASE_URL", "")
-    if not base or not run_id:
+    if not base:
         return
     from hub.airflow_api import AirflowApi, AirflowApiError
 
     try:
         AirflowApi(base, timeout=3.0).set_run_note(dag_id, run_id, markdown)
+        PENDING_NOTES.pop((dag_id, run_id), None)
     except AirflowApiError as exc:
         # dag.test() and `airflow dags test` run without an api-server: the log has it.
         log.info("run note not set (%s)", exc)

@@ -66,7 +66,8 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _lag(seconds: float | None) -> str:
+def format_lag(seconds: float | None) -> str:
+    """Seconds, minutes or hours: whichever an operator reads at a glance."""
     if seconds is None:
         return "-"
     if seconds < 120:
@@ -148,7 +149,7 @@ def render(status: dict[str, Any]) -> str:
         row = [r["source"], r["family"], _when(r["last_run"]), r["state"]]
         row += [r["airflow"] or "-"] if with_airflow else []
         row += [str(r["pulled"]), str(r["valid"]), str(r["quarantined"]), str(r["intake"])]
-        rows.append([*row, _lag(r["lag_s"])])
+        rows.append([*row, format_lag(r["lag_s"])])
     parts = [_table(header, rows)]
     failed = [r for r in status["sources"] if r["state"] == "failed" and r["error"]]
     for r in failed:
