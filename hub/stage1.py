@@ -74,6 +74,7 @@ class _Run:
             summary=SourceRunSummary(source=source.name, family=source.family, run_id=run_id),
         )
         run.stack.callback(run.normaliser.close)
+        run.stack.callback(run.raw_store.close)
         return run
 
 
@@ -165,8 +166,7 @@ def run_source(
 def _commit_page(prod: Any, run: _Run, conn: SourceConnector, page: Page) -> None:
     run.summary.pages += 1
     run.summary.pulled += len(page.records)
-    for raw in page.records:
-        run.raw_store.put(raw.body, raw.digest)
+    run.raw_store.put_many((raw.body, raw.digest) for raw in page.records)
     prod.begin_transaction()
     try:
         _publish_page(prod, run, transform(page.records, run.normaliser), page.position)
@@ -212,8 +212,8 @@ def extract(
 
         def records() -> Iterator[dict[str, Any]]:
             for page in conn.pages(position, max_pages=source.max_pages):
+                store.put_many((raw.body, raw.digest) for raw in page.records)
                 for raw in page.records:
-                    store.put(raw.body, raw.digest)
                     yield {"kind": "raw", "page": len(pages), **staging.raw_to_dict(raw)}
                 pages.append(dict(page.position))
 
@@ -223,6 +223,7 @@ def extract(
         )
     finally:
         conn.stop()
+        store.close()
     ref["positions"] = pages
     ref["started_at"] = time.time()
     return ref
