@@ -58,9 +58,10 @@ class Normaliser:
         """Make resolved persons durable; called before the intake transaction commits."""
         self.registry.flush()
 
-    def take_identity_events(self) -> list[IdentityMerge | IdentityConflict]:
+    def take_identity_events(self) -> list[dict[str, Any]]:
+        """Merges and review flags since the last call, as identity-topic values."""
         events, self.identity_events = self.identity_events, []
-        return events
+        return [identity_value(e) for e in events]
 
     @property
     def partner(self) -> str:
@@ -213,3 +214,15 @@ def person_summary(p: PersonData) -> dict[str, Any]:
         "sex": p.sex,
         "citizenship": [p.citizenship] if p.citizenship else [],
     }
+
+
+def identity_value(event: IdentityMerge | IdentityConflict) -> dict[str, Any]:
+    """The identity topic's JSON: a merge agencies apply, or a conflict under review."""
+    if isinstance(event, IdentityMerge):
+        return {
+            "kind": "merge",
+            "survivor": event.survivor,
+            "absorbed": event.absorbed,
+            "evidence": [str(i) for i in event.evidence],
+        }
+    return {"kind": "review", "conflict": event.to_dict(), "person_ids": list(event.person_ids)}

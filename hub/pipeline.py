@@ -141,9 +141,13 @@ def encode_quarantined(q: Quarantined) -> bytes:
     return json.dumps(q.dlq_value(), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def item_to_dict(item: RawRecord | Valid | Quarantined | Candidate) -> dict[str, Any]:
+def item_to_dict(
+    item: RawRecord | Valid | Quarantined | Candidate | dict[str, Any],
+) -> dict[str, Any]:
     from hub.staging import raw_to_dict
 
+    if isinstance(item, dict):  # an identity notice (merge or review) for the identity topic
+        return {"kind": "identity", "notice": item}
     if isinstance(item, RawRecord):
         return {"kind": "raw", **raw_to_dict(item)}
     if isinstance(item, Valid):
@@ -167,11 +171,15 @@ def item_to_dict(item: RawRecord | Valid | Quarantined | Candidate) -> dict[str,
     return {"kind": "candidate", "candidate": item.to_dict()}
 
 
-def item_from_dict(d: dict[str, Any]) -> RawRecord | Valid | Quarantined | Candidate:
+def item_from_dict(
+    d: dict[str, Any],
+) -> RawRecord | Valid | Quarantined | Candidate | dict[str, Any]:
     from hub.staging import raw_from_dict
     from security.safe_xml import parse_untrusted
 
     kind = d["kind"]
+    if kind == "identity":
+        return dict(d["notice"])
     if kind == "candidate":
         return Candidate.from_dict(d["candidate"])
     raw = raw_from_dict(d)

@@ -1,64 +1,130 @@
 """Content-addressed store of raw documents exactly as agencies sent them.
 
 Every event and every quarantined record names the digest of its raw document,
-so an operator can always show the bytes an agency sent. Writes are idempotent
-(same bytes, same address) and atomic (write to a temp name, then rename), so a
-crash never leaves a half-written document under a valid address.
+so an operator can always show the bytes an agency sent. Documents are written
+a page at a time into an append-only *pack* file, with an SQLite index from
+digest to (pack, offset, length): one file per page instead of one per record
+(a million records are a few hundred files, not a million inodes). Writes are
+idempotent (a digest already stored is skipped) and reads verify the digest, so
+a damaged pack is detected, never served.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import time
+import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from hub.errors import StateError
 
 
+def _digest(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
 class RawStore:
-    """A local folder, fanned out by digest prefix; S3-compatible storage in production."""
+    """A local folder of packs plus an index; S3-compatible storage in production."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(root / "index.sqlite", isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS raw (digest TEXT PRIMARY KEY, pack TEXT NOT NULL,"
+            " off INTEGER NOT NULL, len INTEGER NOT NULL, stored REAL NOT NULL) WITHOUT ROWID"
+        )
 
-    def _path(self, digest: str) -> Path:
-        algo, _, hexd = digest.partition(":")
-        if algo != "sha256" or len(hexd) != 64:
-            raise StateError(f"not a sha256 content address: {digest!r}")
-        return self.root / hexd[:2] / hexd[2:4] / hexd
+    def close(self) -> None:
+        self.db.close()
 
     def put(self, body: bytes, digest: str | None = None) -> str:
-        digest = digest or "sha256:" + hashlib.sha256(body).hexdigest()
-        path = self._path(digest)
-        if path.exists():
-            return digest
+        return self.put_many([(body, digest or _digest(body))])[0]
+
+    def put_many(self, documents: Iterable[tuple[bytes, str]]) -> list[str]:
+        """Store a page of documents in one pack; return their digests in order."""
+        docs = [(body, d or _digest(body)) for body, d in documents]
+        digests = [d for _b, d in docs]
+        for d in digests:
+            _check(d)
+        known = self._known(digests)
+        new = [(b, d) for b, d in docs if d not in known]
+        if not new:
+            return digests
+        now = time.time()
+        day = time.strftime("%Y%m%d", time.gmtime(now))
+        pack = f"{day}/{uuid.uuid4().hex}.pack"
+        path = self.root / pack
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(body)
-        os.replace(tmp, path)
-        return digest
+        rows = []
+        offset = 0
+        seen: set[str] = set()
+        with path.open("wb") as f:
+            for body, d in new:
+                if d in seen:
+                    continue
+                seen.add(d)
+                f.write(body)
+                rows.append((d, pack, offset, len(body), now))
+                offset += len(body)
+            f.flush()
+            os.fsync(f.fileno())
+        # The index names a pack only after its bytes are on disk.
+        self.db.executemany("INSERT OR IGNORE INTO raw VALUES (?, ?, ?, ?, ?)", rows)
+        return digests
+
+    def _known(self, digests: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(digests), 500):
+            chunk = digests[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.db.execute(f"SELECT digest FROM raw WHERE digest IN ({marks})", chunk)
+            )
+        return found
 
     def get(self, digest: str) -> bytes:
-        path = self._path(digest)
+        _check(digest)
+        row = self.db.execute("SELECT pack, off, len FROM raw WHERE digest=?", (digest,)).fetchone()
+        if row is None:
+            raise StateError(f"raw document {digest} is not in the store")
+        pack, off, length = row
         try:
-            body = path.read_bytes()
+            with (self.root / pack).open("rb") as f:
+                f.seek(off)
+                body = f.read(length)
         except FileNotFoundError as exc:
-            raise StateError(f"raw document {digest} is not in the store") from exc
-        if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
-            raise StateError(f"raw document {digest} is corrupt on disk")
+            raise StateError(f"raw document {digest}: pack {pack} is missing") from exc
+        if _digest(body) != digest:
+            raise StateError(f"raw document {digest} is corrupt on disk (pack {pack})")
         return body
 
     def __contains__(self, digest: str) -> bool:
-        return self._path(digest).exists()
+        return bool(self.db.execute("SELECT 1 FROM raw WHERE digest=?", (digest,)).fetchone())
 
     def expire(self, retention_days: int, now: float | None = None) -> int:
-        """Delete documents older than the retention period; return how many."""
+        """Delete packs older than the retention period and their index rows; return rows."""
         cutoff = (now or time.time()) - retention_days * 86400
+        packs = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT pack FROM raw GROUP BY pack HAVING max(stored) < ?", (cutoff,)
+            )
+        ]
         removed = 0
-        for path in self.root.glob("??/??/*"):
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                removed += 1
+        for pack in packs:
+            removed += self.db.execute("DELETE FROM raw WHERE pack=?", (pack,)).rowcount
+            (self.root / pack).unlink(missing_ok=True)
         return removed
+
+
+def _check(digest: str) -> None:
+    algo, _, hexd = digest.partition(":")
+    if algo != "sha256" or len(hexd) != 64 or not all(c in "0123456789abcdef" for c in hexd):
+        raise StateError(f"not a sha256 content address: {digest!r}")

@@ -18,7 +18,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +74,7 @@ class _Run:
             summary=SourceRunSummary(source=source.name, family=source.family, run_id=run_id),
         )
         run.stack.callback(run.normaliser.close)
+        run.stack.callback(run.raw_store.close)
         return run
 
 
@@ -89,6 +90,7 @@ def _publish_page(
     run: _Run,
     items: Iterable[Candidate | Quarantined],
     position: dict[str, Any],
+    identity: Callable[[], list[dict[str, Any]]],
 ) -> None:
     """Send one page's outcome and the position after it; caller owns the transaction."""
     t = run.topics
@@ -113,6 +115,10 @@ def _publish_page(
             )
             # Counted once, by its first finding, so the counts add up to records.
             run.summary.quarantined[item.findings[0].rule] += 1
+    # Merges and review flags found while normalising this page travel with it.
+    for ident in identity():
+        key = ident.get("survivor") or ident["person_ids"][0]
+        prod.send(t.identity, key=key.encode(), value=json.dumps(ident).encode())
     prod.send(t.connector_state, key=run.source.name.encode(), value=encode_position(position))
     run.summary.position = dict(position)
 
@@ -165,11 +171,16 @@ def run_source(
 def _commit_page(prod: Any, run: _Run, conn: SourceConnector, page: Page) -> None:
     run.summary.pages += 1
     run.summary.pulled += len(page.records)
-    for raw in page.records:
-        run.raw_store.put(raw.body, raw.digest)
+    run.raw_store.put_many((raw.body, raw.digest) for raw in page.records)
     prod.begin_transaction()
     try:
-        _publish_page(prod, run, transform(page.records, run.normaliser), page.position)
+        _publish_page(
+            prod,
+            run,
+            transform(page.records, run.normaliser),
+            page.position,
+            run.normaliser.take_identity_events,
+        )
         # Persons resolved for this page must be durable before intake names them:
         # a crash after this flush and before the commit re-resolves to the same ids.
         run.normaliser.flush()
@@ -212,8 +223,8 @@ def extract(
 
         def records() -> Iterator[dict[str, Any]]:
             for page in conn.pages(position, max_pages=source.max_pages):
+                store.put_many((raw.body, raw.digest) for raw in page.records)
                 for raw in page.records:
-                    store.put(raw.body, raw.digest)
                     yield {"kind": "raw", "page": len(pages), **staging.raw_to_dict(raw)}
                 pages.append(dict(page.position))
 
@@ -223,6 +234,7 @@ def extract(
         )
     finally:
         conn.stop()
+        store.close()
     ref["positions"] = pages
     ref["started_at"] = time.time()
     return ref
@@ -260,7 +272,13 @@ def _with_normaliser(ref: staging.StagedRef, stage: str, step: str) -> staging.S
         def run() -> Iterator[tuple[int, Any]]:
             fn = normaliser.verify if step == "verify" else normaliser.normalise
             for page, item in _items(ref):
+                if isinstance(item, dict):  # an identity notice staged earlier
+                    yield page, item
+                    continue
                 yield page, next(fn([item]))
+                for ident in normaliser.take_identity_events():
+                    yield page, ident
+            normaliser.flush()
 
         return _restage(ref, stage, run())
     finally:
@@ -298,15 +316,19 @@ def intake(ref: staging.StagedRef) -> SourceRunSummary:
         conn = build_connector(source, settings)
         try:
             by_page: dict[int, list[Any]] = {}
+            identity: dict[int, list[dict[str, Any]]] = {}
             for page, item in _items(ref):
-                by_page.setdefault(page, []).append(item)
+                if isinstance(item, dict):
+                    identity.setdefault(page, []).append(item)
+                else:
+                    by_page.setdefault(page, []).append(item)
             for i, position in enumerate(positions):
                 items = by_page.get(i, [])
                 run.summary.pages += 1
                 run.summary.pulled += len(items)
                 prod.begin_transaction()
                 try:
-                    _publish_page(prod, run, items, position)
+                    _publish_page(prod, run, items, position, lambda i=i: identity.get(i, []))
                     prod.commit_transaction()
                 except BaseException:
                     _abort(prod)

@@ -135,7 +135,7 @@ class TestBoundedIndexCache:
                 assert cache.get(_key(n)) == truth.get(_key(n))
             assert len(cache) <= 64
 
-    def test_clock_keeps_entries_in_use(self) -> None:
+    def test_lru_keeps_entries_in_use(self) -> None:
         backing = {_key(n): _entry(n) for n in range(1000)}
         cache = BoundedIndexCache(50, backing.get)
         for n in range(1000):

@@ -143,13 +143,22 @@ class TestReadCommitted:
 
 
 class TestRawStore:
+    def test_a_page_is_one_pack_and_every_record_is_readable(self, tmp_path: Path) -> None:
+        store = RawStore(tmp_path)
+        bodies = [f"<r n='{i}'/>".encode() for i in range(100)]
+        digests = store.put_many((b, "") for b in bodies)
+        assert len(list(tmp_path.glob("*/*.pack"))) == 1
+        assert [store.get(d) for d in digests] == bodies
+        store.put_many((b, "") for b in bodies)  # idempotent: no second pack
+        assert len(list(tmp_path.glob("*/*.pack"))) == 1
+
     def test_content_addressed_idempotent_and_verified(self, tmp_path: Path) -> None:
         store = RawStore(tmp_path)
         d1 = store.put(b"<a/>")
         assert store.put(b"<a/>") == d1
         assert store.get(d1) == b"<a/>"
         assert d1 in store
-        path = next(tmp_path.glob("??/??/*"))
+        path = next(tmp_path.glob("*/*.pack"))
         path.write_bytes(b"<b/>")
         with pytest.raises(StateError, match="corrupt"):
             store.get(d1)

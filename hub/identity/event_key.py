@@ -8,9 +8,10 @@ Record types map onto *facts* (:data:`FACTS`): a partner's border notice and the
 interior ministry's border crossing of the same passage are the fact
 ``border-crossing`` and get the same key. Field names are the record's element
 names; each key field lists the names different record types use for it.
-Partner notices are expected to state direction and border point as seen by
-Kazakhstan (the partner's exit into Kazakhstan is an ENTRY at the paired
-Kazakh point), which is how the partner schema defines them.
+A partner's border notice states direction and border point as Kazakhstan's
+records do (the Kazakh checkpoint code, ENTRY into Kazakhstan), which is how the
+partner schema and the agencies' simulator define it; its time may be in
+another zone, so the minute is taken in UTC.
 """
 
 from __future__ import annotations
@@ -74,15 +75,16 @@ _DIRECTIONS = {"ENTRY": "ENTRY", "IN": "ENTRY", "ARRIVAL": "ENTRY", "EXIT": "EXI
                "OUT": "EXIT", "DEPARTURE": "EXIT"}
 
 
+def _utc_date(value: str) -> str:
+    """A dateTime's UTC calendar day (interior writes +05:00, partners UTC)."""
+    return _minute(value)[:10] if "T" in value else _date(value)
+
+
 def _direction(value: str) -> str:
     try:
         return _DIRECTIONS[value.strip().upper()]
     except KeyError as exc:
         raise ValueError(f"not a direction: {value!r}") from exc
-
-
-def _kato_region(value: str) -> str:
-    return _code(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,57 +94,50 @@ class KeyField:
     name: str
     sources: tuple[str, ...]
     normalise: Callable[[str], str]
+    required: bool = True
 
 
-def _f(name: str, *sources: str, norm: Callable[[str], str] = _code) -> KeyField:
-    return KeyField(name, sources, norm)
+def _f(
+    name: str, *sources: str, norm: Callable[[str], str] = _code, required: bool = True
+) -> KeyField:
+    return KeyField(name, sources, norm, required)
 
 
 _BORDER = (
-    _f("border_point", "BorderPoint", "BorderPointCode", "CheckpointCode"),
-    _f("direction", "Direction", "NoticeType", norm=_direction),
-    _f("minute", "CrossedAt", "CrossingTime", norm=_minute),
+    _f("border_point", "BorderPoint"),
+    _f("direction", "Direction", norm=_direction),
+    _f("minute", "CrossedAt", norm=_minute),
 )
 _DECISION = (_f("number", "DecisionNumber"), _f("date", "DecisionDate", norm=_date))
 
 #: fact -> the fields that make it unique (the table is the specification).
+#: Names are the element names of schemas/{interior,labour,partner}/v1.
 FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
     "border-crossing": _BORDER,
-    "stay-registration": (
-        _f("kato", "Kato", "KatoCode", norm=_kato_region),
-        _f("from", "From", "RegisteredFrom", "StayFrom", norm=_date),
-    ),
-    # A partner's registration of its own citizen is a stay in the partner state,
-    # a different fact from a stay registered in Kazakhstan (KATO).
-    "partner-registration": (
-        _f("state", "PartnerState"),
-        _f("region", "Region", norm=_text),
-        _f("from", "From", norm=_date),
-    ),
+    "stay-registration": (_f("kato", "Kato"), _f("from", "From", norm=_date)),
     "residence-permit": (_f("permit", "PermitNumber"),),
     "citizenship-decision": _DECISION,
-    "violation": (_f("protocol", "ProtocolNumber", "CaseNumber"),),
-    # A partner notifies the deportation or ban of a person it learnt of from its
-    # own side; the decision number is the interior's and never known to the
-    # partner, so person + decision date (ban: validity start) is what both
-    # reports share, and lets the partner's notice and the interior's record meet.
-    "deportation": (_f("date", "DecisionDate", "DeportationDate", norm=_date),),
-    "entry-ban": (_f("from", "ValidFrom", "BanFrom", "DecisionDate", norm=_date),),
+    "violation": (_f("case", "CaseNumber"),),
+    # A partner's notice of a deportation or entry ban carries its own case or
+    # ban number; what both reports share is the day it was carried out (one
+    # deportation of a person per day) or the day the ban starts.
+    "deportation": (_f("executed", "ExecutedAt", norm=_utc_date),),
+    "entry-ban": (_f("from", "ValidFrom", norm=_date),),
     "asylum-application": (_f("application", "ApplicationNumber"),),
     "refugee-status-decision": _DECISION,
     # Issue and revocation of one permit are two facts.
-    "work-permit": (_f("permit", "PermitNumber"), _f("action", "Action", "Status", norm=_text)),
+    "work-permit": (_f("permit", "PermitNumber"), _f("action", "Action", norm=_text)),
     "labour-quota": (
-        _f("kato", "Kato", "KatoCode", norm=_kato_region),
+        _f("kato", "Kato"),
         _f("sector", "Sector", norm=_text),
-        _f("year", "Year", norm=_code),
+        _f("category", "Category", norm=_text, required=False),
+        _f("year", "Year"),
     ),
-    "kandas-admission": (_f("decision", "DecisionNumber", "AdmissionNumber"),),
-    "kandas-resettlement": (
-        _f("kato", "Kato", "KatoCode", norm=_kato_region),
-        _f("from", "From", "ResettledOn", "Date", norm=_date),
-    ),
-    # One value per series and period; a revised figure is a correction of it.
+    "kandas-admission": (_f("decision", "DecisionNumber"),),
+    "kandas-resettlement": (_f("certificate", "CertificateNumber"),),
+    # Registration of a partner's citizen in the partner state: no interior twin.
+    "partner-registration": (_f("state", "PartnerState"), _f("from", "From", norm=_date)),
+    # SDMX observations are keyed by their series and period.
     "statistics-observation": (
         _f("dataflow", "Dataflow", norm=_text),
         _f("series", "SeriesKey", norm=_text),
@@ -155,7 +150,6 @@ FACTS: dict[str, str] = {
     "BorderCrossing": "border-crossing",
     "PartnerBorderNotice": "border-crossing",
     "StayRegistration": "stay-registration",
-    "PartnerCitizenRegistration": "partner-registration",
     "ResidencePermit": "residence-permit",
     "CitizenshipDecision": "citizenship-decision",
     "Violation": "violation",
@@ -169,17 +163,12 @@ FACTS: dict[str, str] = {
     "LabourQuota": "labour-quota",
     "KandasAdmission": "kandas-admission",
     "KandasResettlement": "kandas-resettlement",
+    "PartnerCitizenRegistration": "partner-registration",
     "Observation": "statistics-observation",
 }
 
 #: Facts about no one person (aggregates): their key has an empty person part.
 PERSONLESS_FACTS = frozenset({"labour-quota", "statistics-observation"})
-
-#: Defaults where the interior's own records leave a field implicit.
-IMPLICIT_FIELDS: dict[str, dict[str, str]] = {
-    "Deportation": {"DecidingState": "KAZ"},
-    "EntryBan": {"DecidingState": "KAZ"},
-}
 
 
 def fact_of(event_type: str) -> str:
@@ -199,12 +188,11 @@ def event_key(event_type: str, person_id: str, fields: Mapping[str, str]) -> str
         raise EventKeyError(
             f"{event_type} needs a resolved person", event_type=event_type, field="person"
         )
-    implicit = IMPLICIT_FIELDS.get(event_type, {})
     parts = [f"{fact}/{KEY_FORMAT}", person_id]
     for spec in FACT_KEYS[fact]:
         raw = next((fields[s] for s in spec.sources if fields.get(s)), None)
-        if raw is None:
-            raw = next((implicit[s] for s in spec.sources if s in implicit), None)
+        if raw is None and not spec.required:
+            continue
         if raw is None:
             raise EventKeyError(
                 f"{event_type} lacks {' / '.join(spec.sources)} for its event key",

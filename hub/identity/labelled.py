@@ -68,6 +68,9 @@ _POOLS: dict[str, tuple[list[str], list[str], list[str]]] = {
 _PASSPORT = {"KAZ": ("N", 8), "RUS": ("", 9), "UZB": ("AA", 7), "KGZ": ("AC", 7),
              "TJK": ("40", 7), "TUR": ("U", 8)}
 
+# Document numbers handed out by the current generate() call.
+_issued: set[str] = set()
+
 # Latin spelling styles: per-letter tables applied to lower-case Cyrillic.
 _COMMON = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "з": "z", "и": "i", "к": "k", "л": "l",
@@ -179,6 +182,7 @@ class LabelledSet:
 
 
 def _people(rng: random.Random, count: int, namesake_share: float) -> list[Person]:
+    _issued.clear()
     people: list[Person] = []
     taken: set[tuple[str, str, date, str]] = set()
     serial = rng.randrange(1000)
@@ -218,7 +222,10 @@ def _person(
         number = iin_for(birth, female, serial % 10000)
         serial += 7
     prefix, width = _PASSPORT[cit]
-    passport = prefix + "".join(str(rng.randrange(10)) for _ in range(width))
+    passport = ""
+    while not passport or passport in _issued:  # a state never issues one number twice
+        passport = prefix + "".join(str(rng.randrange(10)) for _ in range(width))
+    _issued.add(passport)
     id_card = f"{rng.randrange(10**9):09d}" if cit == "KAZ" else None
     return Person(truth, cit, female, surname, given, birth, number, passport, id_card)
 

@@ -23,8 +23,8 @@ CROSSING = {"BorderPoint": "KZ-BP-012", "Direction": "ENTRY", "CrossedAt": "2026
 
 class TestBorderCrossing:
     def test_partner_notice_is_the_same_fact(self) -> None:
-        notice = {"BorderPoint": "kz-bp-012", "NoticeType": "entry",
-                  "CrossedAt": "2026-03-01T16:15:59+06:00"}
+        notice = {"PartnerState": "RUS", "BorderPoint": "kz-bp-012", "Direction": "entry",
+                  "CrossedAt": "2026-03-01T15:15:59+05:00"}
         assert event_key("PartnerBorderNotice", PERSON, notice) == event_key(
             "BorderCrossing", PERSON, CROSSING
         )
@@ -59,12 +59,11 @@ class TestBorderCrossing:
 
 
 class TestOtherFacts:
-    def test_a_partner_registration_is_not_a_stay_in_kazakhstan(self) -> None:
+    def test_stay_registration_and_partner_registration_differ(self) -> None:
         a = event_key("StayRegistration", PERSON, {"Kato": "751110000", "From": "2026-03-01"})
         b = event_key("PartnerCitizenRegistration", PERSON,
                       {"PartnerState": "RUS", "Region": "Омская область", "From": "2026-03-01"})
-        assert a != b
-        assert b.startswith("partner-registration/v1|")
+        assert a != b and b.startswith("partner-registration/v1|")
 
     def test_work_permit_issue_and_revocation_are_two_facts(self) -> None:
         issued = event_key("WorkPermit", PERSON, {"PermitNumber": "WP-1", "Action": "ISSUED"})
@@ -72,17 +71,30 @@ class TestOtherFacts:
         assert issued != revoked
 
     def test_interior_deportation_meets_partner_notice(self) -> None:
-        interior = event_key("Deportation", PERSON,
-                             {"CaseNumber": "ДП-2026-00931", "DecisionDate": "2026-04-02"})
-        partner = event_key("PartnerDeportationNotice", PERSON,
-                            {"PartnerState": "UZB", "CaseNumber": "2026-77-4411",
-                             "DecisionDate": "2026-04-02"})
+        # Element names and time zones as in the schemas' examples.
+        interior = event_key("Deportation", PERSON, {
+            "CaseNumber": "ДП-2026-00931", "DecisionDate": "2026-02-18",
+            "ExecutedAt": "2026-02-22T04:45:00+05:00", "BorderPoint": "ALA-AIR"})
+        partner = event_key("PartnerDeportationNotice", PERSON, {
+            "PartnerState": "TJK", "CaseNumber": "2026-77-004411",
+            "DecisionDate": "2026-02-18", "ExecutedAt": "2026-02-21T23:45:00Z"})
         assert interior == partner
 
-    def test_quota_has_no_person(self) -> None:
-        key = event_key("LabourQuota", "", {"Kato": "750000000", "Sector": "construction",
-                                            "Year": "2026"})
+    def test_entry_ban_meets_partner_notice(self) -> None:
+        interior = event_key("EntryBan", PERSON, {"BanNumber": "ЗВ-1", "ValidFrom": "2026-02-22"})
+        partner = event_key("PartnerEntryBanNotice", PERSON,
+                            {"PartnerState": "UZB", "BanNumber": "EB-7", "ValidFrom": "2026-02-22"})
+        assert interior == partner
+
+    def test_quota_and_observation_have_no_person(self) -> None:
+        quota = {"Kato": "750000000", "Sector": "F", "Year": "2026"}
+        key = event_key("LabourQuota", "", quota)
         assert key.startswith("labour-quota/v1||")
+        assert event_key("LabourQuota", "", {**quota, "Category": "CAT4"}) != key
+        obs = {"Dataflow": "KZ_STAT:DF_MIGRATION(1.0)", "SeriesKey": "M.75.ARR.CIS",
+               "Period": "2026-01", "Value": "2143"}
+        assert event_key("Observation", "", obs) == event_key("Observation", "", {**obs,
+                                                                                  "Value": "1"})
 
     def test_every_record_type_has_key_fields(self) -> None:
         assert set(FACTS.values()) == set(FACT_KEYS)
