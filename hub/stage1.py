@@ -41,8 +41,9 @@ from hub.topics import Topics, topics_for
 INTAKE_SCHEMA = b"1"
 
 
-def transactional_id(source: str) -> str:
-    return f"mhub-stage1-{source}"
+def transactional_id(settings: Settings, source: str) -> str:
+    """One per source (zombie runs of it are fenced), per hub (prefix) on a shared cluster."""
+    return f"{settings.topic_prefix}stage1-{source}"
 
 
 def build_connector(source: SourceConfig, settings: Settings) -> SourceConnector:
@@ -149,7 +150,7 @@ def run_source(
     conn = connector or build_connector(source, settings)
     with run.stack:
         position = load_positions(settings, run.topics.connector_state).get(source.name)
-        prod = producer(settings, transactional_id=transactional_id(source.name))
+        prod = producer(settings, transactional_id=transactional_id(settings, source.name))
         run.stack.callback(prod.close)
         prod.init_transactions()
         conn.start()
@@ -310,7 +311,7 @@ def intake(ref: staging.StagedRef) -> SourceRunSummary:
     run.summary.started_at = ref.get("started_at", run.summary.started_at)
     positions: list[dict[str, Any]] = ref.get("positions", [])
     with run.stack:
-        prod = producer(settings, transactional_id=transactional_id(source.name))
+        prod = producer(settings, transactional_id=transactional_id(settings, source.name))
         run.stack.callback(prod.close)
         prod.init_transactions()
         conn = build_connector(source, settings)

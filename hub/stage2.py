@@ -42,7 +42,6 @@ from hub.topics import Topics, topics_for
 from security.batch import BatchSigner, ChainHead
 from security.safe_xml import parse_untrusted
 
-GROUP_ID = "mhub-stage2"
 # Records per transaction: large enough that the batch signature, the transaction
 # markers and the offset commit are amortised (~1 ms each), small enough that a
 # transaction stays well under a second and a retry redoes little.
@@ -58,8 +57,14 @@ INDEX_CACHE_ENTRIES = 1_000_000
 CHAIN_TAIL_OFFSETS = 64
 
 
-def transactional_id(partition: int) -> str:
-    return f"mhub-stage2-p{partition}"
+def transactional_id(settings: Settings, partition: int) -> str:
+    """One per intake partition (a zombie writer is fenced), per hub on a shared cluster."""
+    return f"{settings.topic_prefix}stage2-p{partition}"
+
+
+def group_id(settings: Settings) -> str:
+    """The consumer group whose committed offsets are stage 2's position in intake."""
+    return f"{settings.topic_prefix}stage2"
 
 
 def intake_partitions(settings: Settings | None = None) -> list[int]:
@@ -120,9 +125,9 @@ def publish_partition(
     tp = TopicPartition(topics.intake, partition)
     store = DedupStore(settings.var_dir / "dedup" / f"p{partition}.sqlite", partition)
     cons = consumer(
-        settings=settings, group_id=GROUP_ID, max_poll_records=BATCH_MAX_RECORDS
+        settings=settings, group_id=group_id(settings), max_poll_records=BATCH_MAX_RECORDS
     )
-    prod = producer(settings, transactional_id=transactional_id(partition))
+    prod = producer(settings, transactional_id=transactional_id(settings, partition))
     stats = DedupStats()
     cache = BoundedIndexCache(INDEX_CACHE_ENTRIES, miss=store.get)
     try:
