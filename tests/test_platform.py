@@ -172,3 +172,24 @@ class TestRawStore:
     def test_rejects_non_digest_addresses(self, tmp_path: Path) -> None:
         with pytest.raises(StateError):
             RawStore(tmp_path).get("../../etc/passwd")
+
+
+class TestTopicsCommand:
+    def test_mhub_kafka_topics_creates_then_keeps(
+        self,
+        kafka_settings: Settings,
+        unique_name: Callable[[str], str],
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        from hub.cli import main
+
+        prefix = unique_name("cli") + "."
+        monkeypatch.setenv("HUB_TOPIC_PREFIX", prefix)
+        monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", kafka_settings.kafka_bootstrap)
+        assert main(["kafka", "topics"]) == 0
+        first = capsys.readouterr().out
+        assert f"{prefix}dedup-index" in first and "cleanup=compact" in first
+        assert first.count("created") == len(Topics(prefix, 4).specs())
+        assert main(["kafka", "topics"]) == 0
+        assert "created" not in capsys.readouterr().out
