@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from connectors.base import SourceConnector
 from hub.errors import SourceRejected, SourceUnavailable
 
 # An agency gateway that does not accept a TCP connection in 5 s is down, not slow.
@@ -332,3 +333,31 @@ def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if params is None:
         return None
     return {k: v for k, v in params.items() if v is not None and v != ""}
+
+
+class HttpSourceConnector(SourceConnector):
+    """A source behind one HTTP endpoint: the transport opens on first use, closes on stop.
+
+    Subclasses set ``endpoint``, ``transport_config`` and ``_http = None`` in
+    ``__init__``.
+    """
+
+    endpoint: str
+    transport_config: TransportConfig
+    _http: HttpTransport | None
+
+    @property
+    def http(self) -> HttpTransport:
+        if self._http is None:
+            self._http = HttpTransport(
+                self.endpoint, source=self.source, config=self.transport_config
+            )
+        return self._http
+
+    def start(self) -> None:
+        _ = self.http
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None

@@ -30,8 +30,8 @@ import time
 
 from lxml import etree
 
-from connectors.base import Page, Position, RawRecord, SourceConnector
-from connectors.http import HttpTransport, TransportConfig
+from connectors.base import Page, Position, RawRecord
+from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from hub.errors import HostileXmlError, SourceRejected, SourceUnavailable
 from security.safe_xml import parse_untrusted
 
@@ -46,7 +46,7 @@ DEFAULT_PAGE_SIZE = 100
 MAX_SEEN_IDS = 2_000
 
 
-class PartnerConnector(SourceConnector):
+class PartnerConnector(HttpSourceConnector):
     family = "partner"
 
     def __init__(
@@ -68,22 +68,6 @@ class PartnerConnector(SourceConnector):
         self.path = "/ws"
         self._http: HttpTransport | None = None
         self.acked_total = 0
-
-    @property
-    def http(self) -> HttpTransport:
-        if self._http is None:
-            self._http = HttpTransport(
-                self.endpoint, source=self.source, config=self.transport_config
-            )
-        return self._http
-
-    def start(self) -> None:
-        _ = self.http
-
-    def stop(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
     # --- Get -----------------------------------------------------------------
 

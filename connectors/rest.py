@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.base import Page, Position, RawRecord, SourceConnector
-from connectors.http import HttpTransport, TransportConfig
+from connectors.base import Page, Position, RawRecord
+from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from connectors.xmlstream import guess_record_id, split_document
 from hub.errors import HostileXmlError
 
@@ -33,7 +33,7 @@ NEXT_TOKEN_HEADER = "X-Next-Page-Token"
 PAGE_MAX_UPDATED_HEADER = "X-Page-Max-Updated-At"
 
 
-class RestPageConnector(SourceConnector):
+class RestPageConnector(HttpSourceConnector):
     """Pages of XML records by cursor and page token; one subclass per agency family."""
 
     #: resource path under the endpoint
@@ -55,22 +55,6 @@ class RestPageConnector(SourceConnector):
         if path is not None:
             self.path = path
         self._http: HttpTransport | None = None
-
-    @property
-    def http(self) -> HttpTransport:
-        if self._http is None:
-            self._http = HttpTransport(
-                self.endpoint, source=self.source, config=self.transport_config
-            )
-        return self._http
-
-    def start(self) -> None:
-        _ = self.http
-
-    def stop(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
     def poll(self, position: Position | None) -> Page:
         pos = dict(position or {})

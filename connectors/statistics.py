@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from connectors.base import Page, Position, RawRecord, SourceConnector
-from connectors.http import HttpTransport, TransportConfig
+from connectors.base import Page, Position, RawRecord
+from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from connectors.sdmx import Observation, SdmxStream, parse_sdmx
 from hub.errors import SourceUnavailable
 
@@ -107,7 +107,7 @@ class _Cursor:
     close: contextlib.ExitStack
 
 
-class StatisticsConnector(SourceConnector):
+class StatisticsConnector(HttpSourceConnector):
     family = "statistics"
 
     def __init__(
@@ -138,22 +138,9 @@ class StatisticsConnector(SourceConnector):
         self._cursor: _Cursor | None = None
         self.queries = 0  # messages requested, for tests
 
-    @property
-    def http(self) -> HttpTransport:
-        if self._http is None:
-            self._http = HttpTransport(
-                self.endpoint, source=self.source, config=self.transport_config
-            )
-        return self._http
-
-    def start(self) -> None:
-        _ = self.http
-
     def stop(self) -> None:
         self._drop_cursor()
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        super().stop()
 
     def _drop_cursor(self) -> None:
         if self._cursor is not None:

@@ -155,18 +155,25 @@ def run_source(
         prod.init_transactions()
         conn.start()
         run.stack.callback(conn.stop)
-        try:
+        with _recorded(run.summary, settings):
             for page in conn.pages(position, max_pages=max_pages or source.max_pages):
                 _commit_page(prod, run, conn, page)
-            run.summary.state = "success"
-        except Exception as exc:
-            run.summary.state = "failed"
-            run.summary.error = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            run.summary.finished_at = time.time()
-            save(run.summary, settings.var_dir / "runs")
     return run.summary
+
+
+@contextlib.contextmanager
+def _recorded(summary: SourceRunSummary, settings: Settings) -> Iterator[None]:
+    """The run's outcome, success or the error, saved for operators whatever happens."""
+    try:
+        yield
+        summary.state = "success"
+    except Exception as exc:
+        summary.state = "failed"
+        summary.error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        summary.finished_at = time.time()
+        save(summary, settings.var_dir / "runs")
 
 
 def _commit_page(prod: Any, run: _Run, conn: SourceConnector, page: Page) -> None:
@@ -315,7 +322,7 @@ def intake(ref: staging.StagedRef) -> SourceRunSummary:
         run.stack.callback(prod.close)
         prod.init_transactions()
         conn = build_connector(source, settings)
-        try:
+        with _recorded(run.summary, settings):
             by_page: dict[int, list[Any]] = {}
             identity: dict[int, list[dict[str, Any]]] = {}
             for page, item in _items(ref):
@@ -335,14 +342,6 @@ def intake(ref: staging.StagedRef) -> SourceRunSummary:
                     _abort(prod)
                     raise
                 conn.commit(position)
-            run.summary.state = "success"
-        except Exception as exc:
-            run.summary.state = "failed"
-            run.summary.error = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            run.summary.finished_at = time.time()
-            save(run.summary, settings.var_dir / "runs")
     return run.summary
 
 
