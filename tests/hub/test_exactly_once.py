@@ -57,6 +57,20 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+def _kill_midway(args: list[str], env: dict[str, str], *, after_s: float) -> None:
+    """Start a stage process and SIGKILL it from outside after ``after_s`` seconds."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(after_s)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
 def _killed(proc: subprocess.CompletedProcess[str]) -> bool:
     return proc.returncode == -signal.SIGKILL
 
@@ -142,31 +156,12 @@ class TestCrashes:
         self, exchange: tuple[Settings, Path, Any]
     ) -> None:
         settings, sources, sim = exchange
-        for name in ("interior", "partner-uzb"):
-            env = _env(settings, sources)
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "hub.stage1", "--source", name],
-                env=env,
-                cwd=PROJECT_ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            time.sleep(2.5)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
-            assert _run(["hub.stage1", "--source", name], env).returncode == 0
         env = _env(settings, sources)
+        for name in ("interior", "partner-uzb"):
+            _kill_midway(["hub.stage1", "--source", name], env, after_s=2.5)
+            assert _run(["hub.stage1", "--source", name], env).returncode == 0
         for p in range(settings.intake_partitions):
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "hub.stage2", "--partition", str(p)],
-                env=env,
-                cwd=PROJECT_ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            time.sleep(2.0)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=30)
+            _kill_midway(["hub.stage2", "--partition", str(p)], env, after_s=2.0)
             assert _run(["hub.stage2", "--partition", str(p)], env).returncode == 0
         self._assert_exactly_once(settings, sim)
 
