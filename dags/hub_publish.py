@@ -71,8 +71,11 @@ committed offsets, so nothing is lost or published twice.
     def summarise(summaries, run_id=None, outlet_events=None) -> dict:
         from hub import orchestration
 
+        # Index by length: iterating the lazy XCom sequence probes one past its end,
+        # which Airflow logs as an error ("XCom not found") that would alarm operators.
+        results = [summaries[i] for i in range(len(summaries))]
         return orchestration.summarise_publish(
-            summaries, dag_id="hub_publish", run_id=run_id, outlet_events=outlet_events
+            results, dag_id="hub_publish", run_id=run_id, outlet_events=outlet_events
         )
 
     summarise(publish.expand(partition=partitions()))
