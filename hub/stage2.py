@@ -16,6 +16,7 @@ every report of a fact lands here and this writer alone decides its fate.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -229,13 +230,39 @@ def _commit_batch(
     signer: BatchSigner,
     summary: PublishRunSummary,
 ) -> int:
+    """One transaction: events, manifest, corroborations, index entries, consumed offsets.
+
+    Returns the index-topic offset after this batch's entries. On any failure the
+    transaction is aborted and the signer's chain head restored, so the next
+    manifest links to the last *published* one.
+    """
+    head_before = signer.head
     prod.begin_transaction()
     crash_point("stage2.after-begin")
+    try:
+        published, index_futures = _send_batch(prod, topics, partition, batch, signer)
+        tp = TopicPartition(topics.intake, partition)
+        prod.send_offsets_to_transaction(
+            {tp: OffsetAndMetadata(batch.last_offset + 1, "", -1)}, cons.group_metadata()
+        )
+        crash_point("stage2.before-commit")
+        prod.commit_transaction()
+    except BaseException:
+        signer.head = head_before
+        with contextlib.suppress(Exception):  # fenced or closed: the broker aborts it
+            prod.abort_transaction()
+        raise
+    summary.published.update(published)
+    summary.batches += 1 if batch.events else 0
+    return max((f.get().offset + 1 for f in index_futures), default=0)
+
+
+def _send_batch(
+    prod: Any, topics: Topics, partition: int, batch: _Batch, signer: BatchSigner
+) -> tuple[Counter[str], list[Any]]:
     published: Counter[str] = Counter()
-    head_before = signer.head
     if batch.events:
-        elements = [el for _c, el in batch.events]
-        signed = signer.sign_events(elements)
+        signed = signer.sign_events([el for _c, el in batch.events])
         for i, (cand, el) in enumerate(batch.events):
             prod.send(
                 topics.events(cand.family),
@@ -266,28 +293,10 @@ def _commit_batch(
             headers=[("event-id", corr["event_id"].encode())],
         )
     index_futures = [
-        prod.send(
-            topics.dedup_index,
-            key=key,
-            value=encode_entry(entry),
-            partition=partition,
-        )
+        prod.send(topics.dedup_index, key=key, value=encode_entry(entry), partition=partition)
         for key, entry in batch.index.items()
     ]
-    tp = TopicPartition(topics.intake, partition)
-    prod.send_offsets_to_transaction(
-        {tp: OffsetAndMetadata(batch.last_offset + 1, "", -1)}, cons.group_metadata()
-    )
-    crash_point("stage2.before-commit")
-    try:
-        prod.commit_transaction()
-    except BaseException:
-        # The manifest was not published: the chain continues from the old head.
-        signer.head = head_before
-        raise
-    summary.published.update(published)
-    summary.batches += 1 if batch.events else 0
-    return max((f.get().offset + 1 for f in index_futures), default=0)
+    return published, index_futures
 
 
 def main(argv: list[str] | None = None) -> int:
