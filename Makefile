@@ -5,7 +5,7 @@ setup:
 	bash infra/setup.sh
 
 run: setup
-	.venv/bin/mhub run
+	.venv/bin/python -m infra.demo
 
 test:
 	bash infra/test.sh

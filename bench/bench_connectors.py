@@ -1,6 +1,6 @@
 """Connector memory and throughput: pull N records from the interior simulator.
 
-The simulator runs in its own process (``mhub agencies serve``), so the numbers
+The simulator runs in its own process (``python -m infra.agencies.cli serve``), so the numbers
 are the connector's alone: peak RSS of this process after 1/10 of the run and
 at the end (a flat profile means O(page) memory), and records/s. Each page is
 dropped after counting, as the hub does once a page is published.
@@ -42,8 +42,7 @@ def main() -> int:
         [
             sys.executable,
             "-m",
-            "hub.cli",
-            "agencies",
+            "infra.agencies.cli",
             "serve",
             "--port",
             "0",

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hub.dedup import (  # noqa: E402
+from hub.publish.dedup import (  # noqa: E402
     BoundedIndexCache,
     Candidate,
     IndexEntry,
@@ -33,8 +33,8 @@ from hub.dedup import (  # noqa: E402
     decide,
     record_ref,
 )
-from hub.dedup_store import DedupStore  # noqa: E402
-from hub.stage2 import INDEX_CACHE_ENTRIES  # noqa: E402
+from hub.publish.index import DedupStore  # noqa: E402
+from hub.publish.stage import INDEX_CACHE_ENTRIES  # noqa: E402
 
 # Rows per SQLite transaction while filling: large enough to amortise the commit.
 FILL_BATCH = 100_000

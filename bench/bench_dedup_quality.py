@@ -2,7 +2,7 @@
 
     python bench/bench_dedup_quality.py [--quick] [--people N] [--seeds 1 2 3] [--cache N]
 
-The set (hub.identity.labelled): people of six citizenships with names in
+The set (infra.labelled.generator): people of six citizenships with names in
 Cyrillic and the Latin spellings agencies use, IIN-only, document-only and
 combined records, replays, corrections, stale re-sends, partner notices of the
 same crossings, birth-date typos and deliberate namesakes. Exits non-zero if
@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.dedup import Outcome
-from hub.identity.labelled import generate
-from hub.identity.quality import PairScore, evaluate
-from hub.identity.registry import PersonRegistry
+from hub.intake.identity.registry import PersonRegistry
+from hub.publish.dedup import Outcome
+from infra.labelled.generator import generate
+from infra.labelled.quality import PairScore, evaluate
 
 MIN_RECALL = 0.95
 

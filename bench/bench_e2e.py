@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from connectors.base import Page, Position, RawRecord, SourceConnector  # noqa: E402
 from hub.config import Settings, load_settings  # noqa: E402
-from hub.kafka_io import TopicSpec, ensure_topics, producer  # noqa: E402
+from hub.kafka.clients import TopicSpec, ensure_topics, producer  # noqa: E402
+from hub.kafka.topics import topics_for  # noqa: E402
 from hub.sources import SourceConfig  # noqa: E402
-from hub.topics import topics_for  # noqa: E402
 from infra.agencies.generator import Generator, GeneratorConfig, Rates  # noqa: E402
 
 # Records per stage-1 page (= per intake transaction): the interior source's batch size.
@@ -121,7 +121,7 @@ def raw_produce(settings: Settings, path: Path) -> tuple[float, int]:
 
 
 def _stage1(settings_env: dict[str, str], path: str, out: Any) -> None:
-    from hub.stage1 import run_source
+    from hub.intake.stage import run_source
 
     settings = load_settings(settings_env)
     src = SourceConfig("bench-interior", "interior", "file://" + path, "bench@example.kz",
@@ -133,7 +133,7 @@ def _stage1(settings_env: dict[str, str], path: str, out: Any) -> None:
 
 
 def _stage2(settings_env: dict[str, str], partitions: list[int], out: Any) -> None:
-    from hub.stage2 import publish_partition
+    from hub.publish.stage import publish_partition
 
     settings = load_settings(settings_env)
     t0 = time.perf_counter()

@@ -24,9 +24,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.dedup import BoundedIndexCache, IndexEntry
-from hub.identity.labelled import generate
-from hub.identity.registry import PersonRegistry
+from hub.intake.identity.registry import PersonRegistry
+from hub.publish.dedup import BoundedIndexCache, IndexEntry
+from infra.labelled.generator import generate
 
 #: The rate the design asks of the registry: the hub's end-to-end target.
 TARGET_RESOLUTIONS_PER_S = 20_000

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from security.batch import BatchSigner, BatchVerifier, event_digest
 from security.pki import DevPki
 from security.safe_xml import parse_untrusted
-from security.sign import EnvelopedSigner
+from security.signer import EnvelopedSigner
 from security.trust import TrustStore
-from security.verify import verify_hub_document
+from security.verifier import verify_hub_document
 
 # Stage 2 signs one batch per Kafka transaction; 1,000 events is its default size.
 BATCH_SIZE = 1000

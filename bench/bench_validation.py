@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 import xmlschema  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from hub.records import decode_record  # noqa: E402
-from hub.validation import validate_record  # noqa: E402
-from hub.validation.catalog import SCHEMAS_DIR, default_catalog  # noqa: E402
-from hub.validation.checksums import iin_check_digit  # noqa: E402
+from hub.intake.decode import decode_record  # noqa: E402
+from hub.intake.validate import validate_record  # noqa: E402
+from hub.intake.validate.catalog import SCHEMAS_DIR, default_catalog  # noqa: E402
+from hub.intake.validate.checksums import iin_check_digit  # noqa: E402
 
 # Share of invalid records in the stream: agencies' real error rates are a few percent.
 INVALID_SHARE = 0.05

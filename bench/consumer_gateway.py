@@ -22,17 +22,17 @@ from pathlib import Path
 from kafka import TopicPartition
 
 from hub.config import load_settings
-from hub.consumer import EventConsumer
-from hub.gateway.config import load_config
-from hub.gateway.feed import Feeder
-from hub.gateway.queue import QueueStore
-from hub.gateway.signing import MessageSigner
-from hub.kafka_io import TopicSpec, consumer, ensure_topics, producer
-from hub.topics import topics_for
-from tests.gateway.partner_client import write_config
+from hub.deliver.consumer import EventConsumer
+from hub.deliver.gateway.config import load_config
+from hub.deliver.gateway.feed import Feeder
+from hub.deliver.gateway.queue import QueueStore
+from hub.deliver.gateway.signing import MessageSigner
+from hub.kafka.clients import TopicSpec, consumer, ensure_topics, producer
+from hub.kafka.topics import topics_for
 from tests.support import devpki
 from tests.support import events as ev
 from tests.support.fixtures import batch_records
+from tests.support.partner_client import write_config
 
 # Stage 2 signs up to 2,000 records per transaction; the same batch size here.
 BATCH = 2_000

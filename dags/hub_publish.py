@@ -12,7 +12,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, task
 
-from hub.assets import INTAKE, PUBLISHED
+from hub.ops.assets import INTAKE, PUBLISHED
 
 # A partition is drained within minutes; stage2.RUN_DEADLINE_S hands it back at 30 min.
 PUBLISH_TIMEOUT = timedelta(minutes=40)
@@ -57,19 +57,19 @@ committed offsets, so nothing is lost or published twice.
 
     @task
     def partitions() -> list[int]:
-        from hub import stage2
+        from hub.publish import stage as stage2
 
         return stage2.intake_partitions()
 
     @task(map_index_template="partition {{ task.op_kwargs['partition'] }}")
     def publish(partition: int, run_id=None) -> dict:
-        from hub import orchestration
+        from hub.ops import tasks as orchestration
 
         return orchestration.publish(partition, run_id=run_id)
 
     @task(outlets=[PUBLISHED])
     def summarise(summaries, run_id=None, outlet_events=None) -> dict:
-        from hub import orchestration
+        from hub.ops import tasks as orchestration
 
         # Index by length: iterating the lazy XCom sequence probes one past its end,
         # which Airflow logs as an error ("XCom not found") that would alarm operators.

@@ -9,7 +9,7 @@ from operator import or_
 import pendulum
 from airflow.sdk import DAG, task
 
-from hub.assets import EVENTS
+from hub.ops.assets import EVENTS
 
 with DAG(
     dag_id="hub_reports",
@@ -40,7 +40,7 @@ region, CIS vs non-CIS. Safe to re-run at any time: it only reads.
 
     @task
     def render(run_id=None) -> dict:
-        from hub import orchestration
+        from hub.ops import tasks as orchestration
 
         return orchestration.rebuild_reports(dag_id="hub_reports", run_id=run_id)
 

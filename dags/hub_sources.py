@@ -12,7 +12,7 @@ from functools import partial
 import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, task
 
-from hub.assets import INTAKE
+from hub.ops.assets import INTAKE
 from hub.sources import SourceConfig, load_sources
 
 # Long outages should not turn into hour-long sleeps between retries.
@@ -53,13 +53,13 @@ drops them as replays.
 
 
 def _on_failure(source: SourceConfig, context: dict) -> None:
-    from hub.orchestration import on_source_failure
+    from hub.ops.tasks import on_source_failure
 
     on_source_failure(source, context)
 
 
 def _on_retry(context: dict) -> None:
-    from hub.orchestration import on_retry
+    from hub.ops.tasks import on_retry
 
     on_retry(context)
 
@@ -91,32 +91,32 @@ def source_dag(source: SourceConfig) -> DAG:
 
         @task
         def extract(run_id=None, dag_run=None, data_interval_start=None, data_interval_end=None):
-            from hub import orchestration
+            from hub.ops import tasks as orchestration
 
             window = _iso(data_interval_start, data_interval_end)
             return orchestration.extract(source, run_id, run_type=dag_run.run_type, interval=window)
 
         @task
         def validate(ref: dict) -> dict:
-            from hub import stage1
+            from hub.intake import stage as stage1
 
             return stage1.validate(ref)
 
         @task
         def verify(ref: dict) -> dict:
-            from hub import stage1
+            from hub.intake import stage as stage1
 
             return stage1.verify(ref)
 
         @task
         def normalise(ref: dict) -> dict:
-            from hub import stage1
+            from hub.intake import stage as stage1
 
             return stage1.normalise(ref)
 
         @task(outlets=[INTAKE])
         def intake(ref: dict, run_id=None) -> dict:
-            from hub import orchestration
+            from hub.ops import tasks as orchestration
 
             return orchestration.intake(ref, dag_id=source.dag_id, run_id=run_id)
 

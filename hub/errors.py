@@ -2,7 +2,7 @@
 
 Exceptions mean "this stage cannot continue" (a source is down, the broker is
 unreachable, configuration is wrong). Problems *with a record* are not
-exceptions: they are :class:`hub.findings.Finding` values that travel with the
+exceptions: they are :class:`hub.model.findings.Finding` values that travel with the
 record to quarantine, so one bad record never stops its neighbours.
 
     HubError

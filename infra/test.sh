@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The test command: set up, start the local Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS
-# names a cluster), run the whole suite, and stop the broker even when tests fail.
+# The test command: set up, run the unit tier (no broker, seconds), then start the local
+# Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS names a cluster) and run the integration
+# tier against it; the broker is stopped again even when tests fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash infra/setup.sh || exit 1
+.venv/bin/ruff check . || exit 1
+# pytest exits 5 when it collected nothing: that is a failure of the suite, not a pass.
+.venv/bin/python -m pytest tests/unit "$@" || exit $?
 started=0
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   if ! .venv/bin/python -m infra.kafka.broker status | grep -q ': up'; then
@@ -13,8 +17,4 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
 fi
 stop_broker() { [ "$started" = 1 ] && .venv/bin/python -m infra.kafka.broker stop; }
 trap stop_broker EXIT
-.venv/bin/ruff check . || exit 1
-.venv/bin/python -m pytest "$@"
-rc=$?
-# pytest exits 5 when it collected nothing: that is a failure of the suite, not a pass.
-exit $rc
+.venv/bin/python -m pytest tests/integration "$@"

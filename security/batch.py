@@ -20,7 +20,7 @@ event's last child; verifiers remove it again before digesting.
     <BatchManifest xmlns="urn:kz:mhub:batch:1" version="1">
       <BatchId/> <Chain/> <Sequence/> <SigningTime/> <KeyId/> <Count/>
       <DigestMethod>sha256</DigestMethod> <Root>hex</Root> <PreviousDigest>hex</PreviousDigest>
-      <ds:Signature/>   (enveloped, URI="", exclusive C14N; see security.sign)
+      <ds:Signature/>   (enveloped, URI="", exclusive C14N; see security.signer)
     </BatchManifest>
 
 ``SigningTime`` doubles as the certificate validation time. ``PreviousDigest``
@@ -49,9 +49,9 @@ from security.keys import SigningKey
 from security.merkle import MerkleProof, MerkleTree
 from security.safe_xml import parse_untrusted
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
-from security.sign import EnvelopedSigner
+from security.signer import EnvelopedSigner
 from security.trust import TrustStore
-from security.verify import verify_hub_document
+from security.verifier import verify_hub_document
 
 BATCH_NS = "urn:kz:mhub:batch:1"
 PROOF_NS = "urn:kz:mhub:proof:1"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from hub.config import Settings, load_settings
-from hub.kafka_io import TopicSpec, ensure_topics
+from hub.kafka.clients import TopicSpec, ensure_topics
 
 
 @pytest.fixture(scope="session")
@@ -90,4 +90,4 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 
 
 # Agency simulators (real HTTP servers on ephemeral ports) and TLS material.
-from tests.agencies_fixtures import make_simulator, tls_files  # noqa: E402, F401
+from tests.support.agencies import make_simulator, tls_files  # noqa: E402, F401

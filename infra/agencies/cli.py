@@ -1,7 +1,7 @@
-"""``mhub agencies``: serve the agency simulators, or print what a record should become.
+"""Agency simulators (``python -m infra.agencies.cli``): serve them, or print a record's fate.
 
-mhub agencies serve --port 8700 --seed 42 --interior 100000 --partner 20000
-mhub agencies truth interior 734112
+python -m infra.agencies.cli serve --port 8700 --seed 42 --interior 100000 --partner 20000
+python -m infra.agencies.cli truth interior 734112
 """
 
 from __future__ import annotations
@@ -109,3 +109,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sim.httpd.server_close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.agencies.cli", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -49,7 +49,7 @@ VALID, INVALID, HOSTILE, DUPLICATE, CORRECTION = (
 )
 
 # Invalid kinds and the validation rule each should trip (ids agreed with the
-# schemas helper's hub.validation rules).
+# schemas helper's hub.intake.validate rules).
 INVALID_RULES: dict[str, str] = {
     "iin-check-digit": "iin.check-digit",
     "iin-birth-date": "iin.birth-date-mismatch",

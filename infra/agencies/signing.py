@@ -11,7 +11,7 @@ from lxml import etree
 
 from infra.agencies.server import Signer
 from security.pki import DevPki
-from security.sign import EnvelopedSigner
+from security.signer import EnvelopedSigner
 
 
 def partner_signer(pki: DevPki) -> Signer:

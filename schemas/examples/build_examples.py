@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from hub.validation.checksums import make_iin, mrz_check_digit  # noqa: E402
+from hub.intake.validate.checksums import make_iin, mrz_check_digit  # noqa: E402
 
 NS = {
     "interior1": "urn:kz:mhub:interior:1",

@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from hub.validation.checksums import iin_check_digit, make_iin, mrz_check_digit  # noqa: E402
+from hub.intake.validate.checksums import iin_check_digit, make_iin, mrz_check_digit  # noqa: E402
 
 VALID = HERE / "valid"
 OUT = HERE / "invalid"

@@ -1,4 +1,4 @@
-"""Small, realistic hub events built by the hub's own event builder (``hub.event_xml``).
+"""Small, realistic hub events built by the hub's own event builder (``hub.publish.render``).
 
 Used by the consumer and gateway tests to put real event XML on real topics.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from hub.event_xml import build_event
-from hub.pipeline import Candidate
+from hub.intake.pipeline import Candidate
+from hub.publish.render import build_event
 
 INTERIOR_NS = "urn:kz:mhub:interior:1"
 COMMON_NS = "urn:kz:mhub:common:1"

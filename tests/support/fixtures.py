@@ -12,9 +12,9 @@ import pytest
 from lxml import etree
 
 from hub.config import Settings
-from hub.gateway.signing import MessageSigner
-from hub.kafka_io import TopicSpec, ensure_topics, producer
-from hub.topics import Topics, topics_for
+from hub.deliver.gateway.signing import MessageSigner
+from hub.kafka.clients import TopicSpec, ensure_topics, producer
+from hub.kafka.topics import Topics, topics_for
 from tests.support import devpki
 
 # Two partitions: enough to show ordering per person and multi-partition offsets.

@@ -1,0 +1,149 @@
+"""``mhub verify``: check what the hub published, as an agency integrator would.
+
+    mhub verify EVENT.xml                       the event's own XMLDSig (hub-signed)
+    mhub verify EVENT.xml --partner UZB         a partner document's XMLDSig
+    mhub verify EVENT.xml --manifest M.xml      the event's batch proof against its manifest
+    mhub verify --manifest M.xml                one batch manifest's signature
+    mhub verify --chain DIR [--events DIR]      the audit chain of a directory of manifests
+                                                (file-name order), and events against it
+    mhub verify --kafka TOPIC [--events-topic T]  the chain as published on Kafka
+                                                (read_committed, from the beginning)
+
+Trust comes from ``--trust DIR`` (default ``<HUB_VAR_DIR>/pki/trust``). Prints
+what was verified and which item failed with its rule; exit status 0 when all
+holds, 1 when anything fails, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from hub.config import load_settings
+from hub.errors import HostileXmlError, TrustError
+from security.audit_chain import ChainReport, verify_chain
+from security.batch import BatchVerifier
+from security.safe_xml import parse_untrusted
+from security.trust import TrustStore
+from security.verifier import verify_hub_document, verify_partner_document
+
+# Reading a topic to its end: stop when no record arrived for this long.
+KAFKA_IDLE_TIMEOUT_S = 5.0
+KAFKA_POLL_MS = 500
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("event", nargs="?", type=Path, help="an event or document file")
+    parser.add_argument("--partner", help="verify EVENT as a document signed by this partner")
+    parser.add_argument("--manifest", type=Path, help="a batch manifest file")
+    parser.add_argument("--chain", type=Path, help="a directory of manifest files")
+    parser.add_argument("--events", type=Path, help="with --chain: a directory of event files")
+    parser.add_argument("--kafka", metavar="TOPIC", help="verify the chain on this topic")
+    parser.add_argument("--events-topic", help="with --kafka: also verify these events")
+    parser.add_argument("--trust", type=Path, help="trust store directory")
+
+
+def run(args: argparse.Namespace) -> int:
+    trust_dir = args.trust or load_settings().var_dir / "pki" / "trust"
+    try:
+        trust = TrustStore.load(trust_dir)
+    except TrustError as exc:
+        print(f"cannot load trust store: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.kafka:
+            return _report(_verify_kafka(args.kafka, args.events_topic, trust))
+        if args.chain:
+            manifests = [p.read_bytes() for p in _xml_files(args.chain)]
+            events = [p.read_bytes() for p in _xml_files(args.events)] if args.events else []
+            print(f"verifying {len(manifests)} manifests from {args.chain}")
+            return _report(verify_chain(manifests, trust, events=events))
+        if args.event and args.manifest:
+            return _verify_event_in_batch(args.event, args.manifest, trust)
+        if args.event:
+            return _verify_signed(args.event, args.partner, trust)
+        if args.manifest:
+            return _verify_manifest(args.manifest, trust)
+    except (TrustError, HostileXmlError) as exc:
+        print(f"FAIL {exc.rule}: {exc}")
+        return 1
+    print("nothing to verify: give an EVENT file, --manifest, --chain or --kafka", file=sys.stderr)
+    return 2
+
+
+def _verify_signed(path: Path, partner: str | None, trust: TrustStore) -> int:
+    data = path.read_bytes()
+    if partner:
+        doc = verify_partner_document(data, partner=partner, trust=trust)
+    else:
+        doc = verify_hub_document(data, trust=trust)
+    when = f", signed at {doc.signing_time:%Y-%m-%dT%H:%M:%SZ}" if doc.signing_time else ""
+    print(f"OK {path}: {doc.method} signature of {doc.party} key {doc.key_id} "
+          f"({doc.signer}){when}")
+    return 0
+
+
+def _verify_manifest(path: Path, trust: TrustStore) -> int:
+    m = BatchVerifier(trust).verify_manifest(path.read_bytes())
+    print(f"OK {path}: batch {m.info.batch_id} ({m.info.chain} #{m.info.sequence}), "
+          f"{m.info.count} events, root {m.info.root.hex()}, signed by {m.signer_key_id}")
+    return 0
+
+
+def _verify_event_in_batch(event: Path, manifest: Path, trust: TrustStore) -> int:
+    result = BatchVerifier(trust).verify_event(parse_untrusted(event.read_bytes()),
+                                               manifest.read_bytes())
+    print(f"OK {event}: leaf {result.index} of batch {result.batch_id} "
+          f"({result.chain} #{result.sequence}), manifest signed by {result.signer_key_id}")
+    return 0
+
+
+def _report(report: ChainReport) -> int:
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
+def _xml_files(directory: Path) -> list[Path]:
+    return sorted(p for p in Path(directory).iterdir() if p.suffix == ".xml")
+
+
+def _verify_kafka(topic: str, events_topic: str | None, trust: TrustStore) -> ChainReport:
+    manifests = read_topic(topic)
+    events = read_topic(events_topic) if events_topic else []
+    print(f"verifying {len(manifests)} manifests from topic {topic}"
+          + (f" and {len(events)} events from {events_topic}" if events_topic else ""))
+    return verify_chain(manifests, trust, events=events)
+
+
+def read_topic(topic: str) -> list[bytes]:
+    """Every committed record value of ``topic``, partition by partition in offset order."""
+    from kafka import TopicPartition
+
+    from hub.kafka.clients import consumer
+
+    client = consumer(settings=load_settings(), group_id=None)
+    try:
+        partitions = sorted(client.partitions_for_topic(topic) or [])
+        if not partitions:
+            raise TrustError(f"topic {topic} does not exist or has no partitions",
+                             rule="verify.no-topic")
+        tps = [TopicPartition(topic, p) for p in partitions]
+        client.assign(tps)
+        client.seek_to_beginning(*tps)
+        end = client.end_offsets(tps)
+        records: list[tuple[int, int, bytes]] = []
+        idle_since = time.monotonic()
+        while any(client.position(tp) < end[tp] for tp in tps):
+            batch = client.poll(timeout_ms=KAFKA_POLL_MS)
+            if batch:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > KAFKA_IDLE_TIMEOUT_S:
+                break  # an open transaction keeps the end out of reach of read_committed
+            for tp, msgs in batch.items():
+                records += [(tp.partition, m.offset, m.value) for m in msgs]
+        return [value for _, _, value in sorted(records)]
+    finally:
+        client.close()

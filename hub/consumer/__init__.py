@@ -1,6 +1,0 @@
-"""The consumer side: what agencies use to receive verified hub events."""
-
-from hub.consumer.consumer import EventConsumer
-from hub.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected
-
-__all__ = ["Corroboration", "EventConsumer", "HubEvent", "IdentityMerge", "Rejected"]

@@ -1,0 +1,1 @@
+"""What leaves the hub: the agency consumer library and the partner gateway."""

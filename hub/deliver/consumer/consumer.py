@@ -1,0 +1,281 @@
+"""``EventConsumer``: what an agency runs to receive the hub's events.
+
+    consumer = EventConsumer(["border"], settings, trust=ca_pem, state_dir=path, group="mvd")
+    for event in consumer.events():     # verified, deduplicated, identity-resolved
+        handle(event)                   # when the loop asks for the next one, this one is done
+    consumer.close()
+
+Delivery is at-least-once from Kafka (offsets are committed only after the
+caller has handled an event, i.e. when it asks for the next one) and
+effectively-once to the caller: every handed-over (event id, version) is
+recorded in a persistent seen-set, so a re-delivery after a crash or rebalance
+is dropped. A correction (same event id, higher version) is handed over.
+Corroborations and identity merges arrive on their own topics and are applied
+to the consumer's state; ``stream()`` yields them too, for callers that care.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kafka import TopicPartition
+from kafka.errors import CommitFailedError
+from kafka.structs import OffsetAndMetadata
+
+from hub.config import Settings
+from hub.deliver.consumer.envelope import read_envelope
+from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected, StreamItem
+from hub.deliver.consumer.proofs import EventVerifier, load_trust
+from hub.deliver.consumer.state import ConsumerState
+from hub.errors import ConfigError, DocumentError, TrustError
+from hub.kafka.clients import consumer
+from hub.kafka.topics import FAMILIES, Topics, topics_for
+from security.trust import TrustStore
+
+log = logging.getLogger(__name__)
+
+# Offsets are committed after this many handled records or this many seconds,
+# whichever first: one commit per record would cost a broker round trip each,
+# and the seen-set makes the few re-deliveries after a crash harmless.
+COMMIT_EVERY = 500
+COMMIT_INTERVAL_S = 2.0
+POLL_TIMEOUT_MS = 500
+MAX_POLL_RECORDS = 500
+
+
+def family_of_topic(topics: Topics, topic: str) -> str:
+    for family in FAMILIES:
+        if topics.events(family) == topic:
+            return family
+    return ""
+
+
+def _header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> str:
+    for k, v in headers or ():
+        if k == name and v is not None:
+            return v.decode("utf-8", "replace")
+    return ""
+
+
+def decode_event(verifier: EventVerifier, topics: Topics, msg: Any) -> HubEvent | Rejected:
+    """Verify one event-topic record; return the typed event or why it was rejected."""
+    raw: bytes = msg.value or b""
+    header_id = _header(msg.headers, "event-id")
+    where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
+    try:
+        element, how = verifier.verify(raw)
+    except (TrustError, DocumentError) as exc:
+        return Rejected(str(exc), exc.rule, raw, header_id, **where)
+    env = read_envelope(element, family=family_of_topic(topics, msg.topic))
+    if not env.event_id or env.body is None or env.version < 1:
+        return Rejected(
+            "verified event lacks an event id or a body",
+            "event.incomplete",
+            raw,
+            header_id,
+            **where,
+        )
+    if header_id and header_id != env.event_id:
+        return Rejected(
+            f"header event-id {header_id} differs from the signed {env.event_id}",
+            "event.header-mismatch",
+            raw,
+            header_id,
+            **where,
+        )
+    return HubEvent(
+        event_id=env.event_id,
+        type=env.type or _header(msg.headers, "type"),
+        family=env.family,
+        version=env.version,
+        person_id=env.person_id,
+        occurred_at=env.occurred_at,
+        source=env.source,
+        body=env.body,
+        element=element,
+        raw_xml=raw,
+        verified=how,
+        reported_person_id=env.person_id,
+        citizenships=env.citizenships,
+        **where,
+    )
+
+
+def decode_corroboration(value: bytes) -> Corroboration:
+    d = json.loads(value)
+    return Corroboration(
+        event_id=str(d["event_id"]),
+        source=str(d.get("source", "")),
+        record_id=str(d.get("record_id", "")),
+        version=int(d.get("version", 1)),
+        raw_digest=str(d.get("raw_digest", "")),
+        person_id=str(d.get("person_id", "")),
+    )
+
+
+def decode_identity(value: bytes) -> IdentityMerge | None:
+    """A merge from the identity topic; links and other identity events give None."""
+    d = json.loads(value)
+    kind = str(d.get("kind") or d.get("type") or "")
+    if kind != "merge":
+        return None
+    absorbed = d.get("absorbed") or d.get("merged") or []
+    if isinstance(absorbed, str):
+        absorbed = [absorbed]
+    return IdentityMerge(
+        str(d["survivor"]), tuple(str(a) for a in absorbed), str(d.get("reason", ""))
+    )
+
+
+class EventConsumer:
+    """Verified, deduplicated hub events of the families an agency may read."""
+
+    def __init__(
+        self,
+        families: Iterable[str],
+        settings: Settings,
+        trust: TrustStore | Path,
+        state_dir: Path,
+        *,
+        group: str,
+        idle_timeout_s: float | None = None,
+    ) -> None:
+        self.families = tuple(families)
+        unknown = [f for f in self.families if f not in FAMILIES]
+        if unknown or not self.families:
+            raise ConfigError(f"families must be a non-empty subset of {FAMILIES}: {unknown}")
+        self.settings = settings
+        self.topics = topics_for(settings)
+        self.idle_timeout_s = idle_timeout_s
+        self.state = ConsumerState(Path(state_dir) / f"{group}.sqlite")
+        self.verifier = EventVerifier(load_trust(trust), settings, self.state, self.topics.batches)
+        self.counts: Counter[str] = Counter()
+        self._consumer = consumer(
+            *[self.topics.events(f) for f in self.families],
+            self.topics.corroborations,
+            self.topics.identity,
+            settings=settings,
+            group_id=group,
+            max_poll_records=MAX_POLL_RECORDS,
+        )
+        self._pending: dict[TopicPartition, int] = {}
+        self._since_commit = 0
+        self._last_commit = time.monotonic()
+
+    # --- iteration ---------------------------------------------------------------------
+
+    def events(self) -> Iterator[HubEvent]:
+        for item in self.stream():
+            if isinstance(item, HubEvent):
+                yield item
+
+    def stream(self) -> Iterator[StreamItem]:
+        """Every item in arrival order; each is considered handled when the next is asked for."""
+        idle_since = time.monotonic()
+        while True:
+            polled = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+            if not polled:
+                self._maybe_commit(force=self._since_commit > 0)
+                if self.idle_timeout_s is not None and (
+                    time.monotonic() - idle_since >= self.idle_timeout_s
+                ):
+                    return
+                continue
+            idle_since = time.monotonic()
+            for tp, msgs in polled.items():
+                for msg in msgs:
+                    item = self._decode(msg)
+                    if item is not None:
+                        yield item
+                        self._handled(item)
+                    self._pending[tp] = msg.offset + 1
+                    self._since_commit += 1
+                    self._maybe_commit()
+
+    def _decode(self, msg: Any) -> StreamItem | None:
+        if msg.topic == self.topics.corroborations:
+            corr = decode_corroboration(msg.value)
+            self.state.add_corroboration(corr)
+            self.counts["corroborations"] += 1
+            return corr
+        if msg.topic == self.topics.identity:
+            merge = decode_identity(msg.value)
+            if merge is not None:
+                self.state.apply_merge(merge)
+                self.counts["merges"] += 1
+            return merge
+        item = decode_event(self.verifier, self.topics, msg)
+        if isinstance(item, Rejected):
+            self.counts["rejected"] += 1
+            log.warning(
+                "rejected %s at %s/%d@%d: %s",
+                item.event_id or "?",
+                item.topic,
+                item.partition,
+                item.offset,
+                item.reason,
+            )
+            return item
+        if self.state.is_duplicate(item.event_id, item.version):
+            self.counts["duplicates"] += 1
+            return None
+        self.counts["events"] += 1
+        return _resolved(item, self.state)
+
+    def _handled(self, item: StreamItem) -> None:
+        if isinstance(item, HubEvent):
+            self.state.mark_seen(item.event_id, item.version)
+
+    # --- offsets -----------------------------------------------------------------------
+
+    def _maybe_commit(self, force: bool = False) -> None:
+        due = (
+            self._since_commit >= COMMIT_EVERY
+            or time.monotonic() - self._last_commit >= COMMIT_INTERVAL_S
+        )
+        if self._pending and (force or due):
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the offsets of everything handed over and handled so far."""
+        if not self._pending:
+            return
+        offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
+        try:
+            self._consumer.commit(offsets)
+        except CommitFailedError as exc:  # rebalanced: the seen-set absorbs the re-delivery
+            log.warning("offset commit failed, records will be re-delivered and dropped: %s", exc)
+        self._pending.clear()
+        self._since_commit = 0
+        self._last_commit = time.monotonic()
+
+    def close(self) -> None:
+        try:
+            self.commit()
+        finally:
+            self._consumer.close()
+            self.verifier.close()
+            self.state.close()
+
+    def __enter__(self) -> EventConsumer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _resolved(event: HubEvent, state: ConsumerState) -> HubEvent:
+    """The event with its survivor person id and the corroborations known so far."""
+    from dataclasses import replace
+
+    return replace(
+        event,
+        person_id=state.resolve_person(event.person_id),
+        corroborations=state.corroborations(event.event_id),
+    )

@@ -1,0 +1,292 @@
+"""The gateway's HTTPS server: SOAP 1.2 over mutual TLS, one queue per partner.
+
+Standard library only (``http.server.ThreadingHTTPServer`` + ``ssl``). The TLS
+context trusts exactly the partners' pinned CAs and requires a client
+certificate, so a client without one, or with one from any other CA, is refused
+in the handshake. The handshake runs in the connection's own thread, so a slow
+or hostile client cannot stall the accept loop. The partner is then the one
+whose pinned CA directly issued the client certificate AND whose configured
+subject country and organisation it carries; it sees only its own queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.x509.oid import NameOID
+
+from hub.deliver.gateway.config import GatewayConfig, PartnerRule
+from hub.deliver.gateway.queue import AckResult, QueueStore
+from hub.deliver.gateway.soap import (
+    CONTENT_TYPE,
+    Request,
+    SoapFault,
+    envelope,
+    fault,
+    parse_request,
+    response,
+)
+from hub.deliver.gateway.stats import stats_from
+from hub.errors import ConfigError
+from security.keys import resolve_passphrase
+from security.safe_xml import parse_untrusted
+
+log = logging.getLogger(__name__)
+
+# A TLS handshake takes milliseconds; a client still silent after this is dropped.
+HANDSHAKE_TIMEOUT_S = 10.0
+# An idle keep-alive connection is closed after this, freeing its thread.
+IDLE_TIMEOUT_S = 30.0
+# Requests are tiny (an operation and an id); anything bigger is refused unread.
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def tls_context(config: GatewayConfig) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    try:
+        ctx.load_cert_chain(
+            config.server_cert, config.server_key, password=resolve_passphrase(config.keys_dir)
+        )
+        for partner in config.partners:
+            ctx.load_verify_locations(cafile=str(partner.ca))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"gateway TLS set-up failed: {exc}") from exc
+    return ctx
+
+
+class PartnerIdentifier:
+    """Maps a verified client certificate to the one partner it belongs to."""
+
+    def __init__(self, partners: tuple[PartnerRule, ...]) -> None:
+        self._partners = [(p, x509.load_pem_x509_certificate(p.ca.read_bytes())) for p in partners]
+
+    def identify(self, der: bytes | None) -> str | None:
+        if not der:
+            return None
+        leaf = x509.load_der_x509_certificate(der)
+        for rule, ca in self._partners:
+            if leaf.issuer != ca.subject:
+                continue
+            try:
+                leaf.verify_directly_issued_by(ca)
+            except (InvalidSignature, ValueError, TypeError):
+                continue
+            if (
+                _attr(leaf, NameOID.COUNTRY_NAME) == rule.country
+                and _attr(leaf, NameOID.ORGANIZATION_NAME) == rule.organization
+            ):
+                return rule.code
+        return None
+
+
+def _attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+class GatewayService:
+    """The four operations on one partner's queue; raises SoapFault for errors."""
+
+    def __init__(self, store: QueueStore) -> None:
+        self.store = store
+
+    def handle(self, partner: str, request: Request) -> Any:
+        if request.queue and request.queue != partner:
+            raise SoapFault(
+                f"queue {request.queue} is not yours; your queue is {partner}",
+                subcode="AccessDenied",
+            )
+        if request.operation == "GetRequest":
+            delivery = self.store.get(partner)
+            if delivery is None:
+                return response("GetResponse", queue=partner)
+            out = response(
+                "GetResponse",
+                queue=partner,
+                deliveries=delivery.deliveries,
+                expiresAt=f"{delivery.expires_at:.0f}",
+            )
+            out.append(parse_untrusted(delivery.body))
+            return out
+        if request.operation == "AckRequest":
+            result = self.store.ack(partner, request.message_id)
+            if result is AckResult.UNKNOWN:
+                raise SoapFault(
+                    f"no message {request.message_id} in queue {partner}", subcode="UnknownMessage"
+                )
+            if result is AckResult.EXPIRED:
+                raise SoapFault(
+                    f"message {request.message_id} expired before it was acknowledged",
+                    subcode="MessageExpired",
+                )
+            return response("AckResponse", messageId=request.message_id, status=result.value)
+        if request.operation == "GetStatusRequest":
+            status = self.store.status(partner, request.message_id)
+            if status is None:
+                raise SoapFault(
+                    f"no message {request.message_id} in queue {partner}", subcode="UnknownMessage"
+                )
+            return response(
+                "GetStatusResponse",
+                messageId=status.message_id,
+                eventId=status.event_id,
+                status=status.status.value,
+                deliveries=status.deliveries,
+                enqueuedAt=f"{status.enqueued_at:.0f}",
+                expiresAt=f"{status.expires_at:.0f}",
+            )
+        with self.store._lock:
+            stats = stats_from(self.store.db, self.store.clock(), partner)
+        s = stats[0] if stats else None
+        return response(
+            "QueueStatisticsResponse",
+            queue=partner,
+            pending=s.pending if s else 0,
+            delivered=s.delivered if s else 0,
+            acknowledged=s.acknowledged if s else 0,
+            expired=s.expired if s else 0,
+            oldestPendingAgeSeconds=(
+                f"{s.oldest_pending_age_s:.0f}"
+                if s and s.oldest_pending_age_s is not None
+                else None
+            ),
+        )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: GatewayHTTPServer
+    timeout = IDLE_TIMEOUT_S
+
+    def do_POST(self) -> None:
+        try:
+            partner = self.server.identifier.identify(self.connection.getpeercert(binary_form=True))
+            if partner is None:
+                raise SoapFault(
+                    "client certificate is not mapped to a partner", subcode="AccessDenied"
+                )
+            ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if ctype != "application/soap+xml":
+                raise SoapFault(
+                    f"content type must be application/soap+xml, not {ctype!r}",
+                    subcode="MalformedRequest",
+                )
+            length = int(self.headers.get("Content-Length") or -1)
+            if not 0 < length <= MAX_REQUEST_BYTES:
+                self.close_connection = True
+                raise SoapFault(
+                    f"request body must be 1..{MAX_REQUEST_BYTES} bytes", subcode="MalformedRequest"
+                )
+            request = parse_request(self.rfile.read(length))
+            body = envelope(self.server.service.handle(partner, request))
+            self._send(200, body)
+        except SoapFault as exc:
+            self._send(exc.http_status, fault(exc))
+        except Exception as exc:  # never leak a stack trace to a partner
+            log.exception("gateway request failed")
+            self._send(
+                500,
+                fault(
+                    SoapFault(
+                        f"internal error ({type(exc).__name__})",
+                        subcode="InternalError",
+                        code="Receiver",
+                    )
+                ),
+            )
+
+    def do_GET(self) -> None:
+        self._send(
+            405, fault(SoapFault("use POST with a SOAP 1.2 envelope", subcode="MalformedRequest"))
+        )
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+class GatewayHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        context: ssl.SSLContext,
+        identifier: PartnerIdentifier,
+        service: GatewayService,
+    ) -> None:
+        super().__init__(address, _Handler)
+        self.context = context
+        self.identifier = identifier
+        self.service = service
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        request.settimeout(HANDSHAKE_TIMEOUT_S)
+        try:
+            tls = self.context.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+        except OSError:
+            return
+        try:
+            tls.do_handshake()
+        except (ssl.SSLError, OSError) as exc:
+            log.warning("TLS handshake refused from %s: %s", client_address[0], exc)
+            tls.close()
+            return
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            with contextlib.suppress(OSError):
+                tls.shutdown(socket.SHUT_RDWR)
+            tls.close()
+
+
+class GatewayServer:
+    """The server on a background thread: what ``mhub gateway serve`` and the tests start."""
+
+    def __init__(
+        self, config: GatewayConfig, store: QueueStore, *, port: int | None = None
+    ) -> None:
+        self.httpd = GatewayHTTPServer(
+            (config.host, config.port if port is None else port),
+            tls_context(config),
+            PartnerIdentifier(config.partners),
+            GatewayService(store),
+        )
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="gateway-https", daemon=True
+        )
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self.httpd.server_address[:2]
+        return str(host), int(port)
+
+    @property
+    def url(self) -> str:
+        host, port = self.address
+        return f"https://{host}:{port}/"
+
+    def start(self) -> GatewayServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,31 @@
+"""The validate stage: XSD by namespace (local catalog, compiled once) plus business rules.
+
+Public API (other stages call these):
+
+- :func:`validate_record` ``(body: bytes, *, source, record_id, raw_digest) -> ValidationResult``
+- :func:`validate_stream` ``(records: Iterable[RawRecord])``
+  ``-> Iterator[tuple[RawRecord, ValidationResult]]``
+- :func:`validate_element`, :func:`split_records` for pages and batch files
+- :data:`RULES`: every rule id with its meaning
+"""
+
+from hub.intake.validate.rules import RULES, Rule
+from hub.intake.validate.validator import (
+    ValidationResult,
+    element_path,
+    split_records,
+    validate_element,
+    validate_record,
+    validate_stream,
+)
+
+__all__ = [
+    "RULES",
+    "Rule",
+    "ValidationResult",
+    "element_path",
+    "split_records",
+    "validate_element",
+    "validate_record",
+    "validate_stream",
+]

@@ -1,0 +1,1 @@
+"""Kafka at the edge: clients, topics, transactions, and the mapping of client errors."""

@@ -1,0 +1,81 @@
+"""The hub's Kafka topics: names, partitioning, cleanup and retention in one place.
+
+Intake, dedup index and batches are co-partitioned (same partition count): the
+stage-2 writer of intake partition *p* owns index partition *p* and the audit
+chain of batches partition *p*. Event topics are keyed by canonical person id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.config import Settings
+from hub.kafka.clients import TopicSpec
+
+# Event families: every record type maps to exactly one (see hub.model.families.FAMILY_OF).
+FAMILIES = ("border", "residence", "labour", "asylum", "enforcement", "statistics")
+
+_DAY_MS = 24 * 3600 * 1000
+# Events are the agencies' record of fact: keep a year so a new consumer can backfill.
+EVENT_RETENTION_MS = 365 * _DAY_MS
+# Quarantine is worked by operators within days; a month leaves room for holidays.
+DLQ_RETENTION_MS = 30 * _DAY_MS
+# Intake is consumed within minutes by stage 2; a week covers a long outage.
+INTAKE_RETENTION_MS = 7 * _DAY_MS
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    prefix: str
+    partitions: int
+
+    @property
+    def intake(self) -> str:
+        return f"{self.prefix}intake"
+
+    def events(self, family: str) -> str:
+        if family not in FAMILIES:
+            raise ValueError(f"unknown event family {family!r}")
+        return f"{self.prefix}events.{family}"
+
+    @property
+    def identity(self) -> str:
+        return f"{self.prefix}identity"
+
+    @property
+    def corroborations(self) -> str:
+        return f"{self.prefix}corroborations"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.prefix}dlq"
+
+    @property
+    def batches(self) -> str:
+        return f"{self.prefix}batches"
+
+    @property
+    def dedup_index(self) -> str:
+        return f"{self.prefix}dedup-index"
+
+    @property
+    def connector_state(self) -> str:
+        return f"{self.prefix}connector-state"
+
+    def specs(self) -> list[TopicSpec]:
+        p = self.partitions
+        return [
+            TopicSpec(self.intake, p, retention_ms=INTAKE_RETENTION_MS),
+            *(TopicSpec(self.events(f), p, retention_ms=EVENT_RETENTION_MS) for f in FAMILIES),
+            TopicSpec(self.identity, p, retention_ms=EVENT_RETENTION_MS),
+            TopicSpec(self.corroborations, p, retention_ms=EVENT_RETENTION_MS),
+            TopicSpec(self.dlq, 1, retention_ms=DLQ_RETENTION_MS),
+            # Batches keep the audit chain: never deleted.
+            TopicSpec(self.batches, p, retention_ms=-1),
+            TopicSpec(self.dedup_index, p, compacted=True),
+            TopicSpec(self.connector_state, 1, compacted=True),
+        ]
+
+
+def topics_for(settings: Settings) -> Topics:
+    return Topics(settings.topic_prefix, settings.intake_partitions)

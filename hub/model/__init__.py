@@ -1,0 +1,1 @@
+"""Values that travel along the record's path: findings, records, candidates, event families."""

@@ -1,0 +1,43 @@
+"""Event families and the routing of record types to them.
+
+A record type belongs to exactly one event family (one Kafka topic each). Its
+event type is ``<family>.<fact>``, where the fact (``hub.intake.identity.event_key``)
+is the kind of real-world fact it reports: records of different agencies that
+report the same fact (an interior border crossing and a partner's entry
+notice) share the fact, and so the event key and the event type.
+"""
+
+from __future__ import annotations
+
+from hub.intake.identity.event_key import fact_of
+
+# record type (root element local name) -> event family
+FAMILY_OF: dict[str, str] = {
+    "BorderCrossing": "border",
+    "PartnerBorderNotice": "border",
+    "StayRegistration": "residence",
+    "PartnerCitizenRegistration": "residence",
+    "ResidencePermit": "residence",
+    "CitizenshipDecision": "residence",
+    "WorkPermit": "labour",
+    "LabourQuota": "labour",
+    "KandasAdmission": "labour",
+    "KandasResettlement": "labour",
+    "AsylumApplication": "asylum",
+    "RefugeeStatusDecision": "asylum",
+    "Violation": "enforcement",
+    "Deportation": "enforcement",
+    "PartnerDeportationNotice": "enforcement",
+    "EntryBan": "enforcement",
+    "PartnerEntryBanNotice": "enforcement",
+    "Observation": "statistics",
+}
+
+
+def family_of(record_type: str) -> str:
+    return FAMILY_OF[record_type]
+
+
+def event_type_of(record_type: str) -> str:
+    """``border.border-crossing``, ``enforcement.deportation``, ..."""
+    return f"{FAMILY_OF[record_type]}.{fact_of(record_type)}"

@@ -1,0 +1,1 @@
+"""Operating the hub: Airflow glue, run summaries, status, reports, notifications."""

@@ -1,0 +1,449 @@
+"""Reports for operators and statisticians: PNG charts and one HTML page.
+
+Operator charts come from the run summaries under ``var/runs`` (records pulled /
+valid / quarantined per source over runs, quarantine reasons, published per
+family, lag). Migration statistics (arrivals, departures and saldo by region,
+CIS vs non-CIS) come from the ``statistics`` event topic when it has events;
+without them that chart is skipped, not drawn empty.
+
+    mhub-style use:  python -m hub.ops.reports [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hub.config import Settings, load_settings
+
+# Runs per source drawn in the "over runs" chart; older runs stay in var/runs.
+MAX_RUNS_PER_SOURCE = 50
+# Reading the statistics topic must not hang a report: give up after this long.
+STATISTICS_READ_TIMEOUT_S = 20.0
+# Statistics events read at most (aggregates: a country-wide year is a few thousand).
+STATISTICS_MAX_EVENTS = 200_000
+DPI = 110
+
+# Synonyms of the SDMX dimensions in a statistics event (attribute or element local names).
+# (compared after _norm: lower case, no "_" or "-")
+_REGION_KEYS = ("region", "refarea", "kato", "area")
+_FLOW_KEYS = ("flow", "migrationflow", "direction", "indicator", "measure")
+_GROUP_KEYS = ("flowgroup", "cisgroup", "cis", "counterpartgroup", "partnergroup", "countrygroup")
+_VALUE_KEYS = ("obsvalue", "value", "count")
+_ARRIVAL = {"arr", "arrival", "arrivals", "in", "immigration", "entry", "inflow"}
+_DEPARTURE = {"dep", "departure", "departures", "out", "emigration", "exit", "outflow"}
+_NON_CIS = {"non_cis", "noncis", "non-cis", "ncis", "other", "false", "0", "n", "rest"}
+_CIS = {"cis", "sng", "true", "1", "y"}
+
+
+def load_summaries(runs_dir: Path) -> list[dict[str, Any]]:
+    """Every saved run summary, oldest first."""
+    out = []
+    for path in sorted(runs_dir.glob("*/*.json")):
+        try:
+            out.append(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError):
+            continue  # a summary being written right now; the next report has it
+    out.sort(key=lambda s: s.get("started_at") or 0)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    region: str
+    flow: str  # "arrivals" | "departures"
+    cis: bool | None
+    value: float
+    #: the event's id and version: a revised figure supersedes the earlier version
+    event_id: str = ""
+    version: int = 0
+
+
+def _norm(name: str) -> str:
+    """``{ns}OBS_VALUE``, ``obsValue`` and ``obs-value`` all become ``obsvalue``."""
+    return name.rsplit("}", 1)[-1].lower().replace("_", "").replace("-", "")
+
+
+def observation_from_event(xml: bytes) -> Observation | None:
+    """The SDMX dimensions of one statistics event, or None when it is not a flow count."""
+    from security.safe_xml import parse_untrusted
+
+    try:
+        root = parse_untrusted(xml)
+    except Exception:
+        return None
+    fields: dict[str, str] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        name = _norm(el.tag)
+        attrs = {_norm(k): v for k, v in el.attrib.items()}
+        if name == "value" and "id" in attrs and "value" in attrs:
+            # SDMX-ML generic: <Value id="REGION" value="..."/>
+            fields[_norm(attrs["id"])] = attrs["value"]
+            continue
+        if "value" in attrs and len(attrs) <= 2:
+            # <ObsValue value="123"/>, <Region value="..."/>
+            fields.setdefault(name, attrs["value"])
+        elif el.text and el.text.strip() and len(el) == 0:
+            fields.setdefault(name, el.text.strip())
+        for k, v in attrs.items():
+            if k != "value":
+                fields.setdefault(k, v)
+
+    def first(keys: Iterable[str], allowed: set[str] | None = None) -> str:
+        for k in keys:
+            v = fields.get(k, "")
+            if v and (allowed is None or v.lower() in allowed):
+                return v.lower() if allowed is not None else v
+        return ""
+
+    flow_raw = first(_FLOW_KEYS, _ARRIVAL | _DEPARTURE)
+    if not flow_raw:
+        return None
+    flow = "arrivals" if flow_raw in _ARRIVAL else "departures"
+    try:
+        value = float(first(_VALUE_KEYS))
+    except ValueError:
+        return None
+    group = first(_GROUP_KEYS, _CIS | _NON_CIS)
+    cis = True if group in _CIS else False if group in _NON_CIS else None
+    region = first(_REGION_KEYS) or "unknown"
+    try:
+        version = int(fields.get("eventversion", "0"))
+    except ValueError:
+        version = 0
+    return Observation(
+        region=region[:2] if region.isdigit() else region,
+        flow=flow,
+        cis=cis,
+        value=value,
+        event_id=fields.get("eventid", ""),
+        version=version,
+    )
+
+
+def read_statistics(settings: Settings) -> list[Observation]:
+    """All statistics observations published so far (read_committed, bounded in time)."""
+    from kafka import TopicPartition
+
+    from hub.kafka.clients import consumer
+    from hub.kafka.topics import topics_for
+
+    topic = topics_for(settings).events("statistics")
+    cons = consumer(settings=settings, consumer_timeout_ms=1000)
+    try:
+        parts = cons.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        if not tps:
+            return []
+        cons.assign(tps)
+        cons.seek_to_beginning(*tps)
+        end = cons.end_offsets(tps)
+        out: list[Observation] = []
+        latest: dict[str, Observation] = {}
+        deadline = time.monotonic() + STATISTICS_READ_TIMEOUT_S
+        seen = 0
+        while time.monotonic() < deadline and seen < STATISTICS_MAX_EVENTS:
+            if all(cons.position(tp) >= end[tp] for tp in tps):
+                break
+            for records in cons.poll(timeout_ms=500).values():
+                for msg in records:
+                    seen += 1
+                    obs = observation_from_event(msg.value)
+                    if obs is None:
+                        continue
+                    if not obs.event_id:
+                        out.append(obs)
+                    elif obs.event_id not in latest or obs.version > latest[obs.event_id].version:
+                        latest[obs.event_id] = obs  # a revision replaces the provisional figure
+        return out + list(latest.values())
+    finally:
+        cons.close()
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "figure.dpi": DPI,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    return plt
+
+
+def _when(s: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(s.get("finished_at") or s.get("started_at") or 0, UTC)
+
+
+def chart_records(sources: list[dict[str, Any]], path: Path) -> Path:
+    plt = _plt()
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for s in sources:
+        by_source[s["source"]].append(s)
+    names = sorted(by_source)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.8), width_ratios=[1, 1.3])
+    width = 0.27
+    xs = range(len(names))
+    for i, (key, label, color) in enumerate(
+        (
+            ("pulled", "pulled", "#4c72b0"),
+            ("valid", "valid", "#55a868"),
+            ("quarantined", "quarantined", "#c44e52"),
+        )
+    ):
+        values = [sum(_count(r.get(key)) for r in by_source[n]) for n in names]
+        ax1.bar([x + (i - 1) * width for x in xs], values, width, label=label, color=color)
+    ax1.set_xticks(list(xs), [n.replace("_", "\n", 1) for n in names], fontsize=8)
+    ax1.set_title("Records per source (all runs)")
+    ax1.set_ylabel("records")
+    ax1.legend(fontsize=8)
+    for n in names:
+        runs = by_source[n][-MAX_RUNS_PER_SOURCE:]
+        ax2.plot(
+            [_when(r) for r in runs],
+            [_count(r.get("pulled")) for r in runs],
+            marker="o",
+            markersize=3,
+            label=n,
+        )
+    ax2.set_title(f"Records pulled per run (last {MAX_RUNS_PER_SOURCE} runs)")
+    ax2.set_ylabel("records pulled")
+    ax2.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _count(v: Any) -> int:
+    if isinstance(v, dict):
+        return sum(int(x) for x in v.values())
+    return int(v or 0)
+
+
+def chart_quarantine(sources: list[dict[str, Any]], path: Path) -> Path | None:
+    reasons: Counter[str] = Counter()
+    for s in sources:
+        reasons.update({k: int(v) for k, v in (s.get("quarantined") or {}).items()})
+    if not reasons:
+        return None
+    plt = _plt()
+    top = reasons.most_common(15)[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.35 * len(top) + 1.4))
+    ax.barh([r for r, _ in top], [n for _, n in top], color="#c44e52")
+    ax.set_title("Quarantined records by rule (all runs)")
+    ax.set_xlabel("records")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def chart_published(publish: list[dict[str, Any]], path: Path) -> Path | None:
+    families: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    for s in publish:
+        families.update({k: int(v) for k, v in (s.get("published") or {}).items()})
+        for k in ("new", "corrections", "replays", "stale", "corroborations"):
+            outcomes[k] += int(s.get(k) or 0)
+    if not families and not outcomes:
+        return None
+    plt = _plt()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    names = sorted(families)
+    ax1.bar(names, [families[n] for n in names], color="#4c72b0")
+    ax1.set_title("Events published per family")
+    ax1.set_ylabel("events")
+    keys = ["new", "corrections", "corroborations", "replays", "stale"]
+    ax2.bar(
+        keys,
+        [outcomes[k] for k in keys],
+        color=["#55a868", "#8172b2", "#ccb974", "#937860", "#8c8c8c"],
+    )
+    ax2.set_title("Stage-2 outcomes (dedup)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def chart_lag(sources: list[dict[str, Any]], path: Path) -> Path | None:
+    latest: dict[str, dict[str, Any]] = {}
+    for s in sources:
+        if s.get("lag_s") is not None:
+            latest[s["source"]] = s
+    if not latest:
+        return None
+    plt = _plt()
+    names = sorted(latest)
+    minutes = [latest[n]["lag_s"] / 60 for n in names]
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(names) + 1.4))
+    ax.barh(names, minutes, color="#dd8452")
+    ax.set_title("Lag of each source at its last run (newest record's age)")
+    ax.set_xlabel("minutes")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def chart_migration(obs: list[Observation], path: Path) -> Path | None:
+    if not obs:
+        return None
+    plt = _plt()
+    by_region: dict[str, Counter[str]] = defaultdict(Counter)
+    by_group: dict[str, Counter[str]] = defaultdict(Counter)
+    for o in obs:
+        by_region[o.region][o.flow] += o.value
+        group = "CIS" if o.cis else "non-CIS" if o.cis is False else "unknown"
+        by_group[group][o.flow] += o.value
+    regions = sorted(by_region)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8), width_ratios=[2.2, 1])
+    xs = list(range(len(regions)))
+    arr = [by_region[r]["arrivals"] for r in regions]
+    dep = [by_region[r]["departures"] for r in regions]
+    ax1.bar([x - 0.2 for x in xs], arr, 0.4, label="arrivals", color="#55a868")
+    ax1.bar([x + 0.2 for x in xs], dep, 0.4, label="departures", color="#c44e52")
+    ax1.plot(xs, [a - d for a, d in zip(arr, dep, strict=True)], "D", color="black", label="saldo")
+    ax1.axhline(0, color="black", linewidth=0.6)
+    ax1.set_xticks(xs, regions, rotation=60, fontsize=8)
+    ax1.set_title("Migration by region (KATO): arrivals, departures, saldo")
+    ax1.set_ylabel("persons")
+    ax1.legend(fontsize=8)
+    groups = [g for g in ("CIS", "non-CIS", "unknown") if g in by_group]
+    gx = list(range(len(groups)))
+    ax2.bar(
+        [x - 0.2 for x in gx],
+        [by_group[g]["arrivals"] for g in groups],
+        0.4,
+        label="arrivals",
+        color="#55a868",
+    )
+    ax2.bar(
+        [x + 0.2 for x in gx],
+        [by_group[g]["departures"] for g in groups],
+        0.4,
+        label="departures",
+        color="#c44e52",
+    )
+    ax2.set_xticks(gx, groups)
+    ax2.set_title("CIS vs non-CIS")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _html(charts: dict[str, Path], sources: list[dict[str, Any]], generated: str) -> str:
+    titles = {
+        "records": "Records per source",
+        "quarantine": "Quarantine reasons",
+        "published": "Published events",
+        "lag": "Source lag",
+        "migration": "Migration statistics",
+    }
+    latest: dict[str, dict[str, Any]] = {}
+    for s in sources:
+        latest[s["source"]] = s
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(c))}</td>"
+            for c in (
+                n,
+                s.get("state", ""),
+                _when(s).strftime("%Y-%m-%d %H:%M UTC"),
+                _count(s.get("pulled")),
+                _count(s.get("valid")),
+                _count(s.get("quarantined")),
+                "" if s.get("lag_s") is None else f"{s['lag_s'] / 60:.1f}",
+            )
+        )
+        + "</tr>"
+        for n, s in sorted(latest.items())
+    )
+    imgs = "".join(
+        f"<h2>{titles[k]}</h2><img src='{html.escape(p.name)}' alt='{titles[k]}'>"
+        for k, p in charts.items()
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Migration Exchange Hub — reports</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1300px}}img{{max-width:100%}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:right}}
+td:first-child,td:nth-child(2){{text-align:left}}</style></head><body>
+<h1>Migration Exchange Hub — reports</h1><p>Generated {html.escape(generated)}.</p>
+<h2>Last run of each source</h2>
+<table><tr><th>source</th><th>state</th><th>finished</th><th>pulled</th><th>valid</th>
+<th>quarantined</th><th>lag (min)</th></tr>{rows}</table>
+{imgs}
+</body></html>
+"""
+
+
+def build_reports(
+    settings: Settings | None = None,
+    out_dir: Path | None = None,
+    *,
+    statistics: list[Observation] | None = None,
+) -> dict[str, Path]:
+    """Render every chart that has data, and ``index.html``; return name -> path."""
+    settings = settings or load_settings()
+    out = out_dir or settings.var_dir / "reports"
+    out.mkdir(parents=True, exist_ok=True)
+    summaries = load_summaries(settings.var_dir / "runs")
+    sources = [s for s in summaries if s.get("kind") == "source"]
+    publish = [s for s in summaries if s.get("kind") == "publish"]
+    if statistics is None:
+        try:
+            statistics = read_statistics(settings)
+        except Exception:  # no broker, no topic: the operator charts still render
+            statistics = []
+    charts: dict[str, Path] = {}
+    made: Iterator[tuple[str, Path | None]] = iter(
+        [
+            ("records", chart_records(sources, out / "records.png") if sources else None),
+            ("quarantine", chart_quarantine(sources, out / "quarantine.png")),
+            ("published", chart_published(publish, out / "published.png")),
+            ("lag", chart_lag(sources, out / "lag.png")),
+            ("migration", chart_migration(statistics, out / "migration.png")),
+        ]
+    )
+    for name, path in made:
+        if path is not None:
+            charts[name] = path
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    index = out / "index.html"
+    index.write_text(_html(charts, sources, generated), encoding="utf-8")
+    return {**charts, "index": index}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="render the hub's reports")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    for name, path in build_reports(out_dir=args.out).items():
+        print(f"{name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,199 @@
+"""What the DAGs' tasks call: one function per task, a thin layer over the stages.
+
+The DAG files stay declarative (``dags/``); this module adds what belongs to
+orchestration rather than to a stage: turning a summary into the run's note and
+task log, emitting asset events for the families actually published, saving a
+failed summary when a run dies before intake, and notifying the owner. It is
+imported inside task bodies, so parsing a DAG file never loads Kafka or lxml.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from hub.config import Settings, load_settings
+from hub.ops.notify import FailureNotice, notify, run_url
+from hub.ops.run_summary import SourceRunSummary, render_markdown, save
+from hub.sources import SourceConfig
+
+log = logging.getLogger(__name__)
+
+BACKFILL_RUN_TYPE = "backfill"
+#: (dag_id, run_id) -> note of runs whose note could not go through the REST API;
+#: ``make run`` (``dag.test()`` in its own process) writes them to the metadata DB.
+PENDING_NOTES: dict[tuple[str, str], str] = {}
+
+
+def extract(
+    source: SourceConfig,
+    run_id: str,
+    *,
+    run_type: object = "",
+    interval: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """Stage the pages after the source's committed position.
+
+    A backfill run also hands the connector its data interval as
+    ``options["window_start"]`` / ``options["window_end"]`` (ISO 8601), so a
+    source that can be queried by date range re-reads exactly that range;
+    dedup in stage 2 drops whatever had already been published.
+    """
+    from hub.intake import stage as stage1
+
+    run_type = getattr(run_type, "value", run_type)  # DagRunType is a str enum
+    if run_type == BACKFILL_RUN_TYPE and interval and interval[0] and interval[1]:
+        window = {"window_start": interval[0], "window_end": interval[1]}
+        source = replace(source, options={**source.options, **window})
+    return dict(stage1.extract(source, run_id))
+
+
+def intake(ref: dict[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any]:
+    """Commit the staged batch to intake; show the run summary in the log and on the run."""
+    from hub.intake import stage as stage1
+
+    summary = stage1.intake(ref)
+    from hub.ops.status import format_lag
+
+    lag = "" if summary.lag_s is None else f", lag {format_lag(summary.lag_s)}"
+    headline = (
+        f"**{summary.source}: {summary.state}** — {summary.pulled} pulled, {summary.valid} valid, "
+        f"{summary.quarantined_total} quarantined, {summary.intake} to intake{lag}"
+    )
+    _show(headline, render_markdown(summary), dag_id=dag_id, run_id=run_id)
+    return summary.to_dict()
+
+
+def publish(partition: int, *, run_id: str) -> dict[str, Any]:
+    from hub.publish import stage as stage2
+
+    summary = stage2.publish_partition(partition, run_id=run_id)
+    log.info("partition %d\n%s", partition, render_markdown(summary))
+    return summary.to_dict()
+
+
+def summarise_publish(
+    summaries: Iterable[Mapping[str, Any]],
+    *,
+    dag_id: str,
+    run_id: str,
+    outlet_events: Any = None,
+) -> dict[str, Any]:
+    """Totals over the partitions; one asset event per family that got new events."""
+    totals: Counter[str] = Counter()
+    published: Counter[str] = Counter()
+    partitions = 0
+    for s in summaries:
+        partitions += 1
+        for key in ("consumed", "new", "corrections", "replays", "stale", "corroborations"):
+            totals[key] += int(s.get(key, 0))
+        totals["lag_records"] += int(s.get("lag_records", 0))
+        published.update({f: int(n) for f, n in s.get("published", {}).items()})
+    result = {"partitions": partitions, **totals, "published": dict(published)}
+    rows = [("partitions", partitions), *totals.items(), ("published", published.total())]
+    rows += [(f"  family {f}", n) for f, n in sorted(published.items())]
+    headline = (
+        f"**published {published.total()} events** from {partitions} partitions — "
+        f"{totals['replays']} replays, {totals['corrections']} corrections, "
+        f"{totals['corroborations']} cross-agency duplicates"
+    )
+    _show(headline, _table(rows), dag_id=dag_id, run_id=run_id)
+    if outlet_events is not None:
+        from hub.ops.assets import EVENTS, PUBLISHED
+
+        for family, n in sorted(published.items()):
+            if n > 0 and family in EVENTS:
+                outlet_events[PUBLISHED].add(EVENTS[family], extra={"published": n})
+    return result
+
+
+def rebuild_reports(
+    settings: Settings | None = None, *, dag_id: str = "", run_id: str = ""
+) -> dict[str, str]:
+    from hub.ops import reports
+
+    paths = {k: str(v) for k, v in reports.build_reports(settings or load_settings()).items()}
+    charts = [k for k in paths if k != "index"]
+    rows = [("charts", ", ".join(charts) or "none yet"), ("page", paths["index"])]
+    _show(f"**reports rebuilt** — {len(charts)} charts", _table(rows), dag_id=dag_id, run_id=run_id)
+    return paths
+
+
+def _table(rows: Iterable[tuple[str, Any]]) -> str:
+    return "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
+
+
+def _show(headline: str, table: str, *, dag_id: str, run_id: str) -> None:
+    """Log the summary and, when an api-server answers, make it the DAG run's note.
+
+    The headline comes first: the UI previews a note by its first line.
+    """
+    markdown = f"{headline}\n\n{table}"
+    log.info("run summary of %s %s\n%s", dag_id, run_id, markdown)
+    if not run_id:
+        return
+    PENDING_NOTES[(dag_id, run_id)] = markdown
+    base = os.environ.get("AIRFLOW__API__BASE_URL", "")
+    if not base:
+        return
+    from hub.ops.airflow_api import AirflowApi, AirflowApiError
+
+    try:
+        AirflowApi(base, timeout=3.0).set_run_note(dag_id, run_id, markdown)
+        PENDING_NOTES.pop((dag_id, run_id), None)
+    except AirflowApiError as exc:
+        # dag.test() and `airflow dags test` run without an api-server: the log has it.
+        log.info("run note not set (%s)", exc)
+
+
+def on_source_failure(source: SourceConfig, context: Mapping[str, Any]) -> str:
+    """Failure callback of a source's tasks: record the failed run, notify the owner."""
+    ti = context["ti"]
+    run_id = str(context.get("run_id") or getattr(ti, "run_id", ""))
+    reason = _reason(context)
+    settings = load_settings()
+    summary = SourceRunSummary(
+        source=source.name,
+        family=source.family,
+        run_id=run_id,
+        state="failed",
+        finished_at=time.time(),
+        error=f"{ti.task_id}: {reason}",
+    )
+    save(summary, settings.var_dir / "runs")
+    notice = FailureNotice(
+        source=source.name,
+        owner=source.owner,
+        dag_id=ti.dag_id,
+        run_id=run_id,
+        task_id=ti.task_id,
+        try_number=int(getattr(ti, "try_number", 0) or 0),
+        reason=reason,
+        url=run_url(ti.dag_id, run_id, ti.task_id),
+    )
+    channel = notify(source.notify, notice)
+    log.warning("%s failed (%s); owner notified via %s", source.name, reason, channel)
+    return channel
+
+
+def on_retry(context: Mapping[str, Any]) -> None:
+    ti = context["ti"]
+    log.warning(
+        "%s.%s try %s failed, retrying: %s",
+        ti.dag_id,
+        ti.task_id,
+        getattr(ti, "try_number", "?"),
+        _reason(context),
+    )
+
+
+def _reason(context: Mapping[str, Any]) -> str:
+    exc = context.get("exception")
+    if exc is None:
+        return "unknown (no exception in the callback context)"
+    return f"{type(exc).__name__}: {exc}"[:2000]

@@ -1,0 +1,1 @@
+"""Stage 2, per intake partition: dedup -> render -> batch-sign -> publish, exactly once."""

@@ -1,0 +1,109 @@
+"""The dedup index of one intake partition: a compacted Kafka topic, materialised locally.
+
+The compacted topic ``dedup-index`` (partition *p*, co-partitioned with intake)
+is the source of truth: stage 2 writes an entry per event in the same
+transaction as the event. A local SQLite file per partition is a materialised
+view that keeps memory bounded however many keys there are: it records the
+topic offset it has applied, and on start it catches up from there with
+``read_committed``. It is updated only *after* a transaction commits, so it
+never holds an entry Kafka does not.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kafka import TopicPartition
+
+from hub.config import Settings
+from hub.errors import StateError
+from hub.kafka.clients import consumer
+from hub.publish.dedup import IndexEntry, decode_entry, encode_entry
+
+# Catching up reads in polls of this many records; bigger polls amortise the
+# Python overhead, smaller ones keep memory flat.
+CATCH_UP_POLL_RECORDS = 5_000
+CATCH_UP_DEADLINE_S = 600.0
+
+
+class DedupStore:
+    """Index entries by 16-byte key (event id or record key; see :mod:`hub.publish.dedup`)."""
+
+    def __init__(self, path: Path, partition: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.partition = partition
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS entry (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"
+        )
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER)")
+
+    @property
+    def applied_offset(self) -> int:
+        """The next index-topic offset not yet applied here."""
+        row = self.db.execute("SELECT v FROM meta WHERE k='applied'").fetchone()
+        return int(row[0]) if row else 0
+
+    def get(self, key: bytes) -> IndexEntry | None:
+        row = self.db.execute("SELECT v FROM entry WHERE k=?", (key,)).fetchone()
+        return decode_entry(row[0]) if row else None
+
+    def apply(self, entries: Iterable[tuple[bytes, IndexEntry]], next_offset: int) -> None:
+        """Store committed entries and the offset after them, atomically."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO entry(k, v) VALUES (?, ?)",
+                ((k, encode_entry(v)) for k, v in entries),
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta(k, v) VALUES ('applied', ?)", (next_offset,)
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM entry").fetchone()[0])
+
+    def close(self) -> None:
+        self.db.close()
+
+    def catch_up(self, settings: Settings, topic: str) -> int:
+        """Apply what the compacted topic holds beyond ``applied_offset``; return count."""
+        tp = TopicPartition(topic, self.partition)
+        cons = consumer(settings=settings, max_poll_records=CATCH_UP_POLL_RECORDS)
+        try:
+            cons.assign([tp])
+            end = cons.end_offsets([tp])[tp]
+            start = self.applied_offset
+            begin = cons.beginning_offsets([tp])[tp]
+            if start >= end:
+                return 0
+            cons.seek(tp, max(start, begin))
+            applied = 0
+            deadline = time.monotonic() + CATCH_UP_DEADLINE_S
+            while cons.position(tp) < end:
+                if time.monotonic() > deadline:
+                    raise StateError(f"dedup index p{self.partition}: catch-up timed out")
+                batch = cons.poll(timeout_ms=1000).get(tp, [])
+                if batch:
+                    self.apply(_entries(batch), cons.position(tp))
+                    applied += len(batch)
+            self.apply((), cons.position(tp))
+            return applied
+        finally:
+            cons.close()
+
+
+def _entries(msgs: list[Any]) -> Iterator[tuple[bytes, IndexEntry]]:
+    for m in msgs:
+        if m.value is not None:
+            yield m.key, decode_entry(m.value)

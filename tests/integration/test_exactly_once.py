@@ -1,0 +1,183 @@
+"""Zero lost, zero duplicated events across crashes: real processes, real SIGKILL.
+
+Stage 1 and stage 2 run as ``python -m hub.intake.stage`` / ``python -m hub.publish.stage``
+processes. ``HUB_CRASH_AT`` kills a process with SIGKILL at an exact point
+(before the commit, in the middle of the transaction, after the commit); one
+more process is killed from outside at an arbitrary moment. After restarts, an
+independent consumer counts event ids on every event topic.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hub.config import PROJECT_ROOT, Settings
+from hub.keys import open_pki
+from infra.agencies.generator import Rates
+from infra.agencies.signing import partner_signer
+from tests.support.exchange import isolated_settings, read_all
+
+INTERIOR = 300
+PARTNER = 80
+PROCESS_TIMEOUT_S = 120
+
+
+def _env(settings: Settings, sources_file: Path, crash: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env.update(
+        HUB_VAR_DIR=str(settings.var_dir),
+        HUB_TOPIC_PREFIX=settings.topic_prefix,
+        HUB_INTAKE_PARTITIONS=str(settings.intake_partitions),
+        HUB_SOURCES_FILE=str(sources_file),
+        KAFKA_BOOTSTRAP_SERVERS=settings.kafka_bootstrap,
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    if crash:
+        env["HUB_CRASH_AT"] = crash
+    return env
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_TIMEOUT_S,
+    )
+
+
+def _kill_midway(args: list[str], env: dict[str, str], *, after_s: float) -> None:
+    """Start a stage process and SIGKILL it from outside after ``after_s`` seconds."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(after_s)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def _killed(proc: subprocess.CompletedProcess[str]) -> bool:
+    return proc.returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def exchange(
+    tmp_path: Path,
+    kafka_settings: Settings,
+    unique_name: Callable[[str], str],
+    make_simulator: Callable[..., Any],
+) -> tuple[Settings, Path, Any]:
+    settings = isolated_settings(tmp_path, kafka_settings, unique_name, partitions=2)
+    pki = open_pki(settings)
+    sim = make_simulator(
+        seed=11,
+        rates=Rates(duplicate=0.5, identity_split=0.5, correction=0.04, invalid=0.03),
+        counts={"interior": INTERIOR, "partner:UZB": PARTNER},
+        signer=partner_signer(pki),
+        lease_s=0.5,
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f"""
+[defaults]
+owner = "ops@example.kz"
+batch_size = 40
+
+[[source]]
+name = "interior"
+family = "interior"
+endpoint = "{sim.url}/interior"
+
+[[source]]
+name = "partner-uzb"
+family = "partner"
+endpoint = "{sim.url}/partner/UZB"
+options = {{ state = "UZB" }}
+"""
+    )
+    return settings, sources, sim
+
+
+def _expected_facts(sim: Any) -> set[str]:
+    facts: set[str] = set()
+    for feed, n in (("interior", INTERIOR), ("partner:UZB", PARTNER)):
+        for i in range(n):
+            t = sim.generator.ground_truth(feed, i)
+            if t.outcome not in ("invalid", "hostile"):
+                facts.add(t.fact_id)
+    return facts
+
+
+class TestCrashes:
+    def test_sigkill_at_every_commit_point_loses_and_duplicates_nothing(
+        self, exchange: tuple[Settings, Path, Any]
+    ) -> None:
+        settings, sources, sim = exchange
+        # Stage 1: killed before its 2nd commit, then after its next commit (before the
+        # source Ack), then runs to the end; the partner source likewise.
+        for crash in ("stage1.before-commit:2", "stage1.after-commit:1", None):
+            for name in ("interior", "partner-uzb"):
+                proc = _run(["hub.intake.stage", "--source", name], _env(settings, sources, crash))
+                if crash:
+                    assert _killed(proc), proc.stderr[-2000:]
+                else:
+                    assert proc.returncode == 0, proc.stderr[-2000:]
+        # Stage 2, per partition: killed inside the transaction, before and after the commit.
+        for p in range(settings.intake_partitions):
+            for crash in (
+                "stage2.mid-transaction:1",
+                "stage2.before-commit:1",
+                "stage2.after-commit:1",
+                None,
+            ):
+                proc = _run(
+                    ["hub.publish.stage", "--partition", str(p)], _env(settings, sources, crash)
+                )
+                if crash:
+                    assert _killed(proc), proc.stderr[-2000:]
+                else:
+                    assert proc.returncode == 0, proc.stderr[-2000:]
+        self._assert_exactly_once(settings, sim)
+
+    def test_kill_from_outside_at_an_arbitrary_moment(
+        self, exchange: tuple[Settings, Path, Any]
+    ) -> None:
+        settings, sources, sim = exchange
+        env = _env(settings, sources)
+        for name in ("interior", "partner-uzb"):
+            _kill_midway(["hub.intake.stage", "--source", name], env, after_s=2.5)
+            assert _run(["hub.intake.stage", "--source", name], env).returncode == 0
+        for p in range(settings.intake_partitions):
+            _kill_midway(["hub.publish.stage", "--partition", str(p)], env, after_s=2.0)
+            assert _run(["hub.publish.stage", "--partition", str(p)], env).returncode == 0
+        self._assert_exactly_once(settings, sim)
+
+    @staticmethod
+    def _assert_exactly_once(settings: Settings, sim: Any) -> None:
+        out = read_all(settings)
+        versions = out.event_versions
+        duplicated = [k for k, n in versions.items() if n > 1]
+        assert duplicated == [], f"{len(duplicated)} event versions published twice"
+        facts = _expected_facts(sim)
+        # Two sources, one fact: the partner's report of an interior crossing is one event.
+        assert len(out.event_ids) == len(facts), (len(out.event_ids), len(facts))
+        assert len(out.corroborations) > 0
+        reports = [
+            (c["event_id"], c["source"], c["record_id"], c["version"]) for c in out.corroborations
+        ]
+        assert len(set(reports)) == len(reports), "a corroboration was published twice"

@@ -1,0 +1,142 @@
+"""The validate stage's behaviour beyond the examples: versions, hostile XML, paths, streams."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from lxml import etree
+
+from connectors.base import RawRecord
+from hub.intake.validate import split_records, validate_element, validate_record, validate_stream
+from hub.intake.validate.catalog import default_catalog
+from security.safe_xml import MAX_DOCUMENT_BYTES
+from tests.support.examples import EXAMPLES
+
+BC1 = (EXAMPLES / "valid" / "interior1-BorderCrossing.xml").read_bytes()
+BC2 = (EXAMPLES / "valid" / "interior2-BorderCrossing.xml").read_bytes()
+NSMAP = {"c": "urn:kz:mhub:common:1", "int": "urn:kz:mhub:interior:1",
+         "int2": "urn:kz:mhub:interior:2"}
+
+
+class TestSchemaCache:
+    def test_compiled_once_and_reused(self) -> None:
+        catalog = default_catalog()
+        validate_record(BC1)
+        first = catalog.get("urn:kz:mhub:interior:1")
+        validate_record(BC1)
+        assert catalog.get("urn:kz:mhub:interior:1") is first
+
+    def test_catalog_maps_every_schema_file(self) -> None:
+        catalog = default_catalog()
+        on_disk = set(catalog.schemas_dir.glob("*/v*/*.xsd"))
+        assert set(catalog.files.values()) == {p.resolve() for p in on_disk}
+
+
+class TestVersions:
+    def test_v1_and_v2_picked_by_namespace(self) -> None:
+        r1, r2 = validate_record(BC1), validate_record(BC2)
+        assert (r1.ok, r1.version, r1.family) == (True, 1, "interior")
+        assert (r2.ok, r2.version, r2.record_type) == (True, 2, "BorderCrossing")
+
+    def test_v2_fields_under_v1_namespace_are_refused(self) -> None:
+        body = BC2.replace(b"urn:kz:mhub:interior:2", b"urn:kz:mhub:interior:1")
+        result = validate_record(body)
+        assert result.rules == ("xsd.element-content",)
+        assert "VehiclePlate" in result.findings[0].message
+
+    @pytest.mark.parametrize("namespace", [b"urn:kz:mhub:interior:9", b"urn:example:other", b""])
+    def test_unknown_namespace_is_a_finding(self, namespace: bytes) -> None:
+        body = BC1.replace(b'xmlns="urn:kz:mhub:interior:1"',
+                           b'xmlns="' + namespace + b'"' if namespace else b"")
+        result = validate_record(body, source="s", record_id="r")
+        assert result.rules == ("schema.unknown-namespace",)
+        assert result.findings[0].record_id == "r"
+        assert "urn:kz:mhub:interior:1" in result.findings[0].message  # lists the known ones
+
+
+class TestHostileXml:
+    def test_billion_laughs_is_a_finding(self) -> None:
+        body = (EXAMPLES / "invalid" / "billion-laughs--xml.dtd.xml").read_bytes()
+        result = validate_record(body, source="s", record_id="r", raw_digest="d")
+        assert result.element is None and result.rules == ("xml.dtd",)
+        assert (result.findings[0].source, result.findings[0].raw_digest) == ("s", "d")
+
+    def test_external_entity_is_never_read(self) -> None:
+        body = (b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+                b'<r xmlns="urn:kz:mhub:interior:1">&x;</r>')
+        assert validate_record(body).rules == ("xml.dtd",)
+
+    def test_too_large(self) -> None:
+        body = b"<r>" + b" " * MAX_DOCUMENT_BYTES + b"</r>"
+        assert validate_record(body).rules == ("xml.too-large",)
+
+    @pytest.mark.parametrize("body", [b"", b"<a>", b"not xml", b"\xff\xfe<"])
+    def test_garbage_never_raises(self, body: bytes) -> None:
+        result = validate_record(body)
+        assert not result.ok and result.findings[0].rule.startswith("xml.")
+
+    def test_unknown_encoding(self) -> None:
+        body = b'<?xml version="1.0" encoding="X-NO-SUCH"?><r/>'
+        assert validate_record(body).rules[0] in {"xml.encoding", "xml.malformed"}
+
+
+class TestFindings:
+    def test_xpath_and_line_point_at_the_field(self) -> None:
+        body = BC1.replace(b"<c:Sex>M</c:Sex>", b"<c:Sex>Q</c:Sex>")
+        (finding,) = validate_record(body).findings
+        assert finding.xpath == "/int:BorderCrossing/c:Person/c:Sex"
+        root = etree.fromstring(body)
+        (node,) = root.getroottree().xpath(finding.xpath, namespaces=NSMAP)
+        assert node.text == "Q" and finding.line == node.sourceline
+
+    def test_rule_xpath_names_repeated_elements_and_attributes(self) -> None:
+        body = BC1.replace(b'issuingState="UZB"', b'issuingState="ZZZ"')
+        findings = validate_record(body).findings
+        paths = {f.rule: f.xpath for f in findings}
+        assert paths["country.unknown"] == "/int:BorderCrossing/c:Person/c:Document/@issuingState"
+
+    def test_record_id_from_the_record_when_not_given(self) -> None:
+        body = BC1.replace(b"<c:Sex>M</c:Sex>", b"<c:Sex>Q</c:Sex>")
+        assert validate_record(body).findings[0].record_id == "MVD-BC-000001"
+
+    def test_rules_use_the_given_clock(self) -> None:
+        root = etree.fromstring(BC1)
+        past = datetime(2026, 2, 1, tzinfo=UTC)
+        assert validate_element(root, now=past).rules == ("date.updated-in-future",)
+        assert validate_element(root).ok
+
+
+class TestStreamsAndPages:
+    def test_validate_stream_is_lazy_and_pairs_records(self) -> None:
+        bad = BC1.replace(b">AIR<", b">BUS<")
+        raws = [RawRecord("interior.border", f"r{i}", body)
+                for i, body in enumerate([BC1, bad, BC2])]
+        pairs = validate_stream(iter(raws))
+        raw, result = next(pairs)
+        assert raw is raws[0] and result.ok
+        rest = list(pairs)
+        assert [r.ok for _, r in rest] == [False, True]
+        f = rest[0][1].findings[0]
+        assert (f.source, f.record_id, f.raw_digest) == ("interior.border", "r1", raws[1].digest)
+
+    def test_split_page_of_mixed_records(self) -> None:
+        page = (b'<Page xmlns="urn:agency:page"><Items>'
+                + BC1.split(b"?>", 1)[1] + BC2.split(b"?>", 1)[1]
+                + b"</Items><Next>tok</Next></Page>")
+        root = etree.fromstring(page)
+        records = split_records(root)
+        assert [etree.QName(r).namespace for r in records] == [
+            "urn:kz:mhub:interior:1", "urn:kz:mhub:interior:2"]
+        assert all(validate_element(r).ok for r in records)
+
+    def test_record_inside_page_reports_its_own_errors(self) -> None:
+        bad = BC1.replace(b">AIR<", b">BUS<").split(b"?>", 1)[1]
+        root = etree.fromstring(b"<Batch>" + BC2.split(b"?>", 1)[1] + bad + b"</Batch>")
+        good, wrong = (validate_element(r) for r in split_records(root))
+        assert good.ok
+        (finding,) = wrong.findings
+        assert finding.rule == "xsd.enumeration"
+        assert finding.xpath == "/Batch/int:BorderCrossing/int:TransportMode"
+        (node,) = root.getroottree().xpath(finding.xpath, namespaces=NSMAP)
+        assert node.text == "BUS" and node.sourceline == finding.line
