@@ -27,8 +27,8 @@ from hub.deliver.gateway.config import load_config
 from hub.deliver.gateway.feed import Feeder
 from hub.deliver.gateway.queue import QueueStore
 from hub.deliver.gateway.signing import MessageSigner
-from hub.kafka.clients import TopicSpec, consumer, ensure_topics, producer
-from hub.kafka.topics import topics_for
+from hub.kafka.clients import consumer, producer
+from hub.kafka.topics import TopicSpec, ensure_topics, topics_for
 from tests.support import devpki
 from tests.support import events as ev
 from tests.support.fixtures import batch_records

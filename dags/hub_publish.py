@@ -63,18 +63,18 @@ committed offsets, so nothing is lost or published twice.
 
     @task(map_index_template="partition {{ task.op_kwargs['partition'] }}")
     def publish(partition: int, run_id=None) -> dict:
-        from hub.ops import tasks as orchestration
+        from hub.ops import tasks
 
-        return orchestration.publish(partition, run_id=run_id)
+        return tasks.publish(partition, run_id=run_id)
 
     @task(outlets=[PUBLISHED])
     def summarise(summaries, run_id=None, outlet_events=None) -> dict:
-        from hub.ops import tasks as orchestration
+        from hub.ops import tasks
 
         # Index by length: iterating the lazy XCom sequence probes one past its end,
         # which Airflow logs as an error ("XCom not found") that would alarm operators.
         results = [summaries[i] for i in range(len(summaries))]
-        return orchestration.summarise_publish(
+        return tasks.summarise_publish(
             results, dag_id="hub_publish", run_id=run_id, outlet_events=outlet_events
         )
 

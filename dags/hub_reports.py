@@ -40,8 +40,8 @@ region, CIS vs non-CIS. Safe to re-run at any time: it only reads.
 
     @task
     def render(run_id=None) -> dict:
-        from hub.ops import tasks as orchestration
+        from hub.ops import tasks
 
-        return orchestration.rebuild_reports(dag_id="hub_reports", run_id=run_id)
+        return tasks.rebuild_reports(dag_id="hub_reports", run_id=run_id)
 
     render()

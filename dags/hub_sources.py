@@ -24,11 +24,12 @@ START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
 RUNBOOK = """
 ### Source `{name}` ({family}) — stage 1 runbook
 
-Pulls `{endpoint}` after the source's committed position, then
-**extract → validate → verify → normalise → intake**. Tasks pass *references* to
-staged batches under `var/staging/{name}/<run>`; records never travel through XCom.
-`intake` writes candidates, quarantined records (DLQ) and the new position in one
-Kafka transaction, then updates the intake Asset, which triggers `hub_publish`.
+`extract` pulls `{endpoint}` after the source's committed position and stages the
+raw pages under `var/staging/{name}/<run>` (only a reference travels through
+XCom). `intake` takes each page **validate → verify → normalise** (each record
+parsed once) and writes its candidates, quarantined records (DLQ) and the new
+position in one Kafka transaction, then updates the intake Asset, which
+triggers `hub_publish`.
 
 * **Owner:** {owner} — notified on failure via `{notify}`
 * **Schedule:** `{schedule}`, one run at a time, no catch-up
@@ -91,36 +92,18 @@ def source_dag(source: SourceConfig) -> DAG:
 
         @task
         def extract(run_id=None, dag_run=None, data_interval_start=None, data_interval_end=None):
-            from hub.ops import tasks as orchestration
+            from hub.ops import tasks
 
             window = _iso(data_interval_start, data_interval_end)
-            return orchestration.extract(source, run_id, run_type=dag_run.run_type, interval=window)
-
-        @task
-        def validate(ref: dict) -> dict:
-            from hub.intake import stage as stage1
-
-            return stage1.validate(ref)
-
-        @task
-        def verify(ref: dict) -> dict:
-            from hub.intake import stage as stage1
-
-            return stage1.verify(ref)
-
-        @task
-        def normalise(ref: dict) -> dict:
-            from hub.intake import stage as stage1
-
-            return stage1.normalise(ref)
+            return tasks.extract(source, run_id, run_type=dag_run.run_type, interval=window)
 
         @task(outlets=[INTAKE])
         def intake(ref: dict, run_id=None) -> dict:
-            from hub.ops import tasks as orchestration
+            from hub.ops import tasks
 
-            return orchestration.intake(ref, dag_id=source.dag_id, run_id=run_id)
+            return tasks.intake(ref, dag_id=source.dag_id, run_id=run_id)
 
-        intake(normalise(verify(validate(extract()))))
+        intake(extract())
     return dag
 
 

@@ -36,6 +36,10 @@ class Settings:
     replication_factor: int = 1
     #: days a raw document is kept in the content-addressed store
     raw_retention_days: int = 400
+    #: tests only: kill the process at a named commit boundary (hub.kafka.faults)
+    crash_at: str = ""
+    #: the person registry: an SQLite path or a postgresql:// URL ("" = var_dir/registry.sqlite)
+    registry_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -53,6 +57,8 @@ _ENV_FIELDS = {
     "HUB_INTAKE_PARTITIONS": ("intake_partitions", int),
     "HUB_REPLICATION_FACTOR": ("replication_factor", int),
     "HUB_RAW_RETENTION_DAYS": ("raw_retention_days", int),
+    "HUB_CRASH_AT": ("crash_at", str),
+    "HUB_REGISTRY_URL": ("registry_url", str),
 }
 # Variables owned by other parts of the hub (keys, simulators, ...) and read there.
 _KNOWN_ELSEWHERE = {
@@ -63,8 +69,6 @@ _KNOWN_ELSEWHERE = {
     "HUB_PKCS11_MODULE",
     "HUB_PKCS11_PIN",
     "HUB_WEBHOOK_URL",
-    "HUB_CRASH_AT",
-    "HUB_REGISTRY_URL",
 }
 
 

@@ -128,8 +128,7 @@ def drop_dir(settings: Settings) -> Path:
 
 
 def create_topics(settings: Settings) -> None:
-    from hub.kafka.clients import ensure_topics
-    from hub.kafka.topics import topics_for
+    from hub.kafka.topics import ensure_topics, topics_for
 
     created = ensure_topics(topics_for(settings).specs(), settings)
     _say(f"topics: {len(created)} created" if created else "topics: all present")

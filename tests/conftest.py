@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from hub.config import Settings, load_settings
-from hub.kafka.clients import TopicSpec, ensure_topics
+from hub.kafka.topics import TopicSpec, ensure_topics
 
 
 @pytest.fixture(scope="session")

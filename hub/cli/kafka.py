@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 
 from hub.config import load_settings
-from hub.kafka.clients import ensure_topics
-from hub.kafka.topics import topics_for
+from hub.kafka.topics import ensure_topics, topics_for
 from infra.kafka import broker
 
 

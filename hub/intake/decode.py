@@ -10,9 +10,7 @@ next stage reads a flat, version-independent mapping.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import NamedTuple
 
 from lxml import etree
 
@@ -20,52 +18,19 @@ from hub.errors import DocumentError
 from hub.intake.validate.catalog import COMMON_NS, DSIG_NS
 from hub.intake.validate.rules import OCCURRED_AT, parse_when, period_start
 from hub.intake.validate.validator import ValidationResult
+from hub.model.records import IdDocument, PersonData, PersonName, SourceRecord, ValidRecord
+
+__all__ = [
+    "IdDocument",
+    "PersonData",
+    "PersonName",
+    "SourceRecord",
+    "decode_record",
+    "decode_valid",
+]
 
 C = f"{{{COMMON_NS}}}"
 _PERSON = f"{C}Person"
-
-
-class IdDocument(NamedTuple):
-    type: str
-    issuing_state: str
-    number: str
-    expiry: date | None
-
-
-class PersonName(NamedTuple):
-    script: str
-    surname: str
-    given_names: str
-    patronymic: str
-
-
-@dataclass(frozen=True, slots=True)
-class PersonData:
-    iin: str | None
-    documents: tuple[IdDocument, ...]
-    names: tuple[PersonName, ...]
-    birth_date: date | None
-    sex: str
-    citizenship: str
-    #: the two TD3 MRZ lines when the record carried them
-    mrz: tuple[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRecord:
-    record_type: str
-    family: str
-    schema_version: int
-    source: str
-    record_id: str
-    version: int
-    updated_at: datetime
-    person: PersonData | None
-    #: time of the fact (CrossedAt, DecisionDate, ...); a date without time is 00:00 UTC that day
-    occurred_at: datetime
-    fields: dict[str, str] = field(default_factory=dict)
-    raw_digest: str = ""
-    namespace: str = ""
 
 
 def _text(el: etree._Element | None) -> str:
@@ -129,20 +94,32 @@ def decode_record(result: ValidationResult, *, source: str, raw_digest: str) -> 
     if result.family == "event":
         raise DocumentError("an Event is the hub's output, not a source record",
                             rule="decode.not-a-source-record")
+    return _decode(root, result.record_type, result.family, result.version, result.namespace,
+                   source, raw_digest)
+
+
+def decode_valid(record: ValidRecord) -> SourceRecord:
+    """Typed values of a record the validate step let through."""
+    return _decode(record.element, record.record_type, record.schema_family,
+                   record.schema_version, record.namespace, record.raw.source, record.raw.digest)
+
+
+def _decode(root: etree._Element, record_type: str, family: str, version: int, namespace: str,
+            source: str, raw_digest: str) -> SourceRecord:
     person_el = root.find(_PERSON)
     fields: dict[str, str] = {}
     _flatten(root, "", fields)
-    occurred_name = OCCURRED_AT[result.record_type]
+    occurred_name = OCCURRED_AT[record_type]
     raw = fields.get(occurred_name, "")
     occurred = _as_datetime(period_start(raw) if occurred_name == "Period" else parse_when(raw))
     updated = parse_when(root.get("updatedAt", ""))
     if not isinstance(updated, datetime) or occurred is None:  # the XSD makes this unreachable
-        raise DocumentError(f"{result.record_type}: unreadable updatedAt or {occurred_name}",
+        raise DocumentError(f"{record_type}: unreadable updatedAt or {occurred_name}",
                             rule="decode.unreadable-time")
     return SourceRecord(
-        record_type=result.record_type,
-        family=result.family,
-        schema_version=result.version,
+        record_type=record_type,
+        family=family,
+        schema_version=version,
         source=source,
         record_id=root.get("recordId", ""),
         version=int(root.get("version", "1")),
@@ -151,5 +128,5 @@ def decode_record(result: ValidationResult, *, source: str, raw_digest: str) -> 
         occurred_at=occurred,
         fields=fields,
         raw_digest=raw_digest,
-        namespace=result.namespace,
+        namespace=namespace,
     )

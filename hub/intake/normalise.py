@@ -1,55 +1,54 @@
-"""The verify and normalise stages: authentic partner documents, resolved persons.
+"""The normalise step: typed values, a resolved person, an event identity, a candidate.
 
-verify: a CIS partner's record must carry a valid XMLDSig chaining to that
-partner's pinned CA; only the signed payload flows on (no signature wrapping).
-normalise: decode the record to typed values, resolve the person to a canonical
-id, derive the event key and id, and build the intake candidate keyed by person
-(statistics observations and quotas, which have no person, by their fact key).
+For each valid record of a page, in order: decode it to typed values, resolve
+its person block to one canonical person id (one registry call for the whole
+page), derive the event key and id, and build the intake candidate keyed by
+that person (statistics observations and quotas, which have no person, by
+their fact key). The record travels on as exclusive C14N, its partner
+signature removed: stage 2 embeds those bytes in the event as they are.
+Merges and conflicts the registry found travel with the page as identity
+notices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from hub.config import Settings
-from hub.intake.decode import PersonData, decode_record
+from lxml import etree
+
+from hub.intake.decode import decode_valid
 from hub.intake.identity.event_key import EventKeyError, event_id, event_key
 from hub.intake.identity.model import IdentityConflict, IdentityMerge, from_person_block
 from hub.intake.identity.registry import PersonRegistry
 from hub.intake.identity.translit import icao_latin
-from hub.intake.pipeline import Candidate, Quarantined, Valid, strip_signatures
-from hub.intake.validate import ValidationResult
+from hub.model.candidate import Candidate, content_digest
 from hub.model.families import event_type_of, family_of
 from hub.model.findings import Finding
-from hub.publish.dedup import content_digest
-from hub.sources import SourceConfig
+from hub.model.records import PersonData, Quarantined, SourceRecord, ValidRecord
+
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+_SIGNATURE = f"{{{DS_NS}}}Signature"
 
 
-def registry_url(settings: Settings) -> str:
-    """``HUB_REGISTRY_URL`` (PostgreSQL in production) or the embedded SQLite file."""
-    import os
+@dataclass
+class NormalisedPage:
+    """A page's outcome in record order, and the identity notices it caused."""
 
-    return os.environ.get("HUB_REGISTRY_URL") or str(settings.var_dir / "registry.sqlite")
+    items: list[Candidate | Quarantined] = field(default_factory=list)
+    identity: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
 class Normaliser:
-    source: SourceConfig
+    """Normalises pages of valid records against one person registry."""
+
     registry: PersonRegistry
-    trust: Any | None
-    #: merges and review flags seen since the last :meth:`take_identity_events`
-    identity_events: list[IdentityMerge | IdentityConflict] = field(default_factory=list)
 
     @classmethod
-    def open(cls, settings: Settings, source: SourceConfig) -> Normaliser:
-        trust = None
-        if source.family == "partner":
-            from hub.keys import trust_store
-
-            trust = trust_store(settings)
-        return cls(source=source, registry=PersonRegistry.open(registry_url(settings)), trust=trust)
+    def open(cls, url: str) -> Normaliser:
+        return cls(PersonRegistry.open(url))
 
     def close(self) -> None:
         self.registry.close()
@@ -58,118 +57,78 @@ class Normaliser:
         """Make resolved persons durable; called before the intake transaction commits."""
         self.registry.flush()
 
-    def take_identity_events(self) -> list[dict[str, Any]]:
-        """Merges and review flags since the last call, as identity-topic values."""
-        events, self.identity_events = self.identity_events, []
-        return [identity_value(e) for e in events]
+    def normalise(self, records: list[ValidRecord]) -> NormalisedPage:
+        page = NormalisedPage()
+        decoded = [decode_valid(_without_signature(r)) for r in records]
+        with_person = [rec.person for rec in decoded if rec.person is not None]
+        resolutions = iter(self.registry.resolve_many(_identifiers(p) for p in with_person))
+        for record, rec in zip(records, decoded, strict=True):
+            person_id = ""
+            if rec.person is not None:
+                resolution = next(resolutions)
+                person_id = resolution.person_id
+                page.identity.extend(identity_value(e) for e in resolution.merges)
+                page.identity.extend(identity_value(e) for e in resolution.conflicts)
+            page.items.append(_candidate(record, rec, person_id))
+        return page
 
-    @property
-    def partner(self) -> str:
-        return str(self.source.options.get("state", ""))
 
-    def verify(self, items: Iterable[Valid | Quarantined]) -> Iterator[Valid | Quarantined]:
-        from security.verifier import check_partner_document
+def _without_signature(record: ValidRecord) -> ValidRecord:
+    for sig in record.element.findall(_SIGNATURE):
+        record.element.remove(sig)
+    return record
 
-        for item in items:
-            if not isinstance(item, Valid) or self.trust is None:
-                yield item
-                continue
-            outcome = check_partner_document(
-                item.element,
-                partner=self.partner,
-                trust=self.trust,
-                source=item.raw.source,
-                record_id=item.raw.record_id,
-            )
-            if outcome.document is None:
-                findings = tuple(
-                    Finding(**{**f.to_dict(), "raw_digest": item.raw.digest})
-                    for f in outcome.findings
-                )
-                yield Quarantined(item.raw, findings, "verify")
-                continue
-            item.element = outcome.document.element
-            item.verified_by = outcome.document.signer
-            yield item
 
-    def normalise(
-        self, items: Iterable[Valid | Quarantined]
-    ) -> Iterator[Candidate | Quarantined]:
-        for item in items:
-            yield self._normalise(item) if isinstance(item, Valid) else item
+def _identifiers(p: PersonData) -> Any:
+    return from_person_block(
+        iin=p.iin,
+        documents=p.documents,
+        names=p.names,
+        birth_date=p.birth_date,
+        citizenship=p.citizenship,
+    )
 
-    def _normalise(self, item: Valid) -> Candidate | Quarantined:
-        raw = item.raw
-        element = strip_signatures(item.element)
-        result = ValidationResult(
-            True, element, item.record_type, item.namespace, item.schema_version, (),
-            item.schema_family,
-        )
-        rec = decode_record(result, source=raw.source, raw_digest=raw.digest)
-        person: dict[str, Any] = {}
-        person_id = ""
-        if rec.person is not None:
-            p = rec.person
-            resolution = self.registry.resolve(
-                from_person_block(
-                    iin=p.iin,
-                    documents=p.documents,
-                    names=p.names,
-                    birth_date=p.birth_date,
-                    citizenship=p.citizenship,
-                )
-            )
-            person_id = resolution.person_id
-            self.identity_events.extend(resolution.merges)
-            self.identity_events.extend(resolution.conflicts)
-            person = person_summary(p)
-        try:
-            key = event_key(item.record_type, person_id, rec.fields)
-        except EventKeyError as exc:
-            return Quarantined(
-                raw,
-                (
-                    Finding(
-                        rule="event-key.missing-field",
-                        message=str(exc),
-                        xpath=f"/*/{exc.field}" if exc.field else "/*",
-                        source=raw.source,
-                        record_id=raw.record_id,
-                        raw_digest=raw.digest,
-                    ),
-                ),
-                "normalise",
-            )
-        eid = str(event_id(key))
-        from lxml import etree
 
-        return Candidate(
+def _candidate(record: ValidRecord, rec: SourceRecord, person_id: str) -> Candidate | Quarantined:
+    raw = record.raw
+    try:
+        key = event_key(record.record_type, person_id, rec.fields)
+    except EventKeyError as exc:
+        finding = Finding(
+            rule="event-key.missing-field",
+            message=str(exc),
+            xpath=f"/*/{exc.field}" if exc.field else "/*",
             source=raw.source,
-            record_id=rec.record_id,
-            version=rec.version,
-            record_type=item.record_type,
-            family=family_of(item.record_type),
-            fact=event_type_of(item.record_type),
-            event_key=key,
-            event_id=eid,
-            partition_key=person_id or key,
-            person_id=person_id,
-            occurred_at=_iso(rec.occurred_at),
-            updated_at=_iso(rec.updated_at),
+            record_id=raw.record_id,
             raw_digest=raw.digest,
-            content_digest=content_digest(person_id, rec.fields).hex(),
-            record_xml=etree.tostring(element, encoding="unicode"),
-            schema_version=item.schema_version,
-            person=person,
-            verified_by=item.verified_by,
         )
+        return Quarantined(raw, (finding,), "normalise")
+    return Candidate(
+        source=raw.source,
+        record_id=rec.record_id,
+        version=rec.version,
+        record_type=record.record_type,
+        family=family_of(record.record_type),
+        fact=event_type_of(record.record_type),
+        event_key=key,
+        event_id=str(event_id(key)),
+        partition_key=person_id or key,
+        person_id=person_id,
+        occurred_at=_iso(rec.occurred_at),
+        updated_at=_iso(rec.updated_at),
+        raw_digest=raw.digest,
+        content_digest=content_digest(person_id, rec.fields).hex(),
+        record_xml=etree.tostring(record.element, method="c14n", exclusive=True).decode(),
+        schema_version=record.schema_version,
+        person=person_summary(rec.person) if rec.person is not None else {},
+        verified_by=record.verified_by,
+    )
 
 
-def _iso(value: Any) -> str:
+def _iso(value: datetime | None) -> str:
     if value is None:
         return ""
-    text = value.isoformat()
-    return text.replace("+00:00", "Z")
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def person_summary(p: PersonData) -> dict[str, Any]:
@@ -186,16 +145,16 @@ def person_summary(p: PersonData) -> dict[str, Any]:
                 "document_type": d.type,
             }
         )
-    names: list[dict[str, str]] = []
-    for n in p.names:
-        given = {
+    names = [
+        {
             "form": "GIVEN",
             "script": n.script,
             "surname": n.surname,
             "given_names": n.given_names,
             "patronymic": n.patronymic or "",
         }
-        names.append(given)
+        for n in p.names
+    ]
     if p.names:
         n = p.names[0]
         names.append(

@@ -1,10 +1,12 @@
-"""Staged batches: how Airflow tasks hand records to each other without XCom.
+"""Staged pages: how the Airflow ``extract`` task hands raw pages to ``intake``.
 
-A stage writes its output to a JSON-lines file under ``var/staging/<source>/<run>``
-and returns a small reference (path, count, stage) that travels through XCom.
-Raw bytes are base64 so that a document in a hostile encoding survives intact.
-Files are written to a temporary name and renamed, so a reference never points
-at half a batch.
+``extract`` writes the pages it pulled to a JSON-lines file under
+``var/staging/<source>/<run>`` (one line per page: its raw records and the
+position after it) and returns a small reference (path, pages, records) that
+travels through XCom; records never do. Raw bytes are base64 so a document in
+a hostile encoding survives intact. The file is written under a temporary
+name and renamed, so a reference never points at half a batch; ``intake``
+reads it back one page at a time, so memory stays flat whatever its size.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.base import RawRecord
+from connectors.base import Page, RawRecord
 
 StagedRef = dict[str, Any]
 
@@ -41,24 +43,28 @@ def raw_from_dict(d: dict[str, Any]) -> RawRecord:
     )
 
 
-def write_batch(
-    folder: Path, stage: str, items: Iterable[dict[str, Any]], meta: dict[str, Any]
-) -> StagedRef:
-    """Write items as JSON lines; return the reference the next task receives."""
+def write_pages(folder: Path, pages: Iterable[Page], meta: dict[str, Any]) -> StagedRef:
+    """Write pages as JSON lines; return the reference the next task receives."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{stage}.jsonl"
+    path = folder / "pages.jsonl"
     tmp = path.with_suffix(".tmp")
-    count = 0
+    n_pages = n_records = 0
     with tmp.open("w", encoding="utf-8") as out:
-        for item in items:
-            out.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")))
+        for page in pages:
+            line = {
+                "position": page.position,
+                "records": [raw_to_dict(r) for r in page.records],
+            }
+            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
             out.write("\n")
-            count += 1
+            n_pages += 1
+            n_records += len(page.records)
     os.replace(tmp, path)
-    return {**meta, "stage": stage, "path": str(path), "count": count}
+    return {**meta, "path": str(path), "pages": n_pages, "records": n_records}
 
 
-def read_batch(ref: StagedRef) -> Iterator[dict[str, Any]]:
+def read_pages(ref: StagedRef) -> Iterator[Page]:
     with Path(ref["path"]).open(encoding="utf-8") as f:
         for line in f:
-            yield json.loads(line)
+            d = json.loads(line)
+            yield Page([raw_from_dict(r) for r in d["records"]], d["position"])

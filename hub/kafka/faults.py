@@ -1,25 +1,37 @@
-"""Named crash points for the exactly-once tests: a real SIGKILL at an exact place.
+"""Fault injection for the crash tests: a real SIGKILL at a named commit boundary.
 
-``HUB_CRASH_AT=stage2.before-commit:3`` kills the process the third time it
-passes ``crash_point("stage2.before-commit")``. Unset (always, in production)
-this costs one dictionary lookup.
+The hub's Kafka transaction layer (:mod:`hub.kafka.transactions`) passes every
+commit boundary through :meth:`FaultHook.reached` with a name such as
+``stage1.before-commit`` or ``stage2.after-commit``. ``HUB_CRASH_AT=NAME[:N]``
+(settings ``crash_at``; for tests only) kills the process the N-th time it
+reaches NAME, so a test can prove that nothing is lost or doubled whatever
+the boundary. Unset, as always in production, a boundary costs one comparison.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+from dataclasses import dataclass, field
 
-_counts: dict[str, int] = {}
+
+@dataclass
+class FaultHook:
+    """Kills this process at the configured boundary; does nothing when unset."""
+
+    spec: str = ""
+    _seen: dict[str, int] = field(default_factory=dict)
+
+    def reached(self, boundary: str) -> None:
+        if not self.spec:
+            return
+        target, _, nth = self.spec.partition(":")
+        if target != boundary:
+            return
+        self._seen[boundary] = self._seen.get(boundary, 0) + 1
+        if self._seen[boundary] >= int(nth or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
-def crash_point(name: str) -> None:
-    spec = os.environ.get("HUB_CRASH_AT")
-    if not spec:
-        return
-    target, _, nth = spec.partition(":")
-    if target != name:
-        return
-    _counts[name] = _counts.get(name, 0) + 1
-    if _counts[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+#: the hook of a process with no fault configured
+NO_FAULTS = FaultHook()

@@ -7,10 +7,16 @@ chain of batches partition *p*. Event topics are keyed by canonical person id.
 
 from __future__ import annotations
 
+import contextlib
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hub.config import Settings
-from hub.kafka.clients import TopicSpec
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from hub.config import Settings, load_settings
+from hub.kafka.clients import admin
 
 # Event families: every record type maps to exactly one (see hub.model.families.FAMILY_OF).
 FAMILIES = ("border", "residence", "labour", "asylum", "enforcement", "statistics")
@@ -22,6 +28,38 @@ EVENT_RETENTION_MS = 365 * _DAY_MS
 DLQ_RETENTION_MS = 30 * _DAY_MS
 # Intake is consumed within minutes by stage 2; a week covers a long outage.
 INTAKE_RETENTION_MS = 7 * _DAY_MS
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int = 1
+    compacted: bool = False
+    retention_ms: int | None = None
+
+    def new_topic(self, replication_factor: int) -> NewTopic:
+        configs: dict[str, str] = {}
+        if self.compacted:
+            configs["cleanup.policy"] = "compact"
+        if self.retention_ms is not None:
+            configs["retention.ms"] = str(self.retention_ms)
+        return NewTopic(self.name, self.partitions, replication_factor, topic_configs=configs)
+
+
+def ensure_topics(specs: Iterable[TopicSpec], settings: Settings | None = None) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    settings = settings or load_settings()
+    client = admin(settings)
+    try:
+        existing = set(client.list_topics())
+        new = [s for s in specs if s.name not in existing]
+        if not new:
+            return []
+        with contextlib.suppress(TopicAlreadyExistsError):
+            client.create_topics([s.new_topic(settings.replication_factor) for s in new])
+        return [s.name for s in new]
+    finally:
+        client.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +110,20 @@ class Topics:
             TopicSpec(self.dlq, 1, retention_ms=DLQ_RETENTION_MS),
             # Batches keep the audit chain: never deleted.
             TopicSpec(self.batches, p, retention_ms=-1),
-            TopicSpec(self.dedup_index, p, compacted=True),
+            # One entry blob per stage-2 transaction: a changelog the local index view
+            # is rebuilt from, kept like the audit chain it sits beside.
+            TopicSpec(self.dedup_index, p, retention_ms=-1),
             TopicSpec(self.connector_state, 1, compacted=True),
         ]
+
+
+def intake_partition(partition_key: str, partitions: int) -> int:
+    """The intake partition of a person (or fact) key: stable across processes and runs.
+
+    Every report about one person lands in one partition, so one stage-2 writer
+    owns that person's dedup decisions and event order.
+    """
+    return zlib.crc32(partition_key.encode()) % partitions
 
 
 def topics_for(settings: Settings) -> Topics:

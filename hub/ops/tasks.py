@@ -44,20 +44,20 @@ def extract(
     source that can be queried by date range re-reads exactly that range;
     dedup in stage 2 drops whatever had already been published.
     """
-    from hub.intake import stage as stage1
+    from hub.intake import stage
 
     run_type = getattr(run_type, "value", run_type)  # DagRunType is a str enum
     if run_type == BACKFILL_RUN_TYPE and interval and interval[0] and interval[1]:
         window = {"window_start": interval[0], "window_end": interval[1]}
         source = replace(source, options={**source.options, **window})
-    return dict(stage1.extract(source, run_id))
+    return dict(stage.extract(source, run_id))
 
 
 def intake(ref: dict[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any]:
     """Commit the staged batch to intake; show the run summary in the log and on the run."""
-    from hub.intake import stage as stage1
+    from hub.intake import stage
 
-    summary = stage1.intake(ref)
+    summary = stage.intake(ref)
     from hub.ops.status import format_lag
 
     lag = "" if summary.lag_s is None else f", lag {format_lag(summary.lag_s)}"
@@ -70,9 +70,9 @@ def intake(ref: dict[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any]:
 
 
 def publish(partition: int, *, run_id: str) -> dict[str, Any]:
-    from hub.publish import stage as stage2
+    from hub.publish import stage
 
-    summary = stage2.publish_partition(partition, run_id=run_id)
+    summary = stage.publish_partition(partition, run_id=run_id)
     log.info("partition %d\n%s", partition, render_markdown(summary))
     return summary.to_dict()
 

@@ -31,7 +31,7 @@ import hashlib
 import random
 import struct
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hub.errors import StateError
@@ -67,20 +67,8 @@ def record_index_key(source: str, record_id: str) -> bytes:
     return uuid.uuid5(RECORD_NAMESPACE, f"{source}\x1f{record_id}").bytes
 
 
-def content_digest(person_id: str, fields: Mapping[str, str]) -> bytes:
-    """SHA-256 over the person and the record's fields in a canonical order.
-
-    Callers leave out what changes on every re-send without changing the fact
-    (``updatedAt``, transport metadata), so a re-fetch is a replay.
-    """
-    h = hashlib.sha256(person_id.encode())
-    for name in sorted(fields):
-        h.update(b"\x1e" + name.encode() + b"\x1f" + str(fields[name]).encode())
-    return h.digest()
-
-
 @dataclass(frozen=True, slots=True)
-class Candidate:
+class Report:
     """One report of a fact, as stage 2 sees it after resolution and keying."""
 
     event_id: uuid.UUID
@@ -126,7 +114,7 @@ class Decision:
 IndexLookup = Callable[[bytes], IndexEntry | None]
 
 
-def decide(candidate: Candidate, index_lookup: IndexLookup) -> Decision:
+def decide(candidate: Report, index_lookup: IndexLookup) -> Decision:
     """Classify one report against the index; pure apart from the lookups."""
     c = candidate
     ref = c.ref

@@ -1,8 +1,11 @@
-"""The dedup index of one intake partition: a compacted Kafka topic, materialised locally.
+"""The dedup index of one intake partition: a Kafka changelog, materialised locally.
 
-The compacted topic ``dedup-index`` (partition *p*, co-partitioned with intake)
-is the source of truth: stage 2 writes an entry per event in the same
-transaction as the event. A local SQLite file per partition is a materialised
+The topic ``dedup-index`` (partition *p*, co-partitioned with intake) is the
+source of truth: stage 2 writes ONE message per transaction holding every
+index entry the transaction decided (:func:`encode_entries`), in the same
+transaction as the events, so the index costs one message per batch instead
+of two per event. (Messages written by the first version, one entry each under
+its 16-byte key, are still read.) A local SQLite file per partition is a materialised
 view that keeps memory bounded however many keys there are: it records the
 topic offset it has applied, and on start it catches up from there with
 ``read_committed``. It is updated only *after* a transaction commits, so it
@@ -12,6 +15,7 @@ never holds an entry Kafka does not.
 from __future__ import annotations
 
 import sqlite3
+import struct
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -23,6 +27,11 @@ from hub.config import Settings
 from hub.errors import StateError
 from hub.kafka.clients import consumer
 from hub.publish.dedup import IndexEntry, decode_entry, encode_entry
+
+#: Header naming the value format of a dedup-index message (absent: one legacy entry).
+FORMAT_HEADER = "format"
+ENTRIES_FORMAT = b"entries-1"
+_LENGTH = struct.Struct(">H")
 
 # Catching up reads in polls of this many records; bigger polls amortise the
 # Python overhead, smaller ones keep memory flat.
@@ -77,7 +86,7 @@ class DedupStore:
         self.db.close()
 
     def catch_up(self, settings: Settings, topic: str) -> int:
-        """Apply what the compacted topic holds beyond ``applied_offset``; return count."""
+        """Apply what the topic holds beyond ``applied_offset``; return count."""
         tp = TopicPartition(topic, self.partition)
         cons = consumer(settings=settings, max_poll_records=CATCH_UP_POLL_RECORDS)
         try:
@@ -103,7 +112,32 @@ class DedupStore:
             cons.close()
 
 
+def encode_entries(entries: Iterable[tuple[bytes, IndexEntry]]) -> bytes:
+    """One message's value: each entry as 16-byte key, 2-byte length, encoded entry."""
+    out = bytearray()
+    for key, entry in entries:
+        value = encode_entry(entry)
+        out += key + _LENGTH.pack(len(value)) + value
+    return bytes(out)
+
+
+def decode_entries(data: bytes) -> Iterator[tuple[bytes, IndexEntry]]:
+    pos = 0
+    try:
+        while pos < len(data):
+            key = data[pos : pos + 16]
+            (n,) = _LENGTH.unpack_from(data, pos + 16)
+            yield key, decode_entry(data[pos + 18 : pos + 18 + n])
+            pos += 18 + n
+    except struct.error as exc:
+        raise StateError(f"corrupt dedup index message at byte {pos}") from exc
+
+
 def _entries(msgs: list[Any]) -> Iterator[tuple[bytes, IndexEntry]]:
     for m in msgs:
-        if m.value is not None:
+        if m.value is None:
+            continue
+        if (FORMAT_HEADER, ENTRIES_FORMAT) in (m.headers or []):
+            yield from decode_entries(m.value)
+        else:
             yield m.key, decode_entry(m.value)

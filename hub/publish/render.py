@@ -1,80 +1,103 @@
-"""The canonical hub event (namespace ``urn:kz:mhub:event:1``), built from a candidate.
+"""The canonical hub event (namespace ``urn:kz:mhub:event:1``), rendered as bytes.
 
-Element order follows ``schemas/event/v1/event.xsd``: EventId, EventType,
-EventVersion, OccurredAt, RecordedAt, Person?, Body (the agency record, its
-partner signature removed), Provenance, then the BatchProof the batch signer
-appends. Built with lxml's element factory: no string templating of agency data.
+Element order follows the event XSD: EventId, EventType, EventVersion,
+OccurredAt, RecordedAt, Person?, Body (the agency record, its partner
+signature removed), Provenance; the batch signer's BatchProof is spliced in
+before the end tag afterwards.
+
+The event is rendered straight into **Exclusive XML Canonicalization 1.0**
+(no XML declaration, attributes sorted, empty elements as start and end tag,
+C14N escaping), so the bytes *are* their own canonical form: the Merkle leaf
+is ``sha256(bytes)`` with no parse and no C14N pass (security.batch defines
+the leaf over exactly that form, so verifiers recompute it from the parsed
+event). Agency values only ever enter as escaped text or attribute values,
+and the agency record arrives from stage 1 already in exclusive C14N (its
+namespace declarations are its own, so it renders identically inside Body).
+tests/unit/publish/test_render.py checks the bytes against lxml's C14N.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
-from lxml import etree
-
-from hub.intake.pipeline import Candidate
-from security.safe_xml import parse_untrusted
+from hub.model.candidate import Candidate
 
 EVENT_NS = "urn:kz:mhub:event:1"
-_E = f"{{{EVENT_NS}}}"
+
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
+_ATTR_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;"}
+)
 
 
-def _sub(
-    parent: etree._Element, name: str, text: str | None = None, **attrs: str
-) -> etree._Element:
-    el = etree.SubElement(parent, _E + name, {k: v for k, v in attrs.items() if v})
-    if text is not None:
-        el.text = text
-    return el
+def _t(name: str, value: str) -> str:
+    return f"<{name}>{value.translate(_TEXT_ESCAPES)}</{name}>"
 
 
 def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def build_event(
-    cand: Candidate, event_version: int = 1, recorded_at: str | None = None
-) -> etree._Element:
-    root = etree.Element(_E + "Event", nsmap={None: EVENT_NS})
-    _sub(root, "EventId", cand.event_id)
-    _sub(root, "EventType", cand.fact)
-    _sub(root, "EventVersion", str(event_version))
-    _sub(root, "OccurredAt", cand.occurred_at or cand.updated_at)
-    _sub(root, "RecordedAt", recorded_at or utc_now())
+def render_event(cand: Candidate, recorded_at: str | None = None) -> bytes:
+    """The event of ``cand`` in exclusive C14N (its own canonical form), without proof."""
+    parts = [
+        f'<Event xmlns="{EVENT_NS}">',
+        _t("EventId", cand.event_id),
+        _t("EventType", cand.fact),
+        _t("EventVersion", str(cand.version)),
+        _t("OccurredAt", cand.occurred_at or cand.updated_at),
+        _t("RecordedAt", recorded_at or utc_now()),
+    ]
     if cand.person_id:
-        _person(root, cand.person_id, cand.person)
-    body = _sub(root, "Body")
-    body.append(parse_untrusted(cand.record_xml.encode()))
-    prov = _sub(root, "Provenance")
-    _sub(prov, "Source", cand.source)
-    _sub(prov, "SourceRecordId", cand.record_id)
-    _sub(prov, "SourceVersion", str(cand.version))
-    _sub(prov, "RawDigest", cand.raw_digest)
-    return root
+        parts.append(_person(cand.person_id, cand.person))
+    parts += [
+        "<Body>",
+        cand.record_xml,
+        "</Body><Provenance>",
+        _t("Source", cand.source),
+        _t("SourceRecordId", cand.record_id),
+        _t("SourceVersion", str(cand.version)),
+        _t("RawDigest", cand.raw_digest),
+        "</Provenance></Event>",
+    ]
+    return "".join(parts).encode()
 
 
-def _person(root: etree._Element, person_id: str, person: dict[str, Any]) -> None:
-    p = _sub(root, "Person")
-    _sub(p, "PersonId", person_id)
+def event_leaf(rendered: bytes) -> bytes:
+    """The Merkle leaf input of a rendered event (see :func:`security.batch.event_digest`)."""
+    return hashlib.sha256(rendered).digest()
+
+
+def _attrs(**attrs: str) -> str:
+    """Non-empty attributes in C14N order (unqualified names, sorted by name)."""
+    return "".join(
+        f' {k}="{v.translate(_ATTR_ESCAPES)}"' for k, v in sorted(attrs.items()) if v
+    )
+
+
+def _person(person_id: str, person: dict[str, Any]) -> str:
+    out = ["<Person>", _t("PersonId", person_id)]
     for ident in person.get("identifiers", []):
-        _sub(
-            p,
-            "Identifier",
-            ident["value"],
+        attrs = _attrs(
             scheme=ident["scheme"],
             issuingState=ident.get("issuing_state", ""),
             documentType=ident.get("document_type", ""),
         )
+        out.append(f"<Identifier{attrs}>{ident['value'].translate(_TEXT_ESCAPES)}</Identifier>")
     for name in person.get("names", []):
-        n = _sub(p, "Name", form=name["form"], script=name["script"])
-        _sub(n, "Surname", name["surname"])
-        _sub(n, "GivenNames", name["given_names"])
+        out.append(f"<Name{_attrs(form=name['form'], script=name['script'])}>")
+        out.append(_t("Surname", name["surname"]))
+        out.append(_t("GivenNames", name["given_names"]))
         if name.get("patronymic"):
-            _sub(n, "Patronymic", name["patronymic"])
+            out.append(_t("Patronymic", name["patronymic"]))
+        out.append("</Name>")
     if person.get("birth_date"):
-        _sub(p, "BirthDate", person["birth_date"])
+        out.append(_t("BirthDate", person["birth_date"]))
     if person.get("sex"):
-        _sub(p, "Sex", person["sex"])
+        out.append(_t("Sex", person["sex"]))
     for c in person.get("citizenship", []):
-        _sub(p, "Citizenship", c)
+        out.append(_t("Citizenship", c))
+    out.append("</Person>")
+    return "".join(out)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from hub.intake.identity.event_key import event_id, event_key
 from hub.intake.identity.registry import PersonRegistry
+from hub.model.candidate import content_digest
 from hub.publish.dedup import (
     BoundedIndexCache,
-    Candidate,
     DedupStats,
     IndexEntry,
-    content_digest,
+    Report,
     decide,
 )
 from infra.labelled.generator import LabelledSet
@@ -84,7 +84,7 @@ def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -
         person_of.append(res.person_id)
         eid = event_id(event_key(rec.record_type, res.person_id, rec.fields))
         digest = content_digest(res.person_id, rec.fields)
-        decision = decide(Candidate(eid, rec.source, rec.record_id, rec.version, digest), cache)
+        decision = decide(Report(eid, rec.source, rec.record_id, rec.version, digest), cache)
         cache.apply(decision)
         stats.record(decision)
         fact_of.append(decision.event_id)

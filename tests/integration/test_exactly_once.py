@@ -140,7 +140,7 @@ class TestCrashes:
         # Stage 2, per partition: killed inside the transaction, before and after the commit.
         for p in range(settings.intake_partitions):
             for crash in (
-                "stage2.mid-transaction:1",
+                "stage2.after-begin:1",
                 "stage2.before-commit:1",
                 "stage2.after-commit:1",
                 None,

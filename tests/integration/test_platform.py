@@ -11,8 +11,8 @@ from hub.config import Settings, load_settings
 from hub.errors import ConfigError, StateError
 from hub.intake.positions import encode_position, load_positions
 from hub.intake.raw_store import RawStore
-from hub.kafka.clients import TopicSpec, admin, consumer, ensure_topics, producer
-from hub.kafka.topics import FAMILIES, Topics
+from hub.kafka.clients import admin, consumer, producer
+from hub.kafka.topics import FAMILIES, Topics, TopicSpec, ensure_topics
 from infra.kafka import broker
 
 
@@ -71,13 +71,19 @@ class TestTopics:
                 t["name"]: t for t in client.describe_topics([topics.intake, topics.dedup_index])
             }
             configs = client.describe_configs(
-                config_resources=[_topic_resource(topics.dedup_index)]
+                config_resources=[
+                    _topic_resource(topics.dedup_index),
+                    _topic_resource(topics.connector_state),
+                ]
             )
         finally:
             client.close()
         assert len(desc[topics.intake]["partitions"]) == 3
-        policy = configs["topic"][topics.dedup_index]["cleanup.policy"]["value"]
-        assert policy == "compact"
+        # Positions are compacted (latest per source); the dedup index is a changelog of
+        # one entry blob per stage-2 transaction, kept forever like the audit chain.
+        state = configs["topic"][topics.connector_state]
+        assert state["cleanup.policy"]["value"] == "compact"
+        assert configs["topic"][topics.dedup_index]["retention.ms"]["value"] == "-1"
         assert {topics.events(f) for f in FAMILIES} <= {s.name for s in topics.specs()}
 
 

@@ -1,4 +1,4 @@
-"""Small, realistic hub events built by the hub's own event builder (``hub.publish.render``).
+"""Small, realistic hub events rendered by the hub's own renderer (``hub.publish.render``).
 
 Used by the consumer and gateway tests to put real event XML on real topics.
 """
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from hub.intake.pipeline import Candidate
-from hub.publish.render import build_event
+from hub.model.candidate import Candidate
+from hub.publish.render import render_event
+from security.safe_xml import parse_untrusted
 
 INTERIOR_NS = "urn:kz:mhub:interior:1"
 COMMON_NS = "urn:kz:mhub:common:1"
@@ -70,7 +71,7 @@ def _record(p: Person, n: int, version: int, direction: str, crossed: str) -> st
     _sub(rec, f"{{{INTERIOR_NS}}}BorderPoint", "ALA-AIR")
     _sub(rec, f"{{{INTERIOR_NS}}}CrossedAt", crossed)
     _sub(rec, f"{{{INTERIOR_NS}}}TransportMode", "AIR")
-    return etree.tostring(rec, encoding="unicode")
+    return etree.tostring(rec, method="c14n", exclusive=True).decode()
 
 
 def border_event(
@@ -114,7 +115,7 @@ def border_event(
             "citizenship": [p.citizenship],
         },
     )
-    return build_event(cand, version, recorded_at="2026-03-29T08:00:00Z")
+    return parse_untrusted(render_event(cand, recorded_at="2026-03-29T08:00:00Z"))
 
 
 def event_id(ev: etree._Element) -> str:

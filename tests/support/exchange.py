@@ -12,8 +12,8 @@ from kafka import TopicPartition
 from lxml import etree
 
 from hub.config import Settings, load_settings
-from hub.kafka.clients import consumer, ensure_topics
-from hub.kafka.topics import FAMILIES, Topics, topics_for
+from hub.kafka.clients import consumer
+from hub.kafka.topics import FAMILIES, Topics, ensure_topics, topics_for
 from hub.sources import SourceConfig
 
 EV = "{urn:kz:mhub:event:1}"

@@ -13,8 +13,8 @@ from lxml import etree
 
 from hub.config import Settings
 from hub.deliver.gateway.signing import MessageSigner
-from hub.kafka.clients import TopicSpec, ensure_topics, producer
-from hub.kafka.topics import Topics, topics_for
+from hub.kafka.clients import producer
+from hub.kafka.topics import Topics, TopicSpec, ensure_topics, topics_for
 from tests.support import devpki
 
 # Two partitions: enough to show ordering per person and multi-partition offsets.

@@ -31,7 +31,7 @@ from hub.deliver.gateway.queue import NewMessage, QueueStore, new_message_id
 from hub.deliver.gateway.rules import selects
 from hub.deliver.gateway.signing import MessageSigner
 from hub.kafka.clients import consumer
-from hub.kafka.faults import crash_point
+from hub.kafka.faults import FaultHook
 from hub.kafka.topics import topics_for
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,8 @@ class Feeder:
         self.store = store
         self.signer = signer
         self.topics = topics_for(settings)
+        # The queue's SQLite commit is this consumer's transaction: the crash tests kill here.
+        self.faults = FaultHook(settings.crash_at)
         self.state = ConsumerState(config.feed_state)
         self.verifier = EventVerifier(
             load_trust(config.trust_dir), settings, self.state, self.topics.batches
@@ -132,9 +134,9 @@ class Feeder:
                     keys.update((m.partner, m.event_id, m.event_version) for m in new)
                     messages.extend(new)
                     offsets[(tp.topic, tp.partition)] = record.offset + 1
-            crash_point("gateway.before-enqueue")
+            self.faults.reached("gateway.before-enqueue")
             self.store.enqueue(messages, offsets)
-            crash_point("gateway.after-enqueue")
+            self.faults.reached("gateway.after-enqueue")
         except BaseException:
             # Nothing of this poll was stored: read it again from the stored offsets.
             self._seek_to_stored()

@@ -103,8 +103,7 @@ def broken_source(test_sources) -> SourceConfig:
 @pytest.fixture(scope="session")
 def hub_settings(kafka_settings: Settings) -> Settings:
     """Settings of the tasks: this session's var dir and topic prefix on the real broker."""
-    from hub.kafka.clients import ensure_topics
-    from hub.kafka.topics import topics_for
+    from hub.kafka.topics import ensure_topics, topics_for
 
     settings = load_settings({**os.environ, **HUB_ENV})
     assert settings.var_dir == VAR_DIR and settings.topic_prefix == TOPIC_PREFIX

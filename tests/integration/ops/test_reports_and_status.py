@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from hub.config import Settings
-from hub.kafka.clients import TopicSpec, ensure_topics, producer
+from hub.kafka.clients import producer
+from hub.kafka.topics import TopicSpec, ensure_topics
 from hub.ops.reports import build_reports, observation_from_event, read_statistics
 from hub.ops.run_summary import PublishRunSummary, SourceRunSummary, save
 from hub.ops.status import collect, render

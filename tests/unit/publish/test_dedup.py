@@ -10,10 +10,10 @@ import pytest
 from hub.errors import StateError
 from hub.publish.dedup import (
     BoundedIndexCache,
-    Candidate,
     DedupStats,
     IndexEntry,
     Outcome,
+    Report,
     decide,
     decode_entry,
     encode_entry,
@@ -32,7 +32,7 @@ class Index:
         self.stats = DedupStats()
 
     def feed(self, eid: uuid.UUID, source: str, rid: str, version: int, content: bytes):
-        decision = decide(Candidate(eid, source, rid, version, content.ljust(8, b".")),
+        decision = decide(Report(eid, source, rid, version, content.ljust(8, b".")),
                           self.data.get)
         self.data.update(decision.writes)
         self.stats.record(decision)
@@ -157,7 +157,7 @@ class TestBoundedIndexCache:
         backing: dict[bytes, IndexEntry] = {}
         cache = BoundedIndexCache(16, backing.get, backing.__setitem__)
         for eid, src, rid, ver, dig in stream:
-            cand = Candidate(eid, src, rid, ver, dig)
+            cand = Report(eid, src, rid, ver, dig)
             want = decide(cand, full.get)
             full.update(want.writes)
             got = decide(cand, cache)

@@ -1,0 +1,185 @@
+"""The parts of bench_e2e that are not the hub: generated feeds, baselines, the naive path."""
+
+from __future__ import annotations
+
+import json
+import resource
+import struct
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from connectors.base import Page, Position, RawRecord, SourceConnector
+from hub.config import Settings
+from hub.kafka.clients import producer
+from hub.kafka.topics import TopicSpec, ensure_topics
+from hub.sources import SourceConfig
+
+#: feed -> share of the records: the interior ministry's volume, the labour
+#: ministry's, and a signed CIS partner feed (its signature checks are timed).
+FEEDS = {"interior": 0.60, "labour": 0.35, "partner:UZB": 0.05}
+# The naive path is ~100x slower: a sample keeps the run short.
+NAIVE_SAMPLE = 300
+_LEN = struct.Struct(">I")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_s() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _file(data_dir: Path, feed: str) -> Path:
+    return data_dir / (feed.replace(":", "-") + ".bin")
+
+
+def record_files(data_dir: Path) -> dict[str, Path]:
+    return {feed: _file(data_dir, feed) for feed in FEEDS}
+
+
+def generate(out_dir: Path, n: int, seed: int) -> Path:
+    """Write every feed's records, length-prefixed, once per (n, seed); partner ones signed."""
+    from infra.agencies.generator import Generator, GeneratorConfig
+    from infra.agencies.signing import partner_signer
+    from security.pki import DevPki
+
+    data_dir = out_dir / f"data-{n}-{seed}"
+    stamp = data_dir / "done.json"
+    if stamp.exists():
+        return data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pki = DevPki.create(data_dir / "pki")
+    sign = partner_signer(pki)
+    gen = Generator(GeneratorConfig(seed=seed, population=max(1_000, n // 3)))
+    t0 = time.monotonic()
+    done = 0
+    for feed, share in FEEDS.items():
+        count = round(n * share) if feed != list(FEEDS)[-1] else n - done
+        with _file(data_dir, feed).open("wb") as out:
+            for i in range(count):
+                body = gen.record(feed, i)
+                if feed.startswith("partner:"):
+                    body = sign(feed.split(":", 1)[1], body)
+                out.write(_LEN.pack(len(body)) + body)
+                done += 1
+                if done % 50_000 == 0:
+                    rate = done / (time.monotonic() - t0)
+                    print(f"  generated {done:,}/{n:,} ({rate:,.0f}/s)", file=sys.stderr)
+    stamp.write_text(json.dumps({"n": n, "seed": seed, "feeds": FEEDS}))
+    return data_dir
+
+
+def read_records(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while head := f.read(4):
+            yield f.read(_LEN.unpack(head)[0])
+
+
+def source_for(feed: str, page_records: int, pages_per_run: int) -> SourceConfig:
+    family = "partner" if feed.startswith("partner:") else feed
+    options = {"state": feed.split(":", 1)[1]} if family == "partner" else {}
+    return SourceConfig(
+        name=f"bench-{feed.replace(':', '-').lower()}",
+        family=family,
+        endpoint="file://bench",
+        owner="bench@example.kz",
+        batch_size=page_records,
+        max_pages=pages_per_run,
+        options=options,
+    )
+
+
+class FileConnector(SourceConnector):
+    """Pages over a generated file; position = records consumed (the hub stores it)."""
+
+    def __init__(self, source: str, path: Path, page_records: int) -> None:
+        super().__init__(source)
+        self.path = path
+        self.page_records = page_records
+        self._it: Iterator[bytes] | None = None
+        self._offset = 0
+
+    def poll(self, position: Position | None) -> Page:
+        start = int((position or {}).get("offset", 0))
+        if self._it is None or self._offset != start:
+            self._it = read_records(self.path)
+            for _ in range(start):
+                next(self._it)
+            self._offset = start
+        records = []
+        for body in self._it:
+            records.append(RawRecord(self.source, f"{self.source}-{self._offset}", body))
+            self._offset += 1
+            if len(records) == self.page_records:
+                break
+        exhausted = len(records) < self.page_records
+        return Page(records, {"offset": self._offset}, exhausted=exhausted)
+
+
+def raw_rates(settings: Settings, paths: list[Path]) -> dict[str, float]:
+    """Records/s of sending the same bytes with each client (idempotent, acks=all)."""
+    from confluent_kafka import Producer
+
+    topic = f"{settings.topic_prefix}raw-baseline"
+    ensure_topics([TopicSpec(topic, settings.intake_partitions)], settings)
+    out: dict[str, float] = {}
+    prod = producer(settings)
+    n, t0 = 0, time.perf_counter()
+    for path in paths:
+        for body in read_records(path):
+            prod.send(topic, key=str(n).encode(), value=body)
+            n += 1
+    prod.flush()
+    out["kafka_python"] = n / (time.perf_counter() - t0)
+    prod.close()
+    rd = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True,
+                   "acks": "all", "linger.ms": 5})
+    n, t0 = 0, time.perf_counter()
+    for path in paths:
+        for body in read_records(path):
+            while True:
+                try:
+                    rd.produce(topic, body, key=str(n).encode())
+                    break
+                except BufferError:
+                    rd.poll(0.05)
+            n += 1
+            if n % 1000 == 0:
+                rd.poll(0)
+    rd.flush()
+    out["librdkafka"] = n / (time.perf_counter() - t0)
+    return out
+
+
+def naive_rate(settings: Settings, files: dict[str, Path], data_dir: Path) -> float:
+    """Records/s of the naive path: xmlschema per record, XMLDSig per record, one send each."""
+    import xmlschema
+    from lxml import etree
+
+    from hub.intake.validate.catalog import default_catalog
+    from security.pki import DevPki
+    from security.signer import EnvelopedSigner
+
+    sample = [b for _, b in zip(range(NAIVE_SAMPLE), read_records(files["interior"]), strict=False)]
+    catalog = default_catalog()
+    schemas: dict[str, xmlschema.XMLSchema10] = {}
+    signer = EnvelopedSigner(DevPki.open(data_dir / "pki").hub_signing_key())
+    topic = f"{settings.topic_prefix}raw-baseline"
+    prod = producer(settings)
+    t0 = time.perf_counter()
+    for body in sample:
+        ns = etree.QName(etree.fromstring(body)).namespace or ""
+        schema = schemas.get(ns)
+        if schema is None:
+            schema = schemas[ns] = xmlschema.XMLSchema10(str(catalog.get(ns).path), allow="local")
+        schema.is_valid(body.decode())
+        signed = signer.sign_bytes(etree.fromstring(body))
+        prod.send(topic, value=signed)
+    prod.flush()
+    elapsed = time.perf_counter() - t0
+    prod.close()
+    return len(sample) / elapsed

@@ -1,0 +1,78 @@
+"""``commit_page``: one page's outcome and the source's position, in one Kafka transaction.
+
+What the transaction holds, and why together: the page's candidates (one
+intake message per intake partition, in page order), its quarantined records
+(one DLQ message each, with every finding), the identity notices it caused,
+and the source's position after the page. A crash before the commit leaves
+nothing visible and the position unmoved, so the retry pulls the same page; a
+crash after it never pulls the page again. Persons resolved for the page are
+made durable before the commit: a retry re-resolves to the same ids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from hub.intake.page import PageOutcome
+from hub.intake.positions import encode_position
+from hub.kafka.topics import Topics, intake_partition
+from hub.kafka.transactions import TransactionalProducer
+from hub.model.candidate import INTAKE_SCHEMA, Candidate, encode_batch
+from hub.ops.run_summary import SourceRunSummary
+
+
+def commit_page(
+    producer: TransactionalProducer,
+    topics: Topics,
+    source: str,
+    outcome: PageOutcome,
+    position: dict[str, Any],
+    *,
+    before_commit: Callable[[], None],
+    summary: SourceRunSummary,
+) -> None:
+    """Write the page and its position atomically; ``before_commit`` runs inside the txn."""
+    headers = [("source", source.encode()), ("schema", INTAKE_SCHEMA)]
+    with producer.transaction() as txn:
+        for partition, batch in _by_partition(outcome.candidates, topics.partitions).items():
+            txn.send(
+                topics.intake,
+                encode_batch(batch),
+                key=source.encode(),
+                partition=partition,
+                headers=[*headers, ("count", str(len(batch)).encode())],
+            )
+        for q in outcome.quarantined:
+            txn.send(
+                topics.dlq,
+                json.dumps(q.dlq_value(), ensure_ascii=False, separators=(",", ":")).encode(),
+                key=q.raw.record_id.encode(),
+                headers=[*headers, ("rule", q.rule.encode())],
+            )
+        for notice in outcome.identity:
+            key = notice.get("survivor") or notice["person_ids"][0]
+            txn.send(topics.identity, json.dumps(notice).encode(), key=key.encode())
+        txn.send(topics.connector_state, encode_position(position), key=source.encode())
+        before_commit()
+    _count(summary, outcome, position)
+
+
+def _by_partition(candidates: list[Candidate], partitions: int) -> dict[int, list[Candidate]]:
+    out: dict[int, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        out[intake_partition(c.partition_key, partitions)].append(c)
+    return out
+
+
+def _count(summary: SourceRunSummary, outcome: PageOutcome, position: dict[str, Any]) -> None:
+    summary.pages += 1
+    summary.pulled += len(outcome.candidates) + len(outcome.quarantined)
+    summary.valid += len(outcome.candidates)
+    summary.intake += len(outcome.candidates)
+    for q in outcome.quarantined:
+        # Counted once, by its first finding, so the counts add up to records.
+        summary.quarantined[q.rule] += 1
+    summary.position = dict(position)

@@ -1,0 +1,160 @@
+"""One stage-2 batch: decide, render, sign, and commit it in one transaction.
+
+:meth:`BatchPublisher.publish` takes one poll of intake messages and, in
+this order: decides every candidate against the dedup index (the batch's own
+decisions included, so two reports of one fact in one batch are one event);
+renders the events to publish as canonical bytes; signs their digests as one
+Merkle batch; and in ONE transaction sends the events (each with its proof),
+the manifest, the corroborations, the batch's index entries (one message) and
+the consumed intake offset. Only after Kafka's commit does it apply the
+entries to the local index view; if the transaction fails, the signer's chain
+head is restored, so the next manifest links to the last *published* one.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.kafka.topics import Topics
+from hub.kafka.transactions import IntakeMessage, Transaction, TransactionalProducer
+from hub.model.candidate import Candidate, decode_batch
+from hub.ops.run_summary import PublishRunSummary
+from hub.publish.dedup import BoundedIndexCache, DedupStats, IndexEntry, Outcome, Report, decide
+from hub.publish.index import ENTRIES_FORMAT, FORMAT_HEADER, DedupStore, encode_entries
+from hub.publish.render import event_leaf, render_event, utc_now
+from security.batch import BatchSigner
+
+
+@dataclass
+class Decided:
+    """A batch after dedup: what to publish, and the index entries it wrote."""
+
+    events: list[Candidate] = field(default_factory=list)
+    corroborations: list[dict[str, Any]] = field(default_factory=list)
+    index: dict[bytes, IndexEntry] = field(default_factory=dict)
+
+
+@dataclass
+class BatchPublisher:
+    producer: TransactionalProducer
+    topics: Topics
+    partition: int
+    signer: BatchSigner
+    store: DedupStore
+    cache: BoundedIndexCache
+    summary: PublishRunSummary
+    stats: DedupStats = field(default_factory=DedupStats)
+
+    def publish(self, messages: list[IntakeMessage], group_metadata: Any) -> None:
+        decided = self.decide(messages)
+        head_before = self.signer.head
+        try:
+            with self.producer.transaction() as txn:
+                self._send(txn, decided)
+                txn.send_offsets(
+                    self.topics.intake, self.partition, messages[-1].offset + 1, group_metadata
+                )
+        except BaseException:
+            self.signer.head = head_before
+            raise
+        index_next = txn.delivered.offsets.get(f"{self.topics.dedup_index}:{self.partition}", -1)
+        # Only this writer appends to index partition p, so everything below the
+        # offset after this batch's message is applied once this batch is.
+        self.store.apply(decided.index.items(), max(index_next + 1, self.store.applied_offset))
+        for key, entry in decided.index.items():
+            self.cache.put(key, entry)
+
+    def decide(self, messages: list[IntakeMessage]) -> Decided:
+        decided = Decided()
+        pending = decided.index
+
+        def lookup(key: bytes) -> IndexEntry | None:
+            return pending.get(key) or self.cache.get(key)
+
+        for msg in messages:
+            candidates = decode_batch(msg.value)
+            self.summary.consumed += len(candidates)
+            for cand in candidates:
+                decision = decide(_report(cand), lookup)
+                self.stats.record(decision)
+                pending.update(decision.writes)
+                if decision.outcome in (Outcome.NEW, Outcome.CORRECTION):
+                    decided.events.append(cand)
+                elif decision.outcome is Outcome.CORROBORATION:
+                    decided.corroborations.append(_corroboration(cand, lookup))
+        return decided
+
+    def _send(self, txn: Transaction, decided: Decided) -> None:
+        topics = self.topics
+        if decided.events:
+            recorded_at = utc_now()
+            rendered = [render_event(c, recorded_at) for c in decided.events]
+            signed = self.signer.sign_digests([event_leaf(r) for r in rendered])
+            batch_id = signed.batch_id.encode()
+            for i, (cand, body) in enumerate(zip(decided.events, rendered, strict=True)):
+                txn.send(
+                    topics.events(cand.family),
+                    signed.splice_proof(body, i),
+                    key=cand.partition_key.encode(),
+                    headers=[
+                        ("event-id", cand.event_id.encode()),
+                        ("type", cand.fact.encode()),
+                        ("schema-version", str(cand.schema_version).encode()),
+                        ("source", cand.source.encode()),
+                        ("batch-id", batch_id),
+                    ],
+                )
+                self.summary.published[cand.family] += 1
+            txn.send(
+                topics.batches,
+                signed.manifest_bytes,
+                key=batch_id,
+                partition=self.partition,
+                headers=[("chain", signed.head.chain.encode())],
+            )
+            self.summary.batches += 1
+        for corr in decided.corroborations:
+            txn.send(
+                topics.corroborations,
+                json.dumps(corr, separators=(",", ":")).encode(),
+                key=(corr["person_id"] or corr["event_id"]).encode(),
+                headers=[("event-id", corr["event_id"].encode())],
+            )
+        if decided.index:
+            txn.send(
+                topics.dedup_index,
+                encode_entries(decided.index.items()),
+                key=str(uuid.uuid4()).encode(),
+                partition=self.partition,
+                headers=[(FORMAT_HEADER, ENTRIES_FORMAT)],
+                track=True,
+            )
+
+
+def _report(cand: Candidate) -> Report:
+    return Report(
+        uuid.UUID(cand.event_id),
+        cand.source,
+        cand.record_id,
+        cand.version,
+        bytes.fromhex(cand.content_digest),
+    )
+
+
+def _corroboration(cand: Candidate, lookup: Any) -> dict[str, Any]:
+    first = lookup(uuid.UUID(cand.event_id).bytes)
+    return {
+        "kind": "corroboration",
+        "event_id": cand.event_id,
+        "event_key": cand.event_key,
+        "type": cand.fact,
+        "source": cand.source,
+        "record_id": cand.record_id,
+        "version": cand.version,
+        "raw_digest": cand.raw_digest,
+        "first_source": first.first_source if first else "",
+        "person_id": cand.person_id,
+    }
