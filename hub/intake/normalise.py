@@ -74,17 +74,13 @@ class Normaliser:
             if not isinstance(item, Valid) or self.trust is None:
                 yield item
                 continue
-            outcome = check_partner_document(
-                item.element,
-                partner=self.partner,
-                trust=self.trust,
-                source=item.raw.source,
-                record_id=item.raw.record_id,
-            )
+            outcome = check_partner_document(item.element, partner=self.partner, trust=self.trust)
             if outcome.document is None:
+                raw = item.raw
                 findings = tuple(
-                    Finding(**{**f.to_dict(), "raw_digest": item.raw.digest})
-                    for f in outcome.findings
+                    Finding.from_problem(p, source=raw.source, record_id=raw.record_id,
+                                         raw_digest=raw.digest)
+                    for p in outcome.problems
                 )
                 yield Quarantined(item.raw, findings, "verify")
                 continue
