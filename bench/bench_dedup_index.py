@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from hub.publish.dedup import (  # noqa: E402
     BoundedIndexCache,
-    Candidate,
     IndexEntry,
     Outcome,
+    Report,
     decide,
     record_ref,
 )
@@ -82,10 +82,10 @@ def main() -> int:
     for _ in range(LOOKUPS):
         if rng.random() < 0.5:
             i = rng.randrange(n)
-            cand = Candidate(event_id(i), "partner-uzb", f"p{i}", 1, b"\x02" * 8)
+            cand = Report(event_id(i), "partner-uzb", f"p{i}", 1, b"\x02" * 8)
         else:
             i = n + rng.randrange(n)
-            cand = Candidate(event_id(i), "interior", f"r{i}", 1, b"\x01" * 8)
+            cand = Report(event_id(i), "interior", f"r{i}", 1, b"\x01" * 8)
         decision = decide(cand, cache)
         counts[decision.outcome] += 1
         for key, entry in decision.writes:

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 
 from hub.config import Settings
 from hub.kafka.clients import TopicSpec
-
-# Event families: every record type maps to exactly one (see hub.model.families.FAMILY_OF).
-FAMILIES = ("border", "residence", "labour", "asylum", "enforcement", "statistics")
+from hub.model.families import EVENT_FAMILIES
 
 _DAY_MS = 24 * 3600 * 1000
 # Events are the agencies' record of fact: keep a year so a new consumer can backfill.
@@ -34,7 +32,7 @@ class Topics:
         return f"{self.prefix}intake"
 
     def events(self, family: str) -> str:
-        if family not in FAMILIES:
+        if family not in EVENT_FAMILIES:
             raise ValueError(f"unknown event family {family!r}")
         return f"{self.prefix}events.{family}"
 
@@ -66,7 +64,8 @@ class Topics:
         p = self.partitions
         return [
             TopicSpec(self.intake, p, retention_ms=INTAKE_RETENTION_MS),
-            *(TopicSpec(self.events(f), p, retention_ms=EVENT_RETENTION_MS) for f in FAMILIES),
+            *(TopicSpec(self.events(f), p, retention_ms=EVENT_RETENTION_MS)
+              for f in EVENT_FAMILIES),
             TopicSpec(self.identity, p, retention_ms=EVENT_RETENTION_MS),
             TopicSpec(self.corroborations, p, retention_ms=EVENT_RETENTION_MS),
             TopicSpec(self.dlq, 1, retention_ms=DLQ_RETENTION_MS),

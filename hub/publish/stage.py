@@ -41,10 +41,10 @@ from hub.publish.dedup import (
     DedupStats,
     IndexEntry,
     Outcome,
+    Report,
     decide,
     encode_entry,
 )
-from hub.publish.dedup import Candidate as Report
 from hub.publish.index import DedupStore
 from hub.publish.render import build_event
 from security.batch import BatchSigner, ChainHead

@@ -17,9 +17,9 @@ from hub.intake.identity.event_key import event_id, event_key
 from hub.intake.identity.registry import PersonRegistry
 from hub.publish.dedup import (
     BoundedIndexCache,
-    Candidate,
     DedupStats,
     IndexEntry,
+    Report,
     content_digest,
     decide,
 )
@@ -71,7 +71,7 @@ class QualityReport:
 def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -> QualityReport:
     """Run resolution and dedup over the set in order, as stages 1 and 2 would."""
     backing: dict[bytes, IndexEntry] = {}
-    cache = BoundedIndexCache(cache_capacity, backing.get, backing.__setitem__)
+    cache = BoundedIndexCache(cache_capacity, backing.get)
     stats = DedupStats()
     conflicts: Counter[str] = Counter()
     merges = 0
@@ -84,7 +84,8 @@ def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -
         person_of.append(res.person_id)
         eid = event_id(event_key(rec.record_type, res.person_id, rec.fields))
         digest = content_digest(res.person_id, rec.fields)
-        decision = decide(Candidate(eid, rec.source, rec.record_id, rec.version, digest), cache)
+        decision = decide(Report(eid, rec.source, rec.record_id, rec.version, digest), cache)
+        backing.update(decision.writes)  # the dedup index topic, as stage 2 writes it
         cache.apply(decision)
         stats.record(decision)
         fact_of.append(decision.event_id)

@@ -24,7 +24,7 @@ from typing import Any
 
 from hub.config import PROJECT_ROOT, load_settings
 from hub.errors import ConfigError
-from hub.kafka.topics import FAMILIES
+from hub.model.families import EVENT_FAMILIES
 
 # Where the gateway looks for its configuration when none is named.
 CONFIG_LOCATIONS = (PROJECT_ROOT / "gateway.toml", PROJECT_ROOT / "infra" / "gateway.toml")
@@ -179,9 +179,11 @@ def _partner(code: str, body: dict[str, Any], path: Any, origin: str) -> Partner
     if missing:
         raise ConfigError(f"{where}: missing {sorted(missing)}")
     families = tuple(body["families"])
-    wrong = [f for f in families if f not in FAMILIES]
+    wrong = [f for f in families if f not in EVENT_FAMILIES]
     if wrong or not families:
-        raise ConfigError(f"{where}: families must be a non-empty subset of {FAMILIES}: {wrong}")
+        raise ConfigError(
+            f"{where}: families must be a non-empty subset of {EVENT_FAMILIES}: {wrong}"
+        )
     fields = tuple(body["fields"])
     for f in fields:
         head = f.split("/", 1)[0]

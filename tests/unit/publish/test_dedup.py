@@ -10,10 +10,10 @@ import pytest
 from hub.errors import StateError
 from hub.publish.dedup import (
     BoundedIndexCache,
-    Candidate,
     DedupStats,
     IndexEntry,
     Outcome,
+    Report,
     decide,
     decode_entry,
     encode_entry,
@@ -32,7 +32,7 @@ class Index:
         self.stats = DedupStats()
 
     def feed(self, eid: uuid.UUID, source: str, rid: str, version: int, content: bytes):
-        decision = decide(Candidate(eid, source, rid, version, content.ljust(8, b".")),
+        decision = decide(Report(eid, source, rid, version, content.ljust(8, b".")),
                           self.data.get)
         self.data.update(decision.writes)
         self.stats.record(decision)
@@ -155,12 +155,13 @@ class TestBoundedIndexCache:
                            rng.randint(1, 3), bytes([rng.randrange(2)]) * 8))
         full: dict[bytes, IndexEntry] = {}
         backing: dict[bytes, IndexEntry] = {}
-        cache = BoundedIndexCache(16, backing.get, backing.__setitem__)
+        cache = BoundedIndexCache(16, backing.get)
         for eid, src, rid, ver, dig in stream:
-            cand = Candidate(eid, src, rid, ver, dig)
+            cand = Report(eid, src, rid, ver, dig)
             want = decide(cand, full.get)
             full.update(want.writes)
             got = decide(cand, cache)
+            backing.update(got.writes)  # the compacted topic, written in stage 2's transaction
             cache.apply(got)
             assert got == want
         assert cache.evictions > 0
