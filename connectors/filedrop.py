@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import Page, Position, RawRecord, SourceConnector
+from connectors.errors import MalformedDocument, SourceUnavailable
 from connectors.xmlstream import NotAnEnvelope, guess_record_id, iter_children
-from hub.errors import HostileXmlError, SourceUnavailable
 
 # Upload tools write under these suffixes and rename when done.
 IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".partial", ".filepart", ".uploading")
@@ -166,7 +166,7 @@ class FileDropConnector(SourceConnector):
                     pass
             except NotAnEnvelope:
                 return path, digest, self._whole(path, digest)  # a single record document
-            except HostileXmlError as exc:
+            except MalformedDocument as exc:
                 if exc.rule == "xml.malformed" and self._clock() - after.st_mtime < self.give_up_s:
                     continue  # maybe still being uploaded under its final name: wait
                 return path, digest, self._whole(path, digest)

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 
 from connectors.base import SourceConnector
-from hub.errors import SourceRejected, SourceUnavailable
+from connectors.errors import SourceRejected, SourceUnavailable
 
 # An agency gateway that does not accept a TCP connection in 5 s is down, not slow.
 CONNECT_TIMEOUT_S = 5.0

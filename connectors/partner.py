@@ -31,8 +31,9 @@ import time
 from lxml import etree
 
 from connectors.base import Page, Position, RawRecord
+from connectors.errors import SourceRejected, SourceUnavailable
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
-from hub.errors import HostileXmlError, SourceRejected, SourceUnavailable
+from security.errors import HostileXmlError
 from security.safe_xml import parse_untrusted
 
 SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"

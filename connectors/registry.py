@@ -18,12 +18,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from connectors.base import SourceConnector
+from connectors.errors import ConnectorConfigError
 from connectors.http import TransportConfig
 from connectors.interior import InteriorConnector
 from connectors.labour import LabourConnector
 from connectors.partner import PartnerConnector
 from connectors.statistics import StatisticsConnector
-from hub.errors import ConfigError
 
 OPTIONS: dict[str, frozenset[str]] = {
     "interior": frozenset(),
@@ -44,16 +44,16 @@ class SourceLike(Protocol):
 def connector_for(source: SourceLike, settings: Any = None) -> SourceConnector:
     family = source.family
     if family not in OPTIONS:
-        raise ConfigError(f"source {source.name}: no connector for family {family!r}")
+        raise ConnectorConfigError(f"source {source.name}: no connector for family {family!r}")
     opts = dict(source.options or {})
     try:
         transport = TransportConfig.from_options(opts)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"source {source.name}: {exc}") from exc
+        raise ConnectorConfigError(f"source {source.name}: {exc}") from exc
     own = {k: v for k, v in opts.items() if not k.startswith("http_")}
     unknown = set(own) - OPTIONS[family]
     if unknown:
-        raise ConfigError(f"source {source.name}: unknown options {sorted(unknown)}")
+        raise ConnectorConfigError(f"source {source.name}: unknown options {sorted(unknown)}")
     size = source.batch_size
     if family == "interior":
         return InteriorConnector(source.name, source.endpoint, page_size=size, transport=transport)
@@ -67,7 +67,7 @@ def connector_for(source: SourceLike, settings: Any = None) -> SourceConnector:
             source.name, source.endpoint, page_size=size, transport=transport, **own
         )
     if "state" not in own:
-        raise ConfigError(f"source {source.name}: partner sources need options.state")
+        raise ConnectorConfigError(f"source {source.name}: partner sources need options.state")
     return PartnerConnector(
         source.name, source.endpoint, state=own["state"], page_size=size, transport=transport
     )

@@ -23,9 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import Page, Position, RawRecord
+from connectors.errors import MalformedDocument
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from connectors.xmlstream import guess_record_id, split_document
-from hub.errors import HostileXmlError
 
 # Records per page asked of the agency: ~1 MB of XML, one intake transaction.
 DEFAULT_PAGE_SIZE = 500
@@ -91,7 +91,7 @@ class RestPageConnector(HttpSourceConnector):
         origin = f"{self.path}?{page_name}"
         try:
             doc = split_document(body)
-        except HostileXmlError:
+        except MalformedDocument:
             # A record the agency could not embed (hostile XML) comes as a page of its own;
             # the validate stage quarantines it with the parser's rule.
             rid = guess_record_id(body) or f"page:{page_name}"

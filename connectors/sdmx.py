@@ -29,8 +29,8 @@ from typing import IO
 
 from lxml import etree
 
+from connectors.errors import MalformedDocument
 from connectors.xmlstream import HEAD_BYTES, refuse_dtd
-from hub.errors import DocumentError, HostileXmlError
 
 GENERIC_NAMESPACES = frozenset(
     {
@@ -51,7 +51,7 @@ VALUE_ATTRIBUTE = "OBS_VALUE"
 READ_CHUNK = 64 * 1024
 
 
-class SdmxFormatError(DocumentError):
+class SdmxFormatError(MalformedDocument):
     """The document is not an SDMX data message this parser reads."""
 
 
@@ -222,7 +222,7 @@ def _parse(
         parser.close()
         yield from _events(parser, st, out)
     except etree.XMLSyntaxError as exc:
-        raise HostileXmlError(
+        raise MalformedDocument(
             f"SDMX message is not well-formed: {exc}", rule="xml.malformed"
         ) from exc
 

@@ -30,9 +30,9 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from connectors.base import Page, Position, RawRecord
+from connectors.errors import SourceUnavailable
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from connectors.sdmx import Observation, SdmxStream, parse_sdmx
-from hub.errors import SourceUnavailable
 
 STATISTICS_NS = "urn:kz:mhub:statistics:1"
 MEDIA_TYPES = {

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from hub.errors import HostileXmlError
+from connectors.errors import MalformedDocument
 
 # Agencies put the XML declaration and at most a comment before the root; a
 # DOCTYPE, if any, sits in the first few hundred bytes. 4 KB covers that.
@@ -45,9 +45,9 @@ _PAGE_PARSER = etree.XMLParser(**_parser_options())
 
 
 def refuse_dtd(head: bytes) -> None:
-    """Raise :class:`HostileXmlError` when the document declares a DTD or entities."""
+    """Raise :class:`MalformedDocument` when the document declares a DTD or entities."""
     if _DTD.search(head[:HEAD_BYTES]):
-        raise HostileXmlError("DTDs and entity declarations are refused", rule="xml.dtd")
+        raise MalformedDocument("DTDs and entity declarations are refused", rule="xml.dtd")
 
 
 def guess_record_id(data: bytes) -> str:
@@ -80,9 +80,9 @@ def split_document(body: bytes) -> SplitDocument:
     try:
         root = etree.fromstring(body, _PAGE_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise HostileXmlError(f"not well-formed XML: {exc}", rule="xml.malformed") from exc
+        raise MalformedDocument(f"not well-formed XML: {exc}", rule="xml.malformed") from exc
     if root.getroottree().docinfo.doctype:
-        raise HostileXmlError("DTDs are refused", rule="xml.dtd")
+        raise MalformedDocument("DTDs are refused", rule="xml.dtd")
     records = [
         RecordBytes(
             etree.tostring(child, encoding="UTF-8", with_tail=False),
@@ -144,4 +144,4 @@ def iter_children(chunks: Iterable[bytes], *, envelope: str | None = None) -> It
                         parent.remove(el)
         parser.close()
     except etree.XMLSyntaxError as exc:
-        raise HostileXmlError(f"not well-formed XML: {exc}", rule="xml.malformed") from exc
+        raise MalformedDocument(f"not well-formed XML: {exc}", rule="xml.malformed") from exc

@@ -1,14 +1,19 @@
 """Hub settings: defaults in one place, environment overrides named ``HUB_*``.
 
-Kafka and Airflow keep their own variable names (``KAFKA_BOOTSTRAP_SERVERS``,
-``AIRFLOW__*``). Unknown ``HUB_*`` variables are rejected so that a typo in a
-deployment fails loudly instead of silently using a default.
+This is the only module that reads the environment. Kafka and Airflow keep their
+own variable names (``KAFKA_BOOTSTRAP_SERVERS``, ``AIRFLOW__API__BASE_URL``).
+Unknown ``HUB_*`` variables are rejected so that a typo in a deployment fails
+loudly instead of silently using a default; a value that does not parse is a
+:class:`ConfigError` naming the variable and what it expects. Secrets (key
+passphrase, pseudonym key, token PIN) are kept out of ``repr`` and error messages.
+The ``security`` package reads nothing itself: the hub passes these settings in.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.errors import ConfigError
@@ -22,7 +27,7 @@ LOCAL_CONTROLLER_PORT = 19093
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    #: where the hub keeps local state: broker data, raw store, registry, keys
+    #: where the hub keeps local state: broker data, raw store, registry, keys (HUB_VAR_DIR)
     var_dir: Path = PROJECT_ROOT / "var"
     #: a cluster to use instead of the local broker (KAFKA_BOOTSTRAP_SERVERS)
     kafka_bootstrap: str = f"127.0.0.1:{LOCAL_KAFKA_PORT}"
@@ -36,11 +41,28 @@ class Settings:
     replication_factor: int = 1
     #: days a raw document is kept in the content-addressed store
     raw_retention_days: int = 400
-    #: tests only: kill the process at a named commit boundary (hub.kafka.faults)
-    crash_at: str = ""
-    #: the person registry: an SQLite path or a postgresql:// URL ("" = var_dir/registry.sqlite)
+    #: the agency sources, one DAG each (HUB_SOURCES_FILE)
+    sources_file: Path = PROJECT_ROOT / "sources.toml"
+    #: person registry: an SQLite path or a postgresql:// URL (HUB_REGISTRY_URL);
+    #: empty means the embedded SQLite file <var_dir>/registry.sqlite
     registry_url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    #: TEST ONLY, fault injection for the exactly-once tests: ``NAME`` or ``NAME:N``
+    #: kills the process (SIGKILL) the Nth time it passes crash point NAME (HUB_CRASH_AT).
+    #: Never set in production.
+    crash_at: str = ""
+    #: the Airflow api-server operators open (AIRFLOW__API__BASE_URL); empty: not known
+    airflow_api_url: str = ""
+    #: passphrase of the hub's private keys (HUB_KEY_PASSPHRASE); empty: a generated
+    #: development passphrase file beside the keys
+    key_passphrase: str = field(default="", repr=False)
+    #: HMAC key of the statistics pseudonyms, hex (HUB_PSEUDONYM_KEY); empty: a dev key file
+    pseudonym_key: str = field(default="", repr=False)
+    #: PKCS#11 library of the HSM (HUB_PKCS11_MODULE); empty: an installed SoftHSM2
+    pkcs11_module: str = ""
+    #: PIN of the HSM token (HUB_PKCS11_PIN)
+    pkcs11_pin: str = field(default="", repr=False)
+    #: tests: leave a broker the test session started running afterwards (HUB_KEEP_BROKER)
+    keep_broker: bool = False
 
     @property
     def raw_store_dir(self) -> Path:
@@ -51,42 +73,64 @@ class Settings:
         return self.var_dir / "kafka"
 
 
-_ENV_FIELDS = {
-    "HUB_VAR_DIR": ("var_dir", Path),
-    "HUB_TOPIC_PREFIX": ("topic_prefix", str),
-    "HUB_INTAKE_PARTITIONS": ("intake_partitions", int),
-    "HUB_REPLICATION_FACTOR": ("replication_factor", int),
-    "HUB_RAW_RETENTION_DAYS": ("raw_retention_days", int),
-    "HUB_CRASH_AT": ("crash_at", str),
-    "HUB_REGISTRY_URL": ("registry_url", str),
+def _whole_number(raw: str) -> int:
+    return int(raw.strip())
+
+
+def _flag(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
+def _hex(raw: str) -> str:
+    bytes.fromhex(raw.strip())
+    return raw.strip()
+
+
+def _crash_spec(raw: str) -> str:
+    name, sep, nth = raw.strip().partition(":")
+    if not name or (sep and (not nth.isdigit() or int(nth) < 1)):
+        raise ValueError(raw)
+    return raw.strip()
+
+
+_Conv = Callable[[str], object]
+# variable -> (field, converter, what a valid value looks like, secret)
+_ENV_FIELDS: dict[str, tuple[str, _Conv, str, bool]] = {
+    "HUB_VAR_DIR": ("var_dir", Path, "a directory path", False),
+    "HUB_TOPIC_PREFIX": ("topic_prefix", str, "a topic name prefix", False),
+    "HUB_INTAKE_PARTITIONS": ("intake_partitions", _whole_number, "a whole number >= 1", False),
+    "HUB_REPLICATION_FACTOR": ("replication_factor", _whole_number, "a whole number", False),
+    "HUB_RAW_RETENTION_DAYS": ("raw_retention_days", _whole_number, "a whole number", False),
+    "HUB_SOURCES_FILE": ("sources_file", Path, "the path of a sources TOML file", False),
+    "HUB_REGISTRY_URL": ("registry_url", str, "an SQLite path or postgresql:// URL", False),
+    "HUB_CRASH_AT": ("crash_at", _crash_spec, "NAME or NAME:N with N >= 1 (tests only)", False),
+    "HUB_KEY_PASSPHRASE": ("key_passphrase", str, "a passphrase", True),
+    "HUB_PSEUDONYM_KEY": ("pseudonym_key", _hex, "hex digits", True),
+    "HUB_PKCS11_MODULE": ("pkcs11_module", str, "the path of a PKCS#11 library", False),
+    "HUB_PKCS11_PIN": ("pkcs11_pin", str, "the token PIN", True),
+    "HUB_KEEP_BROKER": ("keep_broker", _flag, "1/true/yes/on or 0/false/no/off", False),
 }
-# Variables owned by other parts of the hub (keys, simulators, ...) and read there.
-_KNOWN_ELSEWHERE = {
-    "HUB_KEY_PASSPHRASE",
-    "HUB_PSEUDONYM_KEY",
-    "HUB_SEED",
-    "HUB_SOURCES_FILE",
-    "HUB_PKCS11_MODULE",
-    "HUB_PKCS11_PIN",
-    "HUB_WEBHOOK_URL",
+# The tools' own variables that are hub settings too.
+_TOOL_FIELDS: dict[str, tuple[str, _Conv, str, bool]] = {
+    "AIRFLOW__API__BASE_URL": ("airflow_api_url", str, "a URL", False),
 }
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Build settings from defaults and ``HUB_*`` / ``KAFKA_BOOTSTRAP_SERVERS``."""
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from defaults and ``HUB_*`` / ``KAFKA_BOOTSTRAP_SERVERS`` / ``AIRFLOW__*``."""
     env = dict(os.environ if env is None else env)
     values: dict[str, object] = {}
     for key, raw in env.items():
-        if not key.startswith("HUB_"):
-            continue
-        if key in _ENV_FIELDS:
-            name, conv = _ENV_FIELDS[key]
-            try:
-                values[name] = conv(raw)
-            except ValueError as exc:
-                raise ConfigError(f"{key}={raw!r}: {exc}") from exc
-        elif key not in _KNOWN_ELSEWHERE:
-            known = ", ".join(sorted([*_ENV_FIELDS, *_KNOWN_ELSEWHERE]))
+        spec = _ENV_FIELDS.get(key) or _TOOL_FIELDS.get(key)
+        if spec is not None:
+            values[spec[0]] = _convert(key, raw, spec)
+        elif key.startswith("HUB_"):
+            known = ", ".join(sorted(_ENV_FIELDS))
             raise ConfigError(f"unknown setting {key}; known: {known}")
     bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS")
     if bootstrap:
@@ -98,5 +142,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return settings
 
 
-def setting_names() -> list[str]:
-    return [f.name for f in fields(Settings)]
+def _convert(key: str, raw: str, spec: tuple[str, _Conv, str, bool]) -> object:
+    _, conv, expected, secret = spec
+    try:
+        return conv(raw)
+    except ValueError as exc:
+        if secret:  # neither the message nor the chained error may show the value
+            raise ConfigError(f"{key}=<hidden>: expected {expected}") from None
+        raise ConfigError(f"{key}={raw!r}: expected {expected}") from exc
+
+
+def process_environment() -> dict[str, str]:
+    """A copy of this process's environment, for a child process that must inherit it
+    (``hub.ops.airflow_env``): the one other use of the environment, read here."""
+    return dict(os.environ)

@@ -16,9 +16,31 @@ record to quarantine, so one bad record never stops its neighbours.
     ├── TrustError             a signature or certificate cannot be trusted
     ├── BrokerError            Kafka cannot be reached or refused a transaction
     └── StateError             stored positions/indexes are inconsistent
+
+``connectors`` and ``security`` stand on their own with their own errors
+(``connectors.errors``, ``security.errors``). Where hub code calls them it wraps
+the call in :func:`map_errors`, the one place that turns their errors into the
+hub's (``raise ... from exc``: the original stays as ``__cause__``):
+
+    connectors                      hub
+    ConnectorConfigError         -> ConfigError
+    SourceUnavailable            -> SourceUnavailable   (source, page kept)
+    SourceRejected               -> SourceRejected      (source, page kept)
+    MalformedDocument            -> DocumentError       (rule kept)
+    security
+    SecurityConfigError (+ Key)  -> ConfigError
+    HostileXmlError              -> HostileXmlError     (rule kept)
+    TrustError (+ subclasses)    -> TrustError          (rule, partner, batch_id, position)
+    any other of theirs          -> HubError
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import connectors.errors as ce
+import security.errors as se
 
 
 class HubError(Exception):
@@ -63,11 +85,22 @@ class SchemaNotFound(DocumentError):
 
 
 class TrustError(HubError):
-    """A signature, certificate or chain cannot be trusted."""
+    """A signature, certificate, proof or chain cannot be trusted; ``rule`` names which check."""
 
-    def __init__(self, message: str, *, rule: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str,
+        partner: str | None = None,
+        batch_id: str | None = None,
+        position: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.rule = rule
+        self.partner = partner
+        self.batch_id = batch_id
+        self.position = position
 
 
 class BrokerError(HubError):
@@ -76,3 +109,34 @@ class BrokerError(HubError):
 
 class StateError(HubError):
     """Stored positions or indexes are inconsistent."""
+
+
+def hub_error(exc: ce.ConnectorError | se.SecurityError) -> HubError:
+    """The hub error for a connector or security error (see the table above)."""
+    if isinstance(exc, se.TrustError):
+        return TrustError(str(exc), rule=exc.rule, partner=exc.partner,
+                          batch_id=exc.batch_id, position=exc.position)
+    if isinstance(exc, se.HostileXmlError):
+        return HostileXmlError(str(exc), rule=exc.rule)
+    if isinstance(exc, ce.SourceUnavailable):
+        return SourceUnavailable(exc.detail, source=exc.source, page=exc.page)
+    if isinstance(exc, ce.SourceRejected):
+        return SourceRejected(exc.detail, source=exc.source, page=exc.page)
+    if isinstance(exc, ce.MalformedDocument):
+        return DocumentError(str(exc), rule=exc.rule)
+    if isinstance(exc, ce.ConnectorConfigError | se.SecurityConfigError):
+        return ConfigError(str(exc))
+    return HubError(f"{type(exc).__name__}: {exc}")
+
+
+@contextlib.contextmanager
+def map_errors() -> Iterator[None]:
+    """Turn connector and security errors raised inside the block into hub errors.
+
+    ``with map_errors(): doc = parse_untrusted(data)`` lets the hub catch only its
+    own hierarchy; the original error is kept as ``__cause__`` with its traceback.
+    """
+    try:
+        yield
+    except (ce.ConnectorError, se.SecurityError) as exc:
+        raise hub_error(exc) from exc

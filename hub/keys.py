@@ -12,6 +12,7 @@ import fcntl
 from pathlib import Path
 
 from hub.config import Settings
+from hub.errors import map_errors
 from security.pki import DevPki
 from security.trust import TrustStore
 
@@ -26,10 +27,18 @@ def open_pki(settings: Settings) -> DevPki:
     directory.mkdir(parents=True, exist_ok=True)
     with (directory.parent / ".pki.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (directory / "hub" / "ca.pem").exists():
-            return DevPki.create(directory)
-        return DevPki.open(directory)
+        with map_errors():
+            if not (directory / "hub" / "ca.pem").exists():
+                return DevPki.create(directory, passphrase=key_passphrase(settings))
+            return DevPki.open(directory, passphrase=key_passphrase(settings))
+
+
+def key_passphrase(settings: Settings) -> bytes | None:
+    """The configured key passphrase; None lets security use the dev passphrase file."""
+    return settings.key_passphrase.encode() or None
 
 
 def trust_store(settings: Settings) -> TrustStore:
-    return TrustStore.load(open_pki(settings).trust_dir)
+    pki = open_pki(settings)
+    with map_errors():
+        return TrustStore.load(pki.trust_dir)

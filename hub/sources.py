@@ -7,17 +7,17 @@ unknown keys are rejected so that a typo fails at load time, not at 3 a.m.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from hub.config import PROJECT_ROOT
+from hub.config import load_settings
 from hub.errors import ConfigError
 
-DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.toml"
-FAMILIES = ("interior", "labour", "statistics", "partner")
+# The source families: which connector reads a source (connectors.registry).
+# Not the event families (hub.model.families.EVENT_FAMILIES).
+SOURCE_FAMILIES = ("interior", "labour", "statistics", "partner")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,8 @@ _KNOWN = {f.name for f in fields(SourceConfig)}
 
 
 def load_sources(path: Path | None = None) -> list[SourceConfig]:
-    path = path or Path(os.environ.get("HUB_SOURCES_FILE", DEFAULT_SOURCES_FILE))
+    """The sources of ``path`` (default: the setting HUB_SOURCES_FILE), checked."""
+    path = path or load_settings().sources_file
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -70,8 +71,8 @@ def load_sources(path: Path | None = None) -> list[SourceConfig]:
         if missing:
             raise ConfigError(f"{path}: source #{i + 1}: missing {sorted(missing)}")
         src = SourceConfig(**merged)
-        if src.family not in FAMILIES:
-            raise ConfigError(f"{path}: source {src.name}: family must be one of {FAMILIES}")
+        if src.family not in SOURCE_FAMILIES:
+            raise ConfigError(f"{path}: source {src.name}: family must be one of {SOURCE_FAMILIES}")
         if src.name in seen:
             raise ConfigError(f"{path}: source {src.name} is defined twice")
         if not src.name.replace("-", "").replace("_", "").isalnum():
@@ -87,8 +88,6 @@ def _resolve_drop_dir(src: SourceConfig) -> SourceConfig:
     if not drop or Path(drop).is_absolute():
         return src
     from dataclasses import replace
-
-    from hub.config import load_settings
 
     options = {**src.options, "drop_dir": str(load_settings().var_dir / drop)}
     return replace(src, options=options)

@@ -4,9 +4,9 @@ publishes is signed and chained.
 Modules (each one job):
 
 - ``safe_xml``     ``parse_untrusted(bytes)``: hardened parsing for every stage
-- ``verify``       inbound XMLDSig: ``verify_partner_document`` / ``check_partner_document``
-                   (findings), ``verify_hub_document``
-- ``sign``         ``EnvelopedSigner``: per-event enveloped XMLDSig (xmlsec1-compatible)
+- ``verifier``     inbound XMLDSig: ``verify_partner_document`` / ``check_partner_document``
+                   (``SignatureProblem`` values), ``verify_hub_document``
+- ``signer``       ``EnvelopedSigner``: per-event enveloped XMLDSig (xmlsec1-compatible)
 - ``merkle``       ``MerkleTree``: add -> finish -> root / proof(i)
 - ``batch``        ``BatchSigner`` (manifest + per-event proofs), ``BatchVerifier``,
                    ``verify_event_in_batch``, ``event_digest``
@@ -17,6 +17,9 @@ Modules (each one job):
 - ``trust``        ``TrustStore``: pinned partner CAs, hub CA, hub signing certs
 - ``pseudonym``    ``Pseudonymizer``: keyed HMAC pseudonyms per purpose
 - ``settings``     ``SecuritySettings``: frozen, allow-listed algorithms
-- ``errors``       the package's exceptions under ``hub.errors``
-- ``cli_keys`` / ``cli_verify``  ``mhub keys`` and ``mhub verify``
+- ``errors``       the package's own exceptions under ``SecurityError``
+
+Nothing here imports ``hub``: settings (key passphrase, pseudonym key, PKCS#11
+module and PIN) arrive as parameters, and the hub maps these errors to its own
+(``hub.errors.map_errors``).
 """

@@ -31,7 +31,6 @@ from itertools import pairwise
 
 from lxml import etree
 
-from hub.errors import HostileXmlError, TrustError
 from security.batch import (
     GENESIS_DIGEST,
     PROOF_TAG,
@@ -39,6 +38,7 @@ from security.batch import (
     Manifest,
     ProofData,
 )
+from security.errors import HostileXmlError, TrustError
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
 

@@ -1,37 +1,53 @@
-"""Errors of the security package, under the hub's one hierarchy.
+"""Errors of the security package: it stands on its own and imports nothing of ``hub``.
 
-    HubError
-    ├── ConfigError
-    │   ├── KeyStoreError        a key cannot be loaded, decrypted or found
-    │   └── MerkleUsageError     the Merkle tree was used out of order (a bug)
-    ├── DocumentError
-    │   └── HostileXmlError      refused by security.safe_xml (rule xml.*)
+    SecurityError
+    ├── SecurityConfigError      settings refused (an algorithm not allowed, a key too short)
+    │   └── KeyConfigError       a key cannot be loaded, decrypted or found
+    ├── MerkleUsageError         the Merkle tree was used out of order (a bug in the caller)
+    ├── HostileXmlError          refused by security.safe_xml (rule xml.*)
     └── TrustError               a signature, certificate, proof or chain fails
         ├── SignatureError       sig.* : XMLDSig missing, invalid, wrapped, ...
         ├── CertificateError     sig.cert-* / sig.untrusted-ca / sig.wrong-partner
         ├── ProofError           proof.* : a batch inclusion proof does not hold
         └── ChainError           chain.* : the manifest audit chain is broken
 
-Every TrustError carries ``rule`` (stable id agencies can look up) and, where
-known, keyword-only context: ``partner``, ``batch_id``, ``position``.
-Third-party errors (signxml, cryptography, pkcs11) are translated at the
-boundary with ``raise ... from exc``.
+``HostileXmlError`` and every ``TrustError`` carry ``rule`` (a stable id agencies
+can look up); a ``TrustError`` also carries, where known, keyword-only context:
+``partner``, ``batch_id``, ``position``. Third-party errors (signxml,
+cryptography, pkcs11) are translated at the boundary with ``raise ... from exc``.
+The hub turns these into its own errors in one place (``hub.errors.map_errors``).
 """
 
 from __future__ import annotations
 
-from hub.errors import ConfigError, TrustError
+
+class SecurityError(Exception):
+    """Base of every error the security package raises on purpose."""
 
 
-class KeyStoreError(ConfigError):
-    """A signing key cannot be loaded, decrypted or found."""
+class SecurityConfigError(SecurityError):
+    """Security settings or key material are refused: not allowed, too weak, unreadable."""
 
 
-class MerkleUsageError(ConfigError):
+class KeyConfigError(SecurityConfigError):
+    """A signing or pseudonym key cannot be loaded, decrypted or found."""
+
+
+class MerkleUsageError(SecurityError):
     """The Merkle tree was used out of its documented call order."""
 
 
-class _ContextTrustError(TrustError):
+class HostileXmlError(SecurityError):
+    """Refused by the hardened parser: DTD, entity, size, depth or encoding."""
+
+    def __init__(self, message: str, *, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class TrustError(SecurityError):
+    """A signature, certificate, proof or chain cannot be trusted."""
+
     def __init__(
         self,
         message: str,
@@ -41,23 +57,24 @@ class _ContextTrustError(TrustError):
         batch_id: str | None = None,
         position: int | None = None,
     ) -> None:
-        super().__init__(message, rule=rule)
+        super().__init__(message)
+        self.rule = rule
         self.partner = partner
         self.batch_id = batch_id
         self.position = position
 
 
-class SignatureError(_ContextTrustError):
+class SignatureError(TrustError):
     """The XML signature is missing, invalid, of a refused kind, or wrapped."""
 
 
-class CertificateError(_ContextTrustError):
+class CertificateError(TrustError):
     """The signer's certificate is expired, not chained to the pinned CA, or misused."""
 
 
-class ProofError(_ContextTrustError):
+class ProofError(TrustError):
     """An event's batch inclusion proof does not lead to the signed manifest root."""
 
 
-class ChainError(_ContextTrustError):
+class ChainError(TrustError):
     """The manifests' hash chain is broken (removed, reordered or altered batch)."""

@@ -13,8 +13,9 @@ that surface and performs the operation on the token, so ``XMLSigner`` builds
 * RSA-PSS: ``CKM_SHA256_RSA_PKCS_PSS`` with MGF1-SHA256 and a digest-length salt
   (RFC 9231 as signxml verifies it).
 
-Configuration: ``HUB_PKCS11_MODULE`` (the vendor's library, default SoftHSM2's)
-and ``HUB_PKCS11_PIN``; the key is found by token label and key label. The
+Configuration, passed in by the caller (the hub's ``HUB_PKCS11_MODULE`` and
+``HUB_PKCS11_PIN`` settings): the vendor's library (default SoftHSM2's) and the
+token PIN; the key is found by token label and key label. The
 certificate of the token key is issued by the hub CA
 (:meth:`security.pki.DevPki.issue_hub_signing_cert`) and kept in the key store
 and trust store like any hub certificate. A session is used under a lock:
@@ -24,7 +25,6 @@ PKCS#11 sessions are not safe for concurrent operations.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -39,11 +39,9 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pkcs11 import MGF, Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
-from security.errors import KeyStoreError
+from security.errors import KeyConfigError
 from security.keys import SigningKey
 
-MODULE_ENV = "HUB_PKCS11_MODULE"
-PIN_ENV = "HUB_PKCS11_PIN"
 # Where Debian (and Ubuntu) install SoftHSM2's PKCS#11 library.
 SOFTHSM_MODULES = (
     "/usr/lib/softhsm/libsofthsm2.so",
@@ -61,11 +59,10 @@ _libs: dict[str, Any] = {}
 _libs_lock = threading.Lock()
 
 
-def find_module(env: dict[str, str] | None = None) -> str | None:
-    """The PKCS#11 library to load: ``HUB_PKCS11_MODULE`` or an installed SoftHSM2."""
-    env = dict(os.environ if env is None else env)
-    if env.get(MODULE_ENV):
-        return env[MODULE_ENV]
+def find_module(configured: str = "") -> str | None:
+    """The PKCS#11 library to load: the configured one, else an installed SoftHSM2."""
+    if configured:
+        return configured
     return next((m for m in SOFTHSM_MODULES if Path(m).exists()), None)
 
 
@@ -102,7 +99,7 @@ class TokenPrivateKey:
             hash_alg: HashAlgorithm = kwargs.get("algorithm") or args[1]
             return self._sign_rsa(data, padding, hash_alg)
         except pkcs11.PKCS11Error as exc:
-            raise KeyStoreError(f"token refused to sign: {type(exc).__name__}") from exc
+            raise KeyConfigError(f"token refused to sign: {type(exc).__name__}") from exc
 
     def _sign_ecdsa(self, data: bytes, hash_alg: HashAlgorithm) -> bytes:
         digest = hashlib.new(hash_alg.name, data).digest()
@@ -120,25 +117,24 @@ class TokenPrivateKey:
             with self._lock:
                 return bytes(self._private.sign(
                     data, mechanism=mech, mechanism_param=(h, mgf, hash_alg.digest_size)))
-        raise KeyStoreError(f"padding {type(padding).__name__} is not supported")
+        raise KeyConfigError(f"padding {type(padding).__name__} is not supported")
 
 
 class Token:
     """An open, logged-in session on one token; close it when done (or use ``with``)."""
 
-    def __init__(self, *, token_label: str, pin: str | None = None, module: str | None = None,
-                 ) -> None:
-        module = module or find_module()
-        if module is None:
-            raise KeyStoreError(f"no PKCS#11 module: set {MODULE_ENV}")
-        pin = pin if pin is not None else os.environ.get(PIN_ENV)
+    def __init__(self, *, token_label: str, pin: str, module: str = "") -> None:
+        found = find_module(module)
+        if found is None:
+            raise KeyConfigError("no PKCS#11 module configured and no SoftHSM2 installed")
+        module = found
         if not pin:
-            raise KeyStoreError(f"no token PIN: set {PIN_ENV}")
+            raise KeyConfigError(f"no PIN for token {token_label!r}")
         try:
             token = _lib(module).get_token(token_label=token_label)
             self._session = token.open(user_pin=pin, rw=True)
         except pkcs11.PKCS11Error as exc:
-            raise KeyStoreError(
+            raise KeyConfigError(
                 f"cannot open token {token_label!r}: {type(exc).__name__}") from exc
 
     def __enter__(self) -> Token:
@@ -162,7 +158,7 @@ class Token:
             self._session.generate_keypair(KeyType.RSA, 2048, store=True, label=key_label,
                                            private_template=template)
         else:
-            raise KeyStoreError(f"unknown key kind {kind}")
+            raise KeyConfigError(f"unknown key kind {kind}")
         return self.key(key_label)
 
     def key(self, key_label: str) -> TokenPrivateKey:
@@ -170,7 +166,7 @@ class Token:
             private = self._session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=key_label)
             public = self._session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=key_label)
         except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned) as exc:
-            raise KeyStoreError(f"key {key_label!r}: {type(exc).__name__}") from exc
+            raise KeyConfigError(f"key {key_label!r}: {type(exc).__name__}") from exc
         if public.key_type == KeyType.EC:
             public_key = load_der_public_key(encode_ec_public_key(public))
         else:

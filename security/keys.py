@@ -5,8 +5,8 @@
   is safe to carry in ``ds:KeyName`` and in batch manifests.
 * **At rest**: private keys are PKCS#8 PEM encrypted with a passphrase
   (cryptography's best available: PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC).
-  The passphrase comes from ``HUB_KEY_PASSPHRASE``. **Development only**: when
-  the variable is unset, a random passphrase is generated once into
+  The passphrase is passed in (the hub's ``HUB_KEY_PASSPHRASE`` setting).
+  **Development only**: when none is configured, a random passphrase is generated once into
   ``<key dir>/.passphrase`` (mode 0600) and reused; production sets the variable
   (or uses a PKCS#11 token, see :mod:`security.hsm`).
 * **Rotation**: :class:`KeyStore` keeps every hub signing key under its id and a
@@ -29,9 +29,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from signxml import SignatureMethod
 
-from security.errors import KeyStoreError
+from security.errors import KeyConfigError
 
-PASSPHRASE_ENV = "HUB_KEY_PASSPHRASE"
 PASSPHRASE_FILE = ".passphrase"
 # 32 random bytes, URL-safe: as strong as the AES-256 key it protects.
 PASSPHRASE_BYTES = 32
@@ -52,11 +51,10 @@ def key_id_of(public_key_or_cert: Any) -> str:
     return "k-" + hashlib.sha256(spki).hexdigest()[:KEY_ID_HEX]
 
 
-def resolve_passphrase(key_dir: Path, env: dict[str, str] | None = None) -> bytes:
-    """The key passphrase: ``HUB_KEY_PASSPHRASE``, else a dev passphrase file under key_dir."""
-    env = dict(os.environ if env is None else env)
-    if env.get(PASSPHRASE_ENV):
-        return env[PASSPHRASE_ENV].encode()
+def resolve_passphrase(key_dir: Path, configured: str = "") -> bytes:
+    """The key passphrase: the configured one, else a dev passphrase file under key_dir."""
+    if configured:
+        return configured.encode()
     path = Path(key_dir) / PASSPHRASE_FILE
     if path.exists():
         return path.read_bytes().strip()
@@ -71,7 +69,7 @@ def resolve_passphrase(key_dir: Path, env: dict[str, str] | None = None) -> byte
 def write_private_key(path: Path, key: Any, passphrase: bytes) -> None:
     """Write an encrypted PKCS#8 PEM, readable by the owner only."""
     if not passphrase:
-        raise KeyStoreError("refusing to write a private key without a passphrase")
+        raise KeyConfigError("refusing to write a private key without a passphrase")
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -87,9 +85,9 @@ def read_private_key(path: Path, passphrase: bytes) -> Any:
     try:
         return serialization.load_pem_private_key(Path(path).read_bytes(), password=passphrase)
     except FileNotFoundError as exc:
-        raise KeyStoreError(f"no private key at {path}") from exc
+        raise KeyConfigError(f"no private key at {path}") from exc
     except (ValueError, TypeError) as exc:
-        raise KeyStoreError(f"cannot decrypt {path}: wrong passphrase or not PKCS#8") from exc
+        raise KeyConfigError(f"cannot decrypt {path}: wrong passphrase or not PKCS#8") from exc
 
 
 def write_cert(path: Path, *certs: x509.Certificate) -> None:
@@ -101,7 +99,7 @@ def read_certs(path: Path) -> list[x509.Certificate]:
     try:
         return x509.load_pem_x509_certificates(Path(path).read_bytes())
     except FileNotFoundError as exc:
-        raise KeyStoreError(f"no certificate at {path}") from exc
+        raise KeyConfigError(f"no certificate at {path}") from exc
 
 
 def default_method(public_key: Any, *, pss: bool = False) -> SignatureMethod:
@@ -110,7 +108,7 @@ def default_method(public_key: Any, *, pss: bool = False) -> SignatureMethod:
         return SignatureMethod.ECDSA_SHA256
     if isinstance(public_key, rsa.RSAPublicKey):
         return SignatureMethod.SHA256_RSA_MGF1 if pss else SignatureMethod.RSA_SHA256
-    raise KeyStoreError(f"unsupported key type {type(public_key).__name__}")
+    raise KeyConfigError(f"unsupported key type {type(public_key).__name__}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +132,7 @@ class SigningKey:
         chain: tuple[x509.Certificate, ...] = (),
     ) -> SigningKey:
         if key_id_of(private_key.public_key()) != key_id_of(certificate):
-            raise KeyStoreError("private key does not match the certificate")
+            raise KeyConfigError("private key does not match the certificate")
         return cls(
             key_id_of(certificate), certificate, private_key,
             default_method(certificate.public_key(), pss=pss), chain,
@@ -163,7 +161,7 @@ class KeyStore:
         try:
             return (self.directory / ACTIVE_FILE).read_text().strip()
         except FileNotFoundError as exc:
-            raise KeyStoreError(f"no active hub key in {self.directory}") from exc
+            raise KeyConfigError(f"no active hub key in {self.directory}") from exc
 
     def certificate(self, kid: str) -> x509.Certificate:
         return read_certs(self.directory / f"{kid}.pem")[0]

@@ -30,7 +30,7 @@ the proof, so a proof cannot claim a position it does not have.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from security.errors import MerkleUsageError
@@ -113,10 +113,6 @@ class MerkleTree:
             raise MerkleUsageError("a leaf is the non-empty digest bytes of one event")
         self._leaves.append(self._h(LEAF_PREFIX + digest))
         return len(self._leaves) - 1
-
-    def add_all(self, digests: Sequence[bytes]) -> None:
-        for d in digests:
-            self.add(d)
 
     def finish(self) -> bytes:
         """Build the tree once and return its root."""

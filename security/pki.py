@@ -9,7 +9,7 @@ and never belong in git (``var/`` is ignored).
 
 Layout::
 
-    <dir>/.passphrase                   dev only, when HUB_KEY_PASSPHRASE is unset
+    <dir>/.passphrase                   dev only, when no passphrase is passed in
     <dir>/hub/ca.pem, ca.key            the hub's CA
     <dir>/hub/signing/<kid>.pem|.key    hub signing keys; ACTIVE names the current one
     <dir>/hub/tls/server.pem|.key       the partner gateway's TLS server certificate

@@ -14,10 +14,10 @@
   another's. The 0x00 separators make (purpose, value) unambiguous.
 * 128 bits (32 hex digits) of the MAC: collision-free at national scale.
 
-Key: ``HUB_PSEUDONYM_KEY`` (hex, at least 32 bytes), else a key file (hex);
-``Pseudonymizer.from_env(var_dir)`` creates ``<var_dir>/secrets/pseudonym.key``
-(mode 0600) on first use for development. Losing the key breaks continuity of
-the statistics; rotating it is a deliberate new series.
+Key: the configured key (hex, at least 32 bytes; the hub's ``HUB_PSEUDONYM_KEY``
+setting), else a key file (hex); ``Pseudonymizer.configured(var_dir, key_hex)``
+creates ``<var_dir>/secrets/pseudonym.key`` (mode 0600) on first use for development.
+Losing the key breaks continuity of the statistics; rotating it is a deliberate new series.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ import secrets
 from hashlib import sha256
 from pathlib import Path
 
-from hub.errors import ConfigError
+from security.errors import KeyConfigError
 
-KEY_ENV = "HUB_PSEUDONYM_KEY"
 KEY_FILE = Path("secrets") / "pseudonym.key"
 MIN_KEY_BYTES = 32  # HMAC-SHA256's full strength
 PSEUDONYM_HEX = 32  # 128 bits
@@ -42,14 +41,14 @@ _PURPOSE = re.compile(r"^[a-z][a-z0-9._-]{0,63}$")
 class Pseudonymizer:
     def __init__(self, key: bytes) -> None:
         if len(key) < MIN_KEY_BYTES:
-            raise ConfigError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes")
+            raise KeyConfigError(f"pseudonym key must be at least {MIN_KEY_BYTES} bytes")
         self._key = key
 
     @classmethod
-    def from_env(cls, var_dir: Path, env: dict[str, str] | None = None) -> Pseudonymizer:
-        env = dict(os.environ if env is None else env)
-        if env.get(KEY_ENV):
-            return cls(_from_hex(env[KEY_ENV], KEY_ENV))
+    def configured(cls, var_dir: Path, key_hex: str = "") -> Pseudonymizer:
+        """The configured key (hex) when given, else the development key file under var_dir."""
+        if key_hex:
+            return cls(_from_hex(key_hex, "the configured pseudonym key"))
         return cls.from_file(Path(var_dir) / KEY_FILE, create=True)
 
     @classmethod
@@ -57,7 +56,7 @@ class Pseudonymizer:
         path = Path(path)
         if not path.exists():
             if not create:
-                raise ConfigError(f"no pseudonym key at {path}")
+                raise KeyConfigError(f"no pseudonym key at {path}")
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
@@ -81,4 +80,4 @@ def _from_hex(text: str, where: str) -> bytes:
     try:
         return bytes.fromhex(text.strip())
     except ValueError as exc:
-        raise ConfigError(f"{where}: pseudonym key must be hex") from exc
+        raise KeyConfigError(f"{where}: pseudonym key must be hex") from exc

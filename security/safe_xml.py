@@ -1,6 +1,6 @@
 """Hardened XML parsing used by every stage that reads agency bytes.
 
-Policy (each refusal is a :class:`hub.errors.HostileXmlError` with a stable rule id):
+Policy (each refusal is a :class:`security.errors.HostileXmlError` with a stable rule id):
 
 =====================  ===============================================================
 rule                   refused
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from hub.errors import HostileXmlError
+from security.errors import HostileXmlError
 
 # A record page from an agency is at most a few MB; anything larger is refused
 # before parsing so an oversized body cannot exhaust memory.

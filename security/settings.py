@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 
-from hub.errors import ConfigError
+from security.errors import SecurityConfigError
 
 # Signature methods the hub accepts and produces. RSA-PSS is accepted and can
 # be produced, but Debian's xmlsec1 1.2 cannot verify it, so the hub's default
@@ -69,16 +69,17 @@ class SecuritySettings:
     def __post_init__(self) -> None:
         for method in self.signature_methods:
             if _is_weak(method.name):
-                raise ConfigError(f"signature method {method.name} is not allowed")
+                raise SecurityConfigError(f"signature method {method.name} is not allowed")
         for digest in self.digest_algorithms:
             if digest.name in {"SHA1", "SHA224"}:
-                raise ConfigError(f"digest {digest.name} is not allowed")
+                raise SecurityConfigError(f"digest {digest.name} is not allowed")
         if self.min_rsa_bits < MIN_RSA_BITS:
-            raise ConfigError(f"RSA keys under {MIN_RSA_BITS} bits are not allowed")
+            raise SecurityConfigError(f"RSA keys under {MIN_RSA_BITS} bits are not allowed")
         if not self.curves <= DEFAULT_CURVES:
-            raise ConfigError(f"curves {sorted(self.curves - DEFAULT_CURVES)} are not allowed")
+            wrong = sorted(self.curves - DEFAULT_CURVES)
+            raise SecurityConfigError(f"curves {wrong} are not allowed")
         if self.batch_digest not in {"sha256", "sha384", "sha512"}:
-            raise ConfigError(f"batch digest {self.batch_digest} is not allowed")
+            raise SecurityConfigError(f"batch digest {self.batch_digest} is not allowed")
 
 
 DEFAULT_SETTINGS = SecuritySettings()

@@ -18,7 +18,7 @@ from lxml import etree
 from signxml import DigestAlgorithm, SignatureConstructionMethod, XMLSigner
 from signxml.exceptions import SignXMLException
 
-from security.errors import KeyStoreError
+from security.errors import KeyConfigError
 from security.keys import SigningKey
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
 
@@ -30,7 +30,7 @@ class EnvelopedSigner:
 
     def __init__(self, key: SigningKey, settings: SecuritySettings = DEFAULT_SETTINGS) -> None:
         if key.method not in settings.signature_methods:
-            raise KeyStoreError(f"signature method {key.method.name} is not allowed")
+            raise KeyConfigError(f"signature method {key.method.name} is not allowed")
         self.key = key
         self.settings = settings
 
@@ -51,7 +51,7 @@ class EnvelopedSigner:
                 key_name=self.key.key_id,
             )
         except SignXMLException as exc:
-            raise KeyStoreError(f"signing with {self.key.key_id} failed: {exc}") from exc
+            raise KeyConfigError(f"signing with {self.key.key_id} failed: {exc}") from exc
 
     def sign_bytes(self, element: etree._Element) -> bytes:
         """Signed document serialised as UTF-8 bytes (what goes on the wire)."""

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -49,9 +48,7 @@ from signxml import (
 )
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 
-from hub.errors import HostileXmlError, TrustError
-from hub.model.findings import Finding
-from security.errors import SignatureError
+from security.errors import HostileXmlError, SignatureError, TrustError
 from security.safe_xml import parse_untrusted
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
 from security.trust import HUB, TrustStore
@@ -60,6 +57,8 @@ DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 _NS = {"ds": DS_NS}
 _SIG = f"{{{DS_NS}}}Signature"
 ENVELOPED = SignatureConstructionMethod.enveloped.value
+# Where a signature problem is reported: the enveloped signature under the root.
+SIGNATURE_XPATH = "/*/ds:Signature"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +73,21 @@ class VerifiedDocument:
     method: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignatureProblem:
+    """Why a document's signature is not trusted, as a value (the hub makes it a Finding)."""
+
+    rule: str
+    message: str
+    xpath: str = SIGNATURE_XPATH
+
+
 @dataclass(frozen=True, slots=True)
 class VerificationOutcome:
-    """Non-raising result: a verified document, or findings for quarantine."""
+    """Non-raising result: a verified document, or the problems for quarantine."""
 
     document: VerifiedDocument | None
-    findings: tuple[Finding, ...] = ()
+    problems: tuple[SignatureProblem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -117,19 +125,13 @@ def check_partner_document(
     *,
     partner: str,
     trust: TrustStore,
-    source: str = "",
-    record_id: str = "",
 ) -> VerificationOutcome:
-    """Like :func:`verify_partner_document`, but findings instead of exceptions."""
-    raw_digest = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
+    """Like :func:`verify_partner_document`, but a :class:`SignatureProblem` value instead
+    of an exception, so one bad record is quarantined and never stops its neighbours."""
     try:
         doc = verify_partner_document(data, partner=partner, trust=trust)
     except (TrustError, HostileXmlError) as exc:
-        finding = Finding(
-            rule=exc.rule, message=str(exc), xpath="/*/ds:Signature",
-            source=source or partner, record_id=record_id, raw_digest=raw_digest,
-        )
-        return VerificationOutcome(None, (finding,))
+        return VerificationOutcome(None, (SignatureProblem(rule=exc.rule, message=str(exc)),))
     return VerificationOutcome(doc)
 
 

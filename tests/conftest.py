@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -23,7 +22,7 @@ def kafka_settings() -> Iterator[Settings]:
         broker.start(settings)
         started_here = True
     yield settings
-    if started_here and os.environ.get("HUB_KEEP_BROKER") is None:
+    if started_here and not settings.keep_broker:
         broker.stop(settings)
 
 

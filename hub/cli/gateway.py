@@ -68,7 +68,7 @@ def stats_file(config: GatewayConfig) -> Path:
 
 
 def open_signer(config: GatewayConfig) -> MessageSigner:
-    return MessageSigner.from_key_dir(config.keys_dir)
+    return MessageSigner.from_key_dir(config.keys_dir, config.key_passphrase)
 
 
 def run(args: argparse.Namespace) -> int:

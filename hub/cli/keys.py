@@ -15,6 +15,8 @@ import argparse
 from pathlib import Path
 
 from hub.config import load_settings
+from hub.errors import map_errors
+from hub.keys import key_passphrase
 from security.pki import DEFAULT_PARTNERS, DevPki
 
 
@@ -29,18 +31,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    directory = args.dir or load_settings().var_dir / "pki"
+    with map_errors():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    directory = args.dir or settings.var_dir / "pki"
+    passphrase = key_passphrase(settings)
     if args.action == "init":
         if (directory / "hub" / "ca.pem").exists():
             print(f"a PKI already exists in {directory}; nothing changed")
             return 0
         partners = [p.strip().upper() for p in args.partners.split(",") if p.strip()]
-        pki = DevPki.create(directory, partners, hub_key_type=args.hub_key)
+        pki = DevPki.create(directory, partners, hub_key_type=args.hub_key,
+                            passphrase=passphrase)
         print(f"created development PKI in {directory}")
         _show(pki)
         return 0
     try:
-        pki = DevPki.open(directory)
+        pki = DevPki.open(directory, passphrase=passphrase)
     except FileNotFoundError as exc:
         print(exc)
         return 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from hub.config import load_settings
 from hub.deliver.consumer.consumer import EventConsumer
 from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected
-from hub.kafka.topics import FAMILIES
+from hub.model.families import EVENT_FAMILIES
 
 
 def default_trust(var_dir: Path) -> Path:
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--family",
         action="append",
-        choices=FAMILIES,
+        choices=EVENT_FAMILIES,
         required=True,
         help="event family to follow (repeatable)",
     )

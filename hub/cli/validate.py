@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import raw_digest
-from hub.errors import HostileXmlError
+from hub.errors import HostileXmlError, map_errors
 from hub.intake.validate.validator import ValidationResult, split_records, validate_element
 from hub.model.findings import Finding
 from security.safe_xml import parse_untrusted
@@ -38,7 +38,8 @@ def validate_file(path: Path, source: str = "") -> list[ValidationResult]:
     digest = raw_digest(body)
     source = source or path.name
     try:
-        root = parse_untrusted(body)
+        with map_errors():
+            root = parse_untrusted(body)
     except HostileXmlError as exc:
         finding = Finding(rule=exc.rule, message=str(exc), source=source, raw_digest=digest)
         return [ValidationResult(False, None, "", "", 0, (finding,))]

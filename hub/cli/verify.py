@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from hub.config import load_settings
-from hub.errors import HostileXmlError, TrustError
+from hub.errors import HostileXmlError, TrustError, map_errors
 from security.audit_chain import ChainReport, verify_chain
 from security.batch import BatchVerifier
 from security.safe_xml import parse_untrusted
@@ -48,29 +48,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     trust_dir = args.trust or load_settings().var_dir / "pki" / "trust"
     try:
-        trust = TrustStore.load(trust_dir)
+        with map_errors():
+            trust = TrustStore.load(trust_dir)
     except TrustError as exc:
         print(f"cannot load trust store: {exc}", file=sys.stderr)
         return 2
     try:
-        if args.kafka:
-            return _report(_verify_kafka(args.kafka, args.events_topic, trust))
-        if args.chain:
-            manifests = [p.read_bytes() for p in _xml_files(args.chain)]
-            events = [p.read_bytes() for p in _xml_files(args.events)] if args.events else []
-            print(f"verifying {len(manifests)} manifests from {args.chain}")
-            return _report(verify_chain(manifests, trust, events=events))
-        if args.event and args.manifest:
-            return _verify_event_in_batch(args.event, args.manifest, trust)
-        if args.event:
-            return _verify_signed(args.event, args.partner, trust)
-        if args.manifest:
-            return _verify_manifest(args.manifest, trust)
+        with map_errors():
+            code = _dispatch(args, trust)
     except (TrustError, HostileXmlError) as exc:
         print(f"FAIL {exc.rule}: {exc}")
         return 1
-    print("nothing to verify: give an EVENT file, --manifest, --chain or --kafka", file=sys.stderr)
-    return 2
+    if code is None:
+        print("nothing to verify: give an EVENT file, --manifest, --chain or --kafka",
+              file=sys.stderr)
+        return 2
+    return code
+
+
+def _dispatch(args: argparse.Namespace, trust: TrustStore) -> int | None:
+    """Run the check the arguments ask for; None when they ask for none."""
+    if args.kafka:
+        return _report(_verify_kafka(args.kafka, args.events_topic, trust))
+    if args.chain:
+        manifests = [p.read_bytes() for p in _xml_files(args.chain)]
+        events = [p.read_bytes() for p in _xml_files(args.events)] if args.events else []
+        print(f"verifying {len(manifests)} manifests from {args.chain}")
+        return _report(verify_chain(manifests, trust, events=events))
+    if args.event and args.manifest:
+        return _verify_event_in_batch(args.event, args.manifest, trust)
+    if args.event:
+        return _verify_signed(args.event, args.partner, trust)
+    if args.manifest:
+        return _verify_manifest(args.manifest, trust)
+    return None
 
 
 def _verify_signed(path: Path, partner: str | None, trust: TrustStore) -> int:

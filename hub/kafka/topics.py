@@ -17,9 +17,7 @@ from kafka.errors import TopicAlreadyExistsError
 
 from hub.config import Settings, load_settings
 from hub.kafka.clients import admin
-
-# Event families: every record type maps to exactly one (see hub.model.families.FAMILY_OF).
-FAMILIES = ("border", "residence", "labour", "asylum", "enforcement", "statistics")
+from hub.model.families import EVENT_FAMILIES
 
 _DAY_MS = 24 * 3600 * 1000
 # Events are the agencies' record of fact: keep a year so a new consumer can backfill.
@@ -72,7 +70,7 @@ class Topics:
         return f"{self.prefix}intake"
 
     def events(self, family: str) -> str:
-        if family not in FAMILIES:
+        if family not in EVENT_FAMILIES:
             raise ValueError(f"unknown event family {family!r}")
         return f"{self.prefix}events.{family}"
 
@@ -104,7 +102,8 @@ class Topics:
         p = self.partitions
         return [
             TopicSpec(self.intake, p, retention_ms=INTAKE_RETENTION_MS),
-            *(TopicSpec(self.events(f), p, retention_ms=EVENT_RETENTION_MS) for f in FAMILIES),
+            *(TopicSpec(self.events(f), p, retention_ms=EVENT_RETENTION_MS)
+              for f in EVENT_FAMILIES),
             TopicSpec(self.identity, p, retention_ms=EVENT_RETENTION_MS),
             TopicSpec(self.corroborations, p, retention_ms=EVENT_RETENTION_MS),
             TopicSpec(self.dlq, 1, retention_ms=DLQ_RETENTION_MS),

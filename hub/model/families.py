@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from hub.intake.identity.event_key import fact_of
 
+# The event families, one Kafka topic each (hub.kafka.topics); every record type
+# maps to exactly one (FAMILY_OF). Not the source families (hub.sources.SOURCE_FAMILIES).
+EVENT_FAMILIES = ("border", "residence", "labour", "asylum", "enforcement", "statistics")
+
 # record type (root element local name) -> event family
 FAMILY_OF: dict[str, str] = {
     "BorderCrossing": "border",

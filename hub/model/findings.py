@@ -8,9 +8,11 @@ an operator can always show the bytes an agency sent.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from security.verifier import SignatureProblem
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,12 +28,18 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
-
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(**data)
+
+    @classmethod
+    def from_problem(
+        cls, problem: SignatureProblem, *, source: str, record_id: str, raw_digest: str
+    ) -> Finding:
+        """The finding for a signature problem reported by ``security`` (which knows no
+        sources or records), placed on the record it was found in."""
+        return cls(rule=problem.rule, message=problem.message, xpath=problem.xpath,
+                   source=source, record_id=record_id, raw_digest=raw_digest)
 
     def __str__(self) -> str:
         where = f" at {self.xpath}" if self.xpath else ""

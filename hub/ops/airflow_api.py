@@ -97,18 +97,6 @@ class AirflowApi:
         path = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}"
         self._request("PATCH", path, params={"update_mask": "note"}, json={"note": note})
 
-    def create_backfill(
-        self, dag_id: str, from_date: str, to_date: str, *, max_active_runs: int = 1
-    ) -> dict[str, Any]:
-        body = {
-            "dag_id": dag_id,
-            "from_date": from_date,
-            "to_date": to_date,
-            "max_active_runs": max_active_runs,
-            "reprocess_behavior": "none",
-        }
-        return self._request("POST", "/api/v2/backfills", json=body)
-
     def wait_for_run(self, dag_id: str, run_id: str, timeout_s: float) -> dict[str, Any]:
         """Poll until the run is success or failed; raise when it takes longer."""
         deadline = time.monotonic() + timeout_s

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hub.config import PROJECT_ROOT, Settings, load_settings
+from hub.config import PROJECT_ROOT, Settings, load_settings, process_environment
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 # Loopback port of the local api-server (UI + REST); next to the simulators' 18700.
@@ -44,7 +44,11 @@ def airflow_env(
     home: Path | None = None,
     inherit: bool = True,
 ) -> dict[str, str]:
-    """Environment for any Airflow process of the hub (CLI, standalone, dag.test)."""
+    """Environment for any Airflow process of the hub (CLI, standalone, dag.test).
+
+    With ``inherit`` the child starts from this process's environment (read by
+    ``hub.config.process_environment``; this module reads none itself).
+    """
     settings = settings or load_settings()
     home = home or airflow_home(settings)
     base = api_base_url(port)
@@ -64,7 +68,7 @@ def airflow_env(
     }
     if settings.external_kafka:
         ours["KAFKA_BOOTSTRAP_SERVERS"] = settings.kafka_bootstrap
-    env: dict[str, str] = dict(os.environ) if inherit else {}
+    env: dict[str, str] = process_environment() if inherit else {}
     for key, value in ours.items():
         if key not in OPERATOR_OVERRIDABLE or key not in env:
             env[key] = value

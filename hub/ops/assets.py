@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, AssetAlias
 
-from hub.kafka.topics import FAMILIES
+from hub.model.families import EVENT_FAMILIES
 
 # URIs name the logical topic (prefix-free): the same DAGs serve any cluster.
 INTAKE_URI = "kafka://mhub/intake"
@@ -20,7 +20,7 @@ ASSET_GROUP = "mhub"
 
 INTAKE = Asset(INTAKE_URI, group=ASSET_GROUP)
 EVENTS: dict[str, Asset] = {
-    family: Asset(f"kafka://mhub/events.{family}", group=ASSET_GROUP) for family in FAMILIES
+    family: Asset(f"kafka://mhub/events.{family}", group=ASSET_GROUP) for family in EVENT_FAMILIES
 }
 #: a publish run adds one event per family it actually published to
 PUBLISHED = AssetAlias("mhub-published-families", group=ASSET_GROUP)

@@ -10,7 +10,6 @@ failure callback that fails would hide the failure it reports.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 import ssl
 from dataclasses import asdict, dataclass
@@ -91,7 +90,9 @@ class SmtpSettings:
 
 def base_url() -> str:
     """Where operators open the UI: ``[api] base_url`` or the local default."""
-    url = os.environ.get("AIRFLOW__API__BASE_URL", "")
+    from hub.config import load_settings
+
+    url = load_settings().airflow_api_url
     if not url:
         try:
             from airflow.sdk.configuration import conf

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -203,7 +202,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--airflow",
         metavar="URL",
-        default=os.environ.get("AIRFLOW__API__BASE_URL"),
+        default=None,
         help="Airflow api-server to ask for DAG run states "
         "(default: AIRFLOW__API__BASE_URL, or the local one when it answers)",
     )
@@ -214,7 +213,9 @@ def run(args: argparse.Namespace) -> int:
     from hub.ops.airflow_env import api_base_url
 
     settings = load_settings()
-    url = None if args.no_airflow else (args.airflow or api_base_url())
+    url = None if args.no_airflow else (
+        args.airflow or settings.airflow_api_url or api_base_url()
+    )
     status = collect(settings, url)
     if args.json:
         print(json.dumps(status, indent=2, default=str))

@@ -10,7 +10,6 @@ imported inside task bodies, so parsing a DAG file never loads Kafka or lxml.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -138,7 +137,7 @@ def _show(headline: str, table: str, *, dag_id: str, run_id: str) -> None:
     if not run_id:
         return
     PENDING_NOTES[(dag_id, run_id)] = markdown
-    base = os.environ.get("AIRFLOW__API__BASE_URL", "")
+    base = load_settings().airflow_api_url
     if not base:
         return
     from hub.ops.airflow_api import AirflowApi, AirflowApiError

@@ -69,7 +69,8 @@ def record_index_key(source: str, record_id: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """One report of a fact, as stage 2 sees it after resolution and keying."""
+    """One report of a fact, as stage 2 sees it after resolution and keying (what
+    :func:`decide` classifies; the intake's record is ``hub.model.candidate.Candidate``)."""
 
     event_id: uuid.UUID
     source: str
@@ -101,7 +102,7 @@ class IndexEntry:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The outcome for one candidate and the index entries to write with it."""
+    """The outcome for one report and the index entries to write with it."""
 
     outcome: Outcome
     event_id: uuid.UUID
@@ -114,9 +115,9 @@ class Decision:
 IndexLookup = Callable[[bytes], IndexEntry | None]
 
 
-def decide(candidate: Report, index_lookup: IndexLookup) -> Decision:
+def decide(report: Report, index_lookup: IndexLookup) -> Decision:
     """Classify one report against the index; pure apart from the lookups."""
-    c = candidate
+    c = report
     ref = c.ref
     digest = c.digest[:DIGEST_BYTES]
     rkey = record_index_key(c.source, c.record_id)
@@ -250,16 +251,10 @@ class BoundedIndexCache:
 
     Contract: the backing store must already hold every entry that the cache
     may evict. Stage 2 writes each decision's entries to the compacted topic in
-    its transaction; ``on_write`` (if given) is called for every applied write so
-    the local view of that topic stays complete.
+    its transaction.
     """
 
-    def __init__(
-        self,
-        capacity: int,
-        miss: IndexLookup,
-        on_write: Callable[[bytes, IndexEntry], None] | None = None,
-    ) -> None:
+    def __init__(self, capacity: int, miss: IndexLookup) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self.capacity = capacity
@@ -268,7 +263,6 @@ class BoundedIndexCache:
         self._vals = bytearray(self._size * _SLOT.size)
         self._state = bytearray(self._size)
         self._miss = miss
-        self._on_write = on_write
         self._sources: list[str] = []
         self._source_no: dict[str, int] = {}
         self._count = 0
@@ -317,10 +311,8 @@ class BoundedIndexCache:
             self._insert(key, entry)
 
     def apply(self, decision: Decision) -> None:
-        """Take a decision's writes into the cache (and ``on_write``)."""
+        """Take a decision's writes into the cache."""
         for key, entry in decision.writes:
-            if self._on_write is not None:
-                self._on_write(key, entry)
             self.put(key, entry)
 
     # --- table mechanics ---

@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from hub.errors import HostileXmlError
 from infra.agencies import statistics as stats
 from infra.agencies.faults import FaultInjector, FaultPlan
 from infra.agencies.filedrop import FileDropWriter
 from infra.agencies.generator import HOSTILE, Generator, GeneratorConfig
+from security.errors import HostileXmlError
 from security.safe_xml import parse_untrusted
 
 SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"

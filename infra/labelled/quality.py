@@ -71,7 +71,7 @@ class QualityReport:
 def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -> QualityReport:
     """Run resolution and dedup over the set in order, as stages 1 and 2 would."""
     backing: dict[bytes, IndexEntry] = {}
-    cache = BoundedIndexCache(cache_capacity, backing.get, backing.__setitem__)
+    cache = BoundedIndexCache(cache_capacity, backing.get)
     stats = DedupStats()
     conflicts: Counter[str] = Counter()
     merges = 0
@@ -85,6 +85,7 @@ def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -
         eid = event_id(event_key(rec.record_type, res.person_id, rec.fields))
         digest = content_digest(res.person_id, rec.fields)
         decision = decide(Report(eid, rec.source, rec.record_id, rec.version, digest), cache)
+        backing.update(decision.writes)  # the dedup index topic, as stage 2 writes it
         cache.apply(decision)
         stats.record(decision)
         fact_of.append(decision.event_id)

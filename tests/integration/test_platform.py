@@ -1,4 +1,5 @@
-"""The platform under everything: the real broker, settings, topics, positions, raw store."""
+"""The platform under everything: the real broker, topics, positions, raw store
+(settings: tests/unit/test_config.py)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,13 @@ from pathlib import Path
 import pytest
 
 from hub.config import Settings, load_settings
-from hub.errors import ConfigError, StateError
+from hub.errors import StateError
 from hub.intake.positions import encode_position, load_positions
 from hub.intake.raw_store import RawStore
 from hub.kafka.clients import admin, consumer, producer
-from hub.kafka.topics import FAMILIES, Topics, TopicSpec, ensure_topics
+from hub.kafka.topics import Topics, TopicSpec, ensure_topics
+from hub.model.families import EVENT_FAMILIES
 from infra.kafka import broker
-
-
-class TestSettings:
-    def test_defaults_point_at_the_local_broker(self) -> None:
-        s = load_settings({})
-        assert s.kafka_bootstrap == "127.0.0.1:19092"
-        assert not s.external_kafka
-
-    def test_external_cluster_is_used_as_is(self) -> None:
-        s = load_settings({"KAFKA_BOOTSTRAP_SERVERS": "k1:9092,k2:9092"})
-        assert s.external_kafka and s.kafka_bootstrap == "k1:9092,k2:9092"
-
-    def test_unknown_hub_variable_is_rejected(self) -> None:
-        with pytest.raises(ConfigError, match="HUB_INTAKE_PARTITONS"):
-            load_settings({"HUB_INTAKE_PARTITONS": "4"})
-
-    def test_bad_value_names_the_variable(self) -> None:
-        with pytest.raises(ConfigError, match="HUB_INTAKE_PARTITIONS"):
-            load_settings({"HUB_INTAKE_PARTITIONS": "four"})
 
 
 class TestBroker:
@@ -84,7 +67,7 @@ class TestTopics:
         state = configs["topic"][topics.connector_state]
         assert state["cleanup.policy"]["value"] == "compact"
         assert configs["topic"][topics.dedup_index]["retention.ms"]["value"] == "-1"
-        assert {topics.events(f) for f in FAMILIES} <= {s.name for s in topics.specs()}
+        assert {topics.events(f) for f in EVENT_FAMILIES} <= {s.name for s in topics.specs()}
 
 
 def _topic_resource(name: str) -> object:

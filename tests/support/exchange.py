@@ -13,7 +13,8 @@ from lxml import etree
 
 from hub.config import Settings, load_settings
 from hub.kafka.clients import consumer
-from hub.kafka.topics import FAMILIES, Topics, ensure_topics, topics_for
+from hub.kafka.topics import Topics, ensure_topics, topics_for
+from hub.model.families import EVENT_FAMILIES
 from hub.sources import SourceConfig
 
 EV = "{urn:kz:mhub:event:1}"
@@ -65,7 +66,7 @@ def read_all(settings: Settings, topics: Topics | None = None) -> Published:
 
     topics = topics or topics_for(settings)
     out = Published()
-    names = [topics.events(f) for f in FAMILIES] + [
+    names = [topics.events(f) for f in EVENT_FAMILIES] + [
         topics.dlq,
         topics.corroborations,
         topics.batches,

@@ -35,7 +35,8 @@ from hub.deliver.consumer.proofs import EventVerifier, load_trust
 from hub.deliver.consumer.state import ConsumerState
 from hub.errors import ConfigError, DocumentError, TrustError
 from hub.kafka.clients import consumer
-from hub.kafka.topics import FAMILIES, Topics, topics_for
+from hub.kafka.topics import Topics, topics_for
+from hub.model.families import EVENT_FAMILIES
 from security.trust import TrustStore
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ MAX_POLL_RECORDS = 500
 
 
 def family_of_topic(topics: Topics, topic: str) -> str:
-    for family in FAMILIES:
+    for family in EVENT_FAMILIES:
         if topics.events(family) == topic:
             return family
     return ""
@@ -147,9 +148,9 @@ class EventConsumer:
         idle_timeout_s: float | None = None,
     ) -> None:
         self.families = tuple(families)
-        unknown = [f for f in self.families if f not in FAMILIES]
+        unknown = [f for f in self.families if f not in EVENT_FAMILIES]
         if unknown or not self.families:
-            raise ConfigError(f"families must be a non-empty subset of {FAMILIES}: {unknown}")
+            raise ConfigError(f"families must be a non-empty subset of {EVENT_FAMILIES}: {unknown}")
         self.settings = settings
         self.topics = topics_for(settings)
         self.idle_timeout_s = idle_timeout_s

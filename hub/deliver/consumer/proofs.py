@@ -21,7 +21,7 @@ from lxml import etree
 from hub.config import Settings
 from hub.deliver.consumer.envelope import proof_batch_id, proof_element, signature_element
 from hub.deliver.consumer.state import LRU, MANIFEST_CACHE_SIZE, ConsumerState
-from hub.errors import HostileXmlError, TrustError
+from hub.errors import HostileXmlError, TrustError, map_errors
 from hub.kafka.clients import consumer
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
@@ -35,7 +35,10 @@ MANIFEST_POLL_MS = 500
 
 def load_trust(trust: TrustStore | Path) -> TrustStore:
     """A trust store, or the directory ``mhub keys`` wrote it to (``var/pki/trust``)."""
-    return trust if isinstance(trust, TrustStore) else TrustStore.load(trust)
+    if isinstance(trust, TrustStore):
+        return trust
+    with map_errors():
+        return TrustStore.load(trust)
 
 
 class ManifestSource:
@@ -59,7 +62,8 @@ class ManifestSource:
             stored = self.state.manifest(batch_id)
         if stored is None:
             raise TrustError(f"no signed manifest for batch {batch_id}", rule="batch.no-manifest")
-        element = parse_untrusted(stored)
+        with map_errors():
+            element = parse_untrusted(stored)
         self._cache.put(batch_id, element)
         return element
 
@@ -90,7 +94,8 @@ class ManifestSource:
             for msgs in polled.values():
                 for msg in msgs:
                     try:
-                        verified = self._batches.verify_manifest(msg.value)
+                        with map_errors():
+                            verified = self._batches.verify_manifest(msg.value)
                     except (TrustError, HostileXmlError):
                         continue  # a manifest that does not verify proves nothing
                     fresh.append((verified.info.batch_id, msg.value))
@@ -128,7 +133,9 @@ class EventVerifier:
         assert self.manifests is not None
         return self._batches, self.manifests
 
+    @map_errors()
     def verify(self, raw: bytes) -> tuple[etree._Element, str]:
+        """The verified event and how; raises the hub's TrustError or HostileXmlError."""
         root = parse_untrusted(raw)
         if signature_element(root) is not None:
             return verify_hub_document(root, trust=self.trust).element, "signature"

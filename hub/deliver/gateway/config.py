@@ -18,13 +18,13 @@ may leave the hub (everything else is removed before signing).
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from hub.config import PROJECT_ROOT
+from hub.config import PROJECT_ROOT, load_settings
 from hub.errors import ConfigError
-from hub.kafka.topics import FAMILIES
+from hub.model.families import EVENT_FAMILIES
 
 # Where the gateway looks for its configuration when none is named.
 CONFIG_LOCATIONS = (PROJECT_ROOT / "gateway.toml", PROJECT_ROOT / "infra" / "gateway.toml")
@@ -52,7 +52,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retention_days": RETENTION_DAYS,
     },
     # security's key directory (``mhub keys``): hub signing keys under hub/signing,
-    # the trust store under trust/, the passphrase from HUB_KEY_PASSPHRASE
+    # the trust store under trust/, the passphrase from the setting HUB_KEY_PASSPHRASE
     "keys": {
         "directory": "var/pki",
     },
@@ -92,6 +92,8 @@ class GatewayConfig:
     feed_state: Path
     runs_dir: Path
     partners: tuple[PartnerRule, ...]
+    #: the hub's key passphrase (setting HUB_KEY_PASSPHRASE; empty: the dev passphrase file)
+    key_passphrase: str = field(default="", repr=False)
 
     def partner(self, code: str) -> PartnerRule | None:
         return next((p for p in self.partners if p.code == code), None)
@@ -118,7 +120,10 @@ def load_config(path: Path | None = None, *, root: Path = PROJECT_ROOT) -> Gatew
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
-    return parse_config(data, root=root, origin=str(path))
+    return replace(
+        parse_config(data, root=root, origin=str(path)),
+        key_passphrase=load_settings().key_passphrase,
+    )
 
 
 def parse_config(
@@ -174,9 +179,11 @@ def _partner(code: str, body: dict[str, Any], path: Any, origin: str) -> Partner
     if missing:
         raise ConfigError(f"{where}: missing {sorted(missing)}")
     families = tuple(body["families"])
-    wrong = [f for f in families if f not in FAMILIES]
+    wrong = [f for f in families if f not in EVENT_FAMILIES]
     if wrong or not families:
-        raise ConfigError(f"{where}: families must be a non-empty subset of {FAMILIES}: {wrong}")
+        raise ConfigError(
+            f"{where}: families must be a non-empty subset of {EVENT_FAMILIES}: {wrong}"
+        )
     fields = tuple(body["fields"])
     for f in fields:
         head = f.split("/", 1)[0]

@@ -54,9 +54,8 @@ def tls_context(config: GatewayConfig) -> ssl.SSLContext:
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.verify_mode = ssl.CERT_REQUIRED
     try:
-        ctx.load_cert_chain(
-            config.server_cert, config.server_key, password=resolve_passphrase(config.keys_dir)
-        )
+        password = resolve_passphrase(config.keys_dir, config.key_passphrase)
+        ctx.load_cert_chain(config.server_cert, config.server_key, password=password)
         for partner in config.partners:
             ctx.load_verify_locations(cafile=str(partner.ca))
     except (OSError, ssl.SSLError) as exc:

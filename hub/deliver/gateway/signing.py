@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from hub.errors import map_errors
 from security.keys import KeyStore, SigningKey, resolve_passphrase
 from security.signer import EnvelopedSigner
 
@@ -23,10 +24,11 @@ class MessageSigner:
         self.key_id = key.key_id
 
     @classmethod
-    def from_key_dir(cls, keys_dir: Path) -> MessageSigner:
+    def from_key_dir(cls, keys_dir: Path, passphrase: str = "") -> MessageSigner:
         """The active hub signing key from security's key directory."""
-        store = KeyStore(keys_dir / "hub" / "signing", resolve_passphrase(keys_dir))
-        return cls(store.load())
+        with map_errors():
+            store = KeyStore(keys_dir / "hub" / "signing", resolve_passphrase(keys_dir, passphrase))
+            return cls(store.load())
 
     def sign(self, element: etree._Element) -> bytes:
         """The signed document's bytes; never re-serialise them (that breaks the signature)."""

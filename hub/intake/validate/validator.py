@@ -16,7 +16,7 @@ from datetime import datetime
 from lxml import etree
 
 from connectors.base import RawRecord
-from hub.errors import HostileXmlError, SchemaNotFound
+from hub.errors import HostileXmlError, SchemaNotFound, map_errors
 from hub.intake.validate.catalog import (
     DSIG_NS,
     FAMILY_PREFIXES,
@@ -230,7 +230,8 @@ def validate_record(body: bytes, *, source: str = "", record_id: str = "",
                     raw_digest: str = "") -> ValidationResult:
     """Validate one record as a standalone document. Never raises for a bad record."""
     try:
-        root = parse_untrusted(body)
+        with map_errors():
+            root = parse_untrusted(body)
     except HostileXmlError as exc:
         finding = Finding(rule=exc.rule, message=str(exc), source=source, record_id=record_id,
                           raw_digest=raw_digest)

@@ -43,10 +43,10 @@ class TestKeys:
         assert mhub("keys", "init", "--dir", str(d), "--partners", "UZB,KGZ") == 0
         assert (d / "trust" / "partners" / "KGZ.pem").exists()
         assert b"ENCRYPTED PRIVATE KEY" in (d / "hub" / "ca.key").read_bytes()
-        assert not (d / ".passphrase").exists()  # the env passphrase was used
-        first = DevPki.open(d).hub_keys.active_id()
+        assert not (d / ".passphrase").exists()  # the configured passphrase was used
+        first = DevPki.open(d, passphrase=b"cli-test").hub_keys.active_id()
         assert mhub("keys", "rotate", "--dir", str(d)) == 0
-        pki = DevPki.open(d)
+        pki = DevPki.open(d, passphrase=b"cli-test")
         assert pki.hub_keys.active_id() != first and len(pki.hub_keys.ids()) == 2
         assert mhub("keys", "show", "--dir", str(d)) == 0
         assert "(active)" in capsys.readouterr().out

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 
 from connectors.base import Page
+from connectors.errors import SourceRejected, SourceUnavailable
 from connectors.http import TransportConfig
 from connectors.interior import InteriorConnector
-from hub.errors import SourceRejected, SourceUnavailable
 from infra.agencies.faults import FaultPlan
 from infra.agencies.generator import Rates
 from tests.support.agencies import FAST_TRANSPORT

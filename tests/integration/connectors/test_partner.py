@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from connectors.errors import SourceUnavailable
 from connectors.partner import PartnerConnector
-from hub.errors import SourceUnavailable
 from infra.agencies.faults import FaultPlan
 from infra.agencies.generator import Rates
 from tests.support.agencies import FAST_TRANSPORT

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from connectors.errors import ConnectorConfigError
 from connectors.interior import InteriorConnector
 from connectors.labour import LabourConnector
 from connectors.partner import PartnerConnector
 from connectors.registry import connector_for
 from connectors.statistics import StatisticsConnector
-from hub.errors import ConfigError
 
 
 @dataclass
@@ -48,5 +48,5 @@ def test_one_connector_per_family(tmp_path) -> None:
     ],
 )
 def test_bad_configuration_fails_at_load(family, options) -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConnectorConfigError):
         connector_for(Source("s", family, options=options))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.errors import MalformedDocument
 from connectors.sdmx import SdmxFormatError, parse_sdmx
-from hub.errors import HostileXmlError
 
 MSG = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 GEN = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic"
@@ -41,13 +41,13 @@ def test_dtd_refused() -> None:
         b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         + FLAT_GENERIC[21:]
     )
-    with pytest.raises(HostileXmlError) as err:
+    with pytest.raises(MalformedDocument) as err:
         list(parse_sdmx(evil))
     assert err.value.rule == "xml.dtd"
 
 
 def test_truncated_message_is_malformed() -> None:
-    with pytest.raises(HostileXmlError) as err:
+    with pytest.raises(MalformedDocument) as err:
         list(parse_sdmx(FLAT_GENERIC[: len(FLAT_GENERIC) // 2]))
     assert err.value.rule == "xml.malformed"
 

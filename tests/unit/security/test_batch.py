@@ -7,7 +7,6 @@ import hashlib
 import pytest
 from lxml import etree
 
-from hub.errors import TrustError
 from security.batch import (
     GENESIS_DIGEST,
     PROOF_TAG,
@@ -21,7 +20,7 @@ from security.batch import (
     manifest_digest,
     verify_event_in_batch,
 )
-from security.errors import MerkleUsageError
+from security.errors import MerkleUsageError, TrustError
 from security.keys import SigningKey
 from security.signer import EnvelopedSigner
 from security.trust import TrustStore

@@ -12,9 +12,8 @@ import pytest
 from lxml import etree
 from pkcs11 import Attribute
 
-from hub.errors import TrustError
 from security.batch import BatchSigner, verify_event_in_batch
-from security.errors import KeyStoreError
+from security.errors import KeyConfigError, TrustError
 from security.hsm import Token, find_module, token_signing_key
 from security.keys import key_id_of, write_cert
 from security.signer import EnvelopedSigner
@@ -23,7 +22,7 @@ from security.verifier import verify_hub_document
 from tests.support.security_kit import make_event
 
 SOFTHSM_UTIL = shutil.which("softhsm2-util")
-MODULE = find_module({})  # SoftHSM2's library, ignoring any HUB_PKCS11_MODULE
+MODULE = find_module()  # SoftHSM2's library
 pytestmark = pytest.mark.skipif(
     SOFTHSM_UTIL is None or MODULE is None,
     reason="SoftHSM2 not installed (Debian package softhsm2): PKCS#11 signing not tested",
@@ -107,5 +106,5 @@ class TestTokenSigning:
                                 trust=token_trust(pki, cert, tmp_path))
 
     def test_wrong_pin(self, token) -> None:
-        with pytest.raises(KeyStoreError):
+        with pytest.raises(KeyConfigError):
             Token(token_label=LABEL, pin="0000", module=MODULE)

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from hub.errors import ConfigError
+from security.errors import KeyConfigError
 from security.pseudonym import KEY_FILE, Pseudonymizer
 
 KEY = bytes(range(32))
@@ -43,7 +43,7 @@ class TestPseudonym:
         assert p.pseudonym("stat", "a\x00b") != p.pseudonym("stat.a", "b")
 
     def test_short_key_refused(self) -> None:
-        with pytest.raises(ConfigError):
+        with pytest.raises(KeyConfigError):
             Pseudonymizer(b"short")
 
     def test_repr_hides_key(self) -> None:
@@ -51,17 +51,17 @@ class TestPseudonym:
 
 
 class TestKeySource:
-    def test_env_key(self, tmp_path) -> None:
-        p = Pseudonymizer.from_env(tmp_path, env={"HUB_PSEUDONYM_KEY": KEY.hex()})
+    def test_configured_key(self, tmp_path) -> None:
+        p = Pseudonymizer.configured(tmp_path, KEY.hex())
         assert p.pseudonym("statistics", IIN) == Pseudonymizer(KEY).pseudonym("statistics", IIN)
         assert not (tmp_path / KEY_FILE).exists()
 
     def test_dev_key_file_created_once_and_reused(self, tmp_path) -> None:
-        first = Pseudonymizer.from_env(tmp_path, env={}).pseudonym("statistics", IIN)
+        first = Pseudonymizer.configured(tmp_path).pseudonym("statistics", IIN)
         path = tmp_path / KEY_FILE
         assert path.stat().st_mode & 0o777 == 0o600
-        assert Pseudonymizer.from_env(tmp_path, env={}).pseudonym("statistics", IIN) == first
+        assert Pseudonymizer.configured(tmp_path).pseudonym("statistics", IIN) == first
 
-    def test_bad_env_key(self, tmp_path) -> None:
-        with pytest.raises(ConfigError):
-            Pseudonymizer.from_env(tmp_path, env={"HUB_PSEUDONYM_KEY": "not-hex"})
+    def test_bad_configured_key(self, tmp_path) -> None:
+        with pytest.raises(KeyConfigError):
+            Pseudonymizer.configured(tmp_path, "not-hex")

@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from hub.errors import HostileXmlError
+from security.errors import HostileXmlError
 from security.safe_xml import ParseLimits, parse_untrusted
 
 EVENT = (

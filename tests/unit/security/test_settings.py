@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from signxml import DigestAlgorithm, SignatureMethod
 
-from hub.errors import ConfigError
+from security.errors import SecurityConfigError
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
 
 
@@ -20,19 +20,19 @@ class TestSettings:
     @pytest.mark.parametrize("method", [SignatureMethod.RSA_SHA1, SignatureMethod.ECDSA_SHA1,
                                         SignatureMethod.HMAC_SHA256, SignatureMethod.DSA_SHA256])
     def test_weak_signature_methods_refused(self, method) -> None:
-        with pytest.raises(ConfigError):
+        with pytest.raises(SecurityConfigError):
             SecuritySettings(signature_methods=frozenset({method}))
 
     def test_sha1_digest_refused(self) -> None:
-        with pytest.raises(ConfigError):
+        with pytest.raises(SecurityConfigError):
             SecuritySettings(digest_algorithms=frozenset({DigestAlgorithm.SHA1}))
 
     def test_short_rsa_refused(self) -> None:
-        with pytest.raises(ConfigError):
+        with pytest.raises(SecurityConfigError):
             SecuritySettings(min_rsa_bits=1024)
 
     def test_unknown_curve_refused(self) -> None:
-        with pytest.raises(ConfigError):
+        with pytest.raises(SecurityConfigError):
             SecuritySettings(curves=frozenset({"secp192r1"}))
 
     def test_frozen(self) -> None:

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml import XMLSigner
 
-from hub.errors import TrustError
+from security.errors import TrustError
 from security.keys import SigningKey
 from security.pki import DevPki, issue_cert, new_ca, new_key
 from security.signer import EnvelopedSigner
@@ -184,7 +184,7 @@ class TestRefused:
     def test_hostile_bytes_are_refused_before_verification(self, trust) -> None:
         data = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
         outcome = check_partner_document(data, partner="UZB", trust=trust)
-        assert outcome.findings[0].rule == "xml.dtd"
+        assert outcome.problems[0].rule == "xml.dtd"
 
 
 class TestWrapping:
@@ -251,16 +251,16 @@ class TestRotation:
         assert info.value.rule == "sig.unknown-key"
 
 
-class TestFindings:
-    def test_finding_for_quarantine(self, pki, trust) -> None:
+class TestProblems:
+    def test_problem_for_quarantine(self, pki, trust) -> None:
         data = partner_signed(pki).replace(b"KZ-ALA-01", b"KZ-ALA-02")
-        outcome = check_partner_document(data, partner="UZB", trust=trust, record_id="r-7")
+        outcome = check_partner_document(data, partner="UZB", trust=trust)
         assert not outcome.ok
-        (finding,) = outcome.findings
-        assert finding.rule == "sig.invalid"
-        assert finding.record_id == "r-7"
-        assert len(finding.raw_digest) == 64
+        (problem,) = outcome.problems
+        assert problem.rule == "sig.invalid"
+        assert problem.xpath == "/*/ds:Signature"
+        assert "does not verify" in problem.message or "altered" in problem.message
 
     def test_ok_outcome(self, pki, trust) -> None:
         outcome = check_partner_document(partner_signed(pki), partner="UZB", trust=trust)
-        assert outcome.ok and outcome.findings == ()
+        assert outcome.ok and outcome.problems == ()

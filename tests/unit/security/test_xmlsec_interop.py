@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.errors import TrustError
 from security.batch import BatchSigner
+from security.errors import TrustError
 from security.pki import DevPki
 from security.signer import EnvelopedSigner
 from security.trust import TrustStore

@@ -1,0 +1,31 @@
+"""connectors/ and security/ stand on their own: nothing in them imports ``hub``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from hub.config import PROJECT_ROOT
+
+
+def _imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("package", ["connectors", "security"])
+def test_package_does_not_import_hub(package: str) -> None:
+    offenders = {
+        str(p.relative_to(PROJECT_ROOT)): sorted(
+            n for n in _imported(p) if n.split(".")[0] == "hub"
+        )
+        for p in sorted((PROJECT_ROOT / package).rglob("*.py"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
