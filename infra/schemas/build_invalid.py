@@ -1,25 +1,22 @@
-"""Write one invalid example per rule into schemas/examples/invalid/.
+"""Write one invalid example per rule into hub/schemas/examples/invalid/.
 
 Each file is a valid example with one mistake, named ``<example>--<rule>.xml``
 and starting with a comment ``expected rule: <rule>``; the tests check that
-validating it reports that rule. Run after ``build_examples.py``.
+validating it reports that rule. Run after ``python -m infra.schemas.build_examples``:
+``python -m infra.schemas.build_invalid``.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+from hub.intake.validate.catalog import SCHEMAS_DIR
+from hub.intake.validate.checksums import iin_check_digit, make_iin, mrz_check_digit
 
-from hub.intake.validate.checksums import iin_check_digit, make_iin, mrz_check_digit  # noqa: E402
-
-VALID = HERE / "valid"
-OUT = HERE / "invalid"
+VALID = SCHEMAS_DIR / "examples" / "valid"
+OUT = SCHEMAS_DIR / "examples" / "invalid"
 
 Mutation = Callable[[str], str]
 
