@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         if exc.name and module_name.startswith(exc.name):
             print(f"mhub {name}: not available in this build ({module_name})", file=sys.stderr)
             return 2
+        if exc.name and exc.name.partition(".")[0] == "infra":
+            # infra/ (local broker, demo, simulators) is not in the installed package.
+            print(f"mhub {name}: a development tool; run it from a checkout of the hub",
+                  file=sys.stderr)
+            return 2
         raise
     parser = argparse.ArgumentParser(prog=f"mhub {name}", description=help_text)
     module.add_arguments(parser)

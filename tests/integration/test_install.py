@@ -138,3 +138,9 @@ class TestInstalledPackage:
             assert out.stderr.strip().splitlines() == [
                 f"mhub kafka {action}: the local broker is a development tool; run it from a "
                 f"checkout of the hub: make kafka-{action}"]
+
+    def test_checkout_only_commands_say_so_in_one_line(self, installed: Installed) -> None:
+        out = installed.mhub("airflow-ui")
+        assert out.returncode == 2
+        assert out.stderr.strip().splitlines() == [
+            "mhub airflow-ui: a development tool; run it from a checkout of the hub"]
