@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,9 +66,8 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
-    root = tmp_path_factory.mktemp("install")
+def _install(root: Path, *pip_args: str) -> Installed:
+    """A copy of the work tree under ``root``, pip-installed into a fresh venv beside it."""
     src, venv, cwd = root / "src", root / "venv", root / "elsewhere"
     shutil.copytree(PROJECT_ROOT, src, ignore=_NOT_SOURCE, symlinks=True)
     cwd.mkdir()
@@ -87,10 +85,22 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     # same distribution; pip must neither skip nor uninstall it.
     build = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-deps", "--ignore-installed", str(src)],
+         "--no-deps", "--ignore-installed", *pip_args, str(src)],
         env=env, cwd=cwd, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
     assert build.returncode == 0, build.stdout + build.stderr
-    yield Installed(venv, site, cwd, env)
+    return Installed(venv, site, cwd, env)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """``pip install .``: the wheel, as a deployment gets it."""
+    return _install(tmp_path_factory.mktemp("install"))
+
+
+@pytest.fixture(scope="module")
+def editable(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """``pip install -e .``: the checkout, as ``make setup`` installs it."""
+    return _install(tmp_path_factory.mktemp("editable"), "--editable")
 
 
 class TestInstalledPackage:
@@ -144,3 +154,15 @@ class TestInstalledPackage:
         assert out.returncode == 2
         assert out.stderr.strip().splitlines() == [
             "mhub airflow-ui: a development tool; run it from a checkout of the hub"]
+
+
+class TestEditableCheckout:
+    def test_infra_is_not_a_product_package_even_in_a_checkout(self, editable: Installed) -> None:
+        out = editable.python("import infra")
+        assert out.returncode == 1 and "No module named 'infra'" in out.stderr
+
+    def test_mhub_finds_the_checkout_tools_beside_hub(self, editable: Installed) -> None:
+        # airflow-ui imports infra.demo; the console script runs from another directory.
+        out = editable.mhub("airflow-ui", "--help")
+        assert out.returncode == 0, out.stderr
+        assert "usage: mhub airflow-ui" in out.stdout
