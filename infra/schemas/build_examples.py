@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from hub.intake.validate.catalog import SCHEMAS_DIR
@@ -336,8 +337,7 @@ def event_example() -> str:
 """
 
 
-def main() -> None:
-    out = VALID
+def main(out: Path = VALID) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, text in EXAMPLES.items():
         (out / f"{name}.xml").write_text(text, encoding="utf-8")
