@@ -1,5 +1,5 @@
-# The two commands of README.md. Both set everything up first (idempotent).
-.PHONY: setup run test
+# The commands of README.md: setup, run and test set everything up first (idempotent).
+.PHONY: setup run test kafka-start kafka-stop
 
 setup:
 	bash infra/setup.sh
@@ -9,3 +9,11 @@ run: setup
 
 test:
 	bash infra/test.sh
+
+# The local development broker (infra/kafka, not in the installed package; `mhub kafka
+# start|stop` points here when run outside a checkout).
+kafka-start: setup
+	.venv/bin/python -m infra.kafka.broker start
+
+kafka-stop:
+	.venv/bin/python -m infra.kafka.broker stop

@@ -4,7 +4,7 @@
 ``Accept`` media type of the wanted message (structure-specific by default,
 generic on request). The reply is parsed as a stream (:func:`connectors.sdmx.parse_sdmx`)
 and each observation becomes one ``urn:kz:mhub:statistics:1`` ``Observation``
-record (the contract in ``schemas/statistics/v1``), so memory stays at a page.
+record (the contract in ``hub/schemas/statistics/v1``), so memory stays at a page.
 
 Incremental: the first query starts at ``start_period``; once a whole message
 is read, the cursor moves to the message's ``Prepared`` time and later queries

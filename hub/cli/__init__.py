@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from hub.config import PROJECT_ROOT
+
 # command -> (module, one-line help). Modules are imported only when their command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
     "kafka": ("hub.cli.kafka", "start, stop or inspect the local Kafka broker; create topics"),
@@ -36,6 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _find_checkout_tools() -> None:
+    """In a checkout, make ``infra/`` (local broker, demo) importable for its commands.
+
+    The editable install maps only the product packages, and a console script does not
+    put the working directory on ``sys.path``, so ``.venv/bin/mhub kafka start`` would
+    not see the checkout's ``infra/`` beside ``hub/``. Appended last, it shadows nothing.
+    An installed wheel has no ``infra/`` beside ``hub/``: nothing changes there.
+    """
+    if (PROJECT_ROOT / "infra" / "__init__.py").is_file() and str(PROJECT_ROOT) not in sys.path:
+        sys.path.append(str(PROJECT_ROOT))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help"} or args[0] not in COMMANDS:
@@ -43,11 +57,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if not args or args[0] in {"-h", "--help"} else 2
     name, rest = args[0], args[1:]
     module_name, help_text = COMMANDS[name]
+    _find_checkout_tools()
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             print(f"mhub {name}: not available in this build ({module_name})", file=sys.stderr)
+            return 2
+        if exc.name and exc.name.partition(".")[0] == "infra":
+            # infra/ (local broker, demo, simulators) is not in the installed package.
+            print(f"mhub {name}: a development tool; run it from a checkout of the hub",
+                  file=sys.stderr)
             return 2
         raise
     parser = argparse.ArgumentParser(prog=f"mhub {name}", description=help_text)

@@ -1,6 +1,7 @@
 """The schema catalog: namespace -> local XSD file -> compiled lxml schema, once.
 
-Schemas are loaded only from the project's ``schemas/`` folder. ``catalog.xml``
+Schemas are loaded only from the ``hub.schemas`` package data (``hub/schemas/``, found
+with ``importlib.resources`` so an installed wheel validates anywhere). ``catalog.xml``
 (OASIS XML Catalog) maps each namespace ``urn:kz:mhub:{family}:{major}`` to its
 file; imports between files use relative ``schemaLocation``. A resolver on the
 schema parser refuses anything outside that folder, so compiling a schema can
@@ -13,14 +14,33 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from lxml import etree
 
-from hub.config import PROJECT_ROOT
-from hub.errors import SchemaNotFound
+from hub.errors import ConfigError, SchemaNotFound
 
-SCHEMAS_DIR = PROJECT_ROOT / "schemas"
+SCHEMAS_PACKAGE = "hub.schemas"
+
+
+def _package_dir(package: str) -> Path:
+    """The folder of a package's data as a real path (lxml resolves imports by file name).
+
+    ``resources.files`` is a ``pathlib.Path`` for every package on the file system (a
+    wheel installed by pip, an editable checkout). A zipped install would give a
+    zip path that lxml cannot open, and Python 3.11's ``as_file`` extracts single
+    files only, not folders: refuse it with a clear message instead of failing later
+    on the first relative ``schemaLocation``.
+    """
+    found = resources.files(package)
+    if not isinstance(found, Path):
+        raise ConfigError(f"{package} is not on the file system ({found!r}): install the hub "
+                          "unzipped, as pip does")
+    return found
+
+
+SCHEMAS_DIR = _package_dir(SCHEMAS_PACKAGE)
 CATALOG_FILE = SCHEMAS_DIR / "catalog.xml"
 
 XS_NS = "http://www.w3.org/2001/XMLSchema"
@@ -49,7 +69,7 @@ def parse_namespace(namespace: str) -> tuple[str, int] | None:
 
 
 class _LocalOnlyResolver(etree.Resolver):
-    """Lets a schema load files under ``schemas/`` and nothing else (no network, no /etc)."""
+    """Lets a schema load files under the schemas folder and nothing else (no network, no /etc)."""
 
     def __init__(self, root: Path) -> None:
         super().__init__()
@@ -144,7 +164,7 @@ _DEFAULT_LOCK = threading.Lock()
 
 
 def default_catalog() -> SchemaCatalog:
-    """The process-wide catalog over the project's ``schemas/`` folder (the cache)."""
+    """The process-wide catalog over the shipped ``hub/schemas/`` folder (the cache)."""
     global _DEFAULT
     if _DEFAULT is None:
         with _DEFAULT_LOCK:

@@ -1,25 +1,23 @@
-"""Write one invalid example per rule into schemas/examples/invalid/.
+"""Write one invalid example per rule into hub/schemas/examples/invalid/.
 
 Each file is a valid example with one mistake, named ``<example>--<rule>.xml``
 and starting with a comment ``expected rule: <rule>``; the tests check that
-validating it reports that rule. Run after ``build_examples.py``.
+validating it reports that rule. Run after ``python -m infra.schemas.build_examples``:
+``python -m infra.schemas.build_invalid``.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+from hub.intake.validate.catalog import SCHEMAS_DIR
+from hub.intake.validate.checksums import iin_check_digit, make_iin, mrz_check_digit
 
-from hub.intake.validate.checksums import iin_check_digit, make_iin, mrz_check_digit  # noqa: E402
-
-VALID = HERE / "valid"
-OUT = HERE / "invalid"
+VALID = SCHEMAS_DIR / "examples" / "valid"
+OUT = SCHEMAS_DIR / "examples" / "invalid"
 
 Mutation = Callable[[str], str]
 
@@ -234,13 +232,13 @@ RAW: dict[str, str] = {
 }
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    for old in OUT.glob("*.xml"):
+def main(valid: Path = VALID, out: Path = OUT) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.xml"):
         old.unlink()
     names: set[str] = set()
     for base, rule, mutate in CASES:
-        text = (VALID / f"{base}.xml").read_text(encoding="utf-8")
+        text = (valid / f"{base}.xml").read_text(encoding="utf-8")
         head, rest = text.split("\n", 1)
         body = f"{head}\n<!-- expected rule: {rule} -->\n{mutate(rest)}"
         name = f"{base}--{rule}"
@@ -248,10 +246,10 @@ def main() -> None:
         while name in names:
             name, n = f"{base}--{rule}.{n}", n + 1
         names.add(name)
-        (OUT / f"{name}.xml").write_text(body, encoding="utf-8")
+        (out / f"{name}.xml").write_text(body, encoding="utf-8")
     for name, text in RAW.items():
-        (OUT / f"{name}.xml").write_text(text, encoding="utf-8")
-    print(f"wrote {len(CASES) + len(RAW)} invalid examples to {OUT}")
+        (out / f"{name}.xml").write_text(text, encoding="utf-8")
+    print(f"wrote {len(CASES) + len(RAW)} invalid examples to {out}")
 
 
 if __name__ == "__main__":

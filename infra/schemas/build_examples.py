@@ -1,23 +1,22 @@
-"""Write the valid example record of every record type into schemas/examples/valid/.
+"""Write the valid example record of every record type into hub/schemas/examples/valid/.
 
 The examples are the agencies' reference: real-looking people with correct
 IIN and MRZ check digits. Run after changing the XSDs:
-``python schemas/examples/build_examples.py`` (the invalid examples are made
-from these by ``build_invalid.py``).
+``python -m infra.schemas.build_examples`` from the checkout (the invalid examples
+are made from these by ``python -m infra.schemas.build_invalid``).
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+from hub.intake.validate.catalog import SCHEMAS_DIR
+from hub.intake.validate.checksums import make_iin, mrz_check_digit
 
-from hub.intake.validate.checksums import make_iin, mrz_check_digit  # noqa: E402
+VALID = SCHEMAS_DIR / "examples" / "valid"
 
 NS = {
     "interior1": "urn:kz:mhub:interior:1",
@@ -338,9 +337,8 @@ def event_example() -> str:
 """
 
 
-def main() -> None:
-    out = HERE / "valid"
-    out.mkdir(exist_ok=True)
+def main(out: Path = VALID) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     for name, text in EXAMPLES.items():
         (out / f"{name}.xml").write_text(text, encoding="utf-8")
     (out / "event1-Event.xml").write_text(event_example(), encoding="utf-8")
