@@ -49,6 +49,10 @@ RULES: dict[str, Rule] = _rules(
     ("xml.xinclude", "an XInclude element is present; inclusion is refused"),
     ("xml.too-many-nodes", "the document has more markup than the hub accepts"),
     (
+        "xml.too-many-attributes",
+        "an element (or the document) has more attributes than the hub accepts",
+    ),
+    (
         "schema.unknown-namespace",
         "the root's namespace (family or version) has no schema in the catalog",
     ),
@@ -57,6 +61,10 @@ RULES: dict[str, Rule] = _rules(
         "schema.sdmx-validated-elsewhere",
         "an SDMX-ML message: SDMX is parsed and checked by the statistics connector, which passes "
         "each observation on as a urn:kz:mhub:statistics:1 Observation record",
+    ),
+    (
+        "findings.truncated",
+        "a record had more findings than the hub reports (the first 100); this one counts the rest",
     ),
     ("xsd.element-content", "an element is missing, unexpected or out of order"),
     ("xsd.missing-attribute", "a required attribute is missing"),
