@@ -327,9 +327,7 @@ def split_records(root: etree._Element) -> list[etree._Element]:
             for child in container.iterchildren(etree.Element):
                 if child.tag == step:
                     below.append(child)
-                elif child.tag == envelope.attachment and step == envelope.path[-1]:
-                    out.append(child)
-                elif child.tag not in envelope.ignored:
+                elif (child.tag == envelope.attachment and step == envelope.path[-1]) or child.tag not in envelope.ignored:
                     out.append(child)
         level = below
     for container in level:
@@ -338,7 +336,7 @@ def split_records(root: etree._Element) -> list[etree._Element]:
     return out
 
 
-def _document_order(root: etree._Element):  # noqa: ANN202 - a sort key
+def _document_order(root: etree._Element):
     order = {el: n for n, el in enumerate(root.iter(etree.Element))}
     return lambda el: order[el]
 

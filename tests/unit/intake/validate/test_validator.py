@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import base64
+from datetime import UTC, datetime
 
 import pytest
 from lxml import etree
@@ -17,8 +16,8 @@ from hub.intake.validate import (
     validate_records,
     validate_stream,
 )
-from hub.intake.validate.validator import MAX_FINDINGS_PER_RECORD
 from hub.intake.validate.catalog import default_catalog
+from hub.intake.validate.validator import MAX_FINDINGS_PER_RECORD
 from security.safe_xml import MAX_DOCUMENT_BYTES
 from tests.support.examples import EXAMPLES
 
