@@ -327,7 +327,7 @@ def split_records(root: etree._Element) -> list[etree._Element]:
             for child in container.iterchildren(etree.Element):
                 if child.tag == step:
                     below.append(child)
-                elif (child.tag == envelope.attachment and step == envelope.path[-1]) or child.tag not in envelope.ignored:
+                elif child.tag not in envelope.ignored:  # a stray, or an SMEV attachment
                     out.append(child)
         level = below
     for container in level:
