@@ -2,9 +2,17 @@
 
 Reads SDMX-ML 2.1 generic (``GenericData``, ``GenericTimeSeriesData``) and
 structure-specific (``StructureSpecificData``, ...TimeSeriesData) data
-messages, and the SDMX-ML 2.0 ``GenericData``/``CompactData`` forms still
-served by older offices, with ``lxml`` pull parsing: each observation is
-yielded as soon as its element ends and the element is then freed.
+messages, and the SDMX-ML 2.0 ``GenericData``/``CompactData``/``CrossSectionalData``
+forms still served by older offices, with ``lxml`` pull parsing: each observation
+is yielded as soon as its element ends and the element is then freed.
+
+- Any ``dimensionAtObservation``: time series, cross-sectional (any dimension
+  at observation level, kept in :attr:`Observation.key`) or ``AllDimensions``.
+  The period is read wherever the time dimension sits (observation, series,
+  2.0 cross-sectional group, data set); explicit measures (``xsi:type`` on a
+  2.1 ``Obs``, the element name in 2.0 cross-sectional data) are kept.
+- An SDMX error message (``message:Error``) raises :class:`SdmxErrorMessage`
+  with its code and text.
 
 - Series keys: in generic messages the ``SeriesKey`` values; in
   structure-specific and compact ones every attribute of ``Series`` is a key
@@ -18,7 +26,8 @@ yielded as soon as its element ends and the element is then freed.
 - Footer messages (e.g. Eurostat's 413 "result written to a file") are kept in
   :attr:`SdmxStream.footer`; such a message has no data set.
 
-Hardened like every agency input: no DTD, no entities, no network.
+Hardened like every agency input: no DTD, no entities, no network, the
+hardened parser's attribute limit per element.
 """
 
 from __future__ import annotations
