@@ -19,10 +19,7 @@ is yielded as soon as its element ends and the element is then freed.
   dimension or a series attribute, which only the DSD tells apart: pass
   ``dimensions`` (the DSD's dimension ids) to split them, otherwise all are
   reported as the key.
-- Group attributes (``Group``/``SiblingGroup``) are attached to the series they
-  match.
-- ``dimensionAtObservation="AllDimensions"`` (flat) messages: each ``Obs``
-  carries its full key.
+- Group attributes (``Group``/``SiblingGroup``) go to the series they match.
 - Footer messages (e.g. Eurostat's 413 "result written to a file") are kept in
   :attr:`SdmxStream.footer`; such a message has no data set.
 
