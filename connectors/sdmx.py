@@ -2,35 +2,42 @@
 
 Reads SDMX-ML 2.1 generic (``GenericData``, ``GenericTimeSeriesData``) and
 structure-specific (``StructureSpecificData``, ...TimeSeriesData) data
-messages, and the SDMX-ML 2.0 ``GenericData``/``CompactData`` forms still
-served by older offices, with ``lxml`` pull parsing: each observation is
-yielded as soon as its element ends and the element is then freed.
+messages, and the SDMX-ML 2.0 ``GenericData``/``CompactData``/``CrossSectionalData``
+forms still served by older offices, with ``lxml`` pull parsing: each observation
+is yielded as soon as its element ends and the element is then freed.
+
+- Any ``dimensionAtObservation``: time series, cross-sectional (any dimension
+  at observation level, kept in :attr:`Observation.key`) or ``AllDimensions``.
+  The period is read wherever the time dimension sits (observation, series,
+  2.0 cross-sectional group, data set); explicit measures (``xsi:type`` on a
+  2.1 ``Obs``, the element name in 2.0 cross-sectional data) are kept.
+- An SDMX error message (``message:Error``) raises :class:`SdmxErrorMessage`
+  with its code and text.
 
 - Series keys: in generic messages the ``SeriesKey`` values; in
   structure-specific and compact ones every attribute of ``Series`` is a key
   dimension or a series attribute, which only the DSD tells apart: pass
   ``dimensions`` (the DSD's dimension ids) to split them, otherwise all are
   reported as the key.
-- Group attributes (``Group``/``SiblingGroup``) are attached to the series they
-  match.
-- ``dimensionAtObservation="AllDimensions"`` (flat) messages: each ``Obs``
-  carries its full key.
+- Group attributes (``Group``/``SiblingGroup``) go to the series they match.
 - Footer messages (e.g. Eurostat's 413 "result written to a file") are kept in
   :attr:`SdmxStream.footer`; such a message has no data set.
 
-Hardened like every agency input: no DTD, no entities, no network.
+Hardened like every agency input: no DTD, no entities, no network, the
+hardened parser's attribute limit per element.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import IO
 
 from lxml import etree
 
 from connectors.errors import MalformedDocument
+from connectors.sdmx_types import Header, Observation, SdmxStream
 from connectors.xmlstream import HEAD_BYTES, refuse_dtd
+from security.safe_xml import MAX_ATTRIBUTES, LocatedXmlError
 
 GENERIC_NAMESPACES = frozenset(
     {
@@ -51,63 +58,36 @@ VALUE_ATTRIBUTE = "OBS_VALUE"
 READ_CHUNK = 64 * 1024
 
 
+# Attributes of a DataSet element that describe the message, not the data.
+DATASET_META = frozenset({
+    "structureRef", "keyFamilyURI", "setID", "action", "reportingBeginDate", "reportingEndDate",
+    "validFromDate", "validToDate", "publicationYear", "publicationPeriod", "dataScope",
+    "datasetID", "dataProviderSchemeAgencyId", "dataProviderSchemeId", "dataProviderID",
+    "dataflowAgencyID", "dataflowID", "keyFamilyRef",
+})
+# Key id of an explicit measure when neither the header nor the DSD names its dimension.
+MEASURE_KEY = "MEASURE"
+DATA_MESSAGES = frozenset({
+    "GenericData", "GenericTimeSeriesData", "StructureSpecificData",
+    "StructureSpecificTimeSeriesData", "CompactData", "CrossSectionalData", "MessageGroup",
+})
+
+
 class SdmxFormatError(MalformedDocument):
     """The document is not an SDMX data message this parser reads."""
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """One observation with everything needed to interpret it alone."""
+class SdmxErrorMessage(MalformedDocument):
+    """The source answered with an SDMX-ML error message (``message:Error``)."""
 
-    dataset: str  # structureRef / DataSet id ("" if none)
-    series_key: tuple[tuple[str, str], ...]  # (dimension id, code) in document order
-    period: str  # value of the observation dimension (TIME_PERIOD)
-    value: str | None  # as written; None if the observation has no value
-    attributes: dict[str, str]  # observation, series and group attributes (most specific wins)
-    time_dimension: str = "TIME_PERIOD"
-
-    @property
-    def key_string(self) -> str:
-        return ".".join(v for _, v in self.series_key)
-
-    @property
-    def dimensions(self) -> dict[str, str]:
-        return dict(self.series_key)
-
-    def number(self) -> float | None:
-        if self.value is None or self.value in ("", "NaN"):
-            return None
-        return float(self.value)
+    def __init__(self, message: str, *, rule: str, code: str, text: str) -> None:
+        super().__init__(message, rule=rule)
+        self.code = code
+        self.text = text
 
 
-@dataclass
-class Header:
-    id: str = ""
-    prepared: str = ""
-    sender: str = ""
-    structures: dict[str, str] = field(
-        default_factory=dict
-    )  # structureID -> dimensionAtObservation
-
-
-@dataclass
-class SdmxStream:
-    """Iterator of observations; counts and header fill in as it is consumed."""
-
-    _it: Iterator[Observation]
-    header: Header = field(default_factory=Header)
-    message_type: str = ""
-    series_count: int = 0
-    observation_count: int = 0
-    dataset_count: int = 0
-    group_count: int = 0
-    footer: list[tuple[str, str]] = field(default_factory=list)  # (code, text)
-
-    def __iter__(self) -> Iterator[Observation]:
-        return self
-
-    def __next__(self) -> Observation:
-        return next(self._it)
+__all__ = ["Header", "Observation", "SdmxErrorMessage", "SdmxFormatError", "SdmxStream",
+           "parse_sdmx"]
 
 
 def _local(tag: object) -> str:
@@ -160,21 +140,34 @@ def _child(el: etree._Element, name: str) -> etree._Element | None:
 
 
 class _State:
+    """What the containers around the next observation said (data set, group, series)."""
+
     def __init__(self, dims: tuple[str, ...] | None) -> None:
         self.dims = dims
         self.dataset = ""
         self.dim_at_obs = "TIME_PERIOD"
+        self.cross_sectional = False  # SDMX 2.0 CrossSectionalData: Group and Section contain
         self.groups: list[dict[str, str]] = []
+        self.ds_key: dict[str, str] = {}
+        self.ds_attrs: dict[str, str] = {}
+        self.xs_key: dict[str, str] = {}  # 2.0 cross-sectional Group container
+        self.xs_attrs: dict[str, str] = {}
         self.series_key: tuple[tuple[str, str], ...] = ()
         self.series_attrs: dict[str, str] = {}
         self.group_attrs: dict[str, str] = {}
 
-    def split(self, attrs: dict[str, str]) -> tuple[tuple[tuple[str, str], ...], dict[str, str]]:
-        if self.dims is None:
-            return tuple(attrs.items()), {}
-        key = tuple((d, attrs[d]) for d in self.dims if d in attrs)
-        rest = {k: v for k, v in attrs.items() if k not in self.dims}
-        return key, rest
+    def is_key(self, component: str) -> bool:
+        return component in TIME_DIMENSIONS or component == self.dim_at_obs or (
+            self.dims is not None and component in self.dims)
+
+    def split(self, attrs: dict[str, str], *, default_key: bool
+              ) -> tuple[dict[str, str], dict[str, str]]:
+        """(key components, attributes); without the DSD's dimensions, ``default_key`` decides."""
+        attrs = {k: v for k, v in attrs.items() if k not in DATASET_META}
+        if self.dims is None and default_key:
+            return dict(attrs), {}
+        key = {k: v for k, v in attrs.items() if self.is_key(k)}
+        return key, {k: v for k, v in attrs.items() if k not in key}
 
     def match_groups(self, series: dict[str, str]) -> dict[str, str]:
         """Attributes of every group whose key values the series shares."""
@@ -184,6 +177,28 @@ class _State:
             if shared and all(series[k] == g[k] for k in shared):
                 out.update({k: v for k, v in g.items() if k not in series})
         return out
+
+    def observation(self, obs_key: dict[str, str], value: str | None, attrs: dict[str, str],
+                    measure: str = "", flat: bool = False) -> Observation:
+        """One observation from every level's components: the period wherever time sits."""
+        series = dict(self.series_key)
+        comps = {**self.ds_key, **self.xs_key, **series, **obs_key}
+        if measure:  # explicit measure: it names the code of the measure dimension
+            missing = [d for d in (self.dim_at_obs, *(self.dims or ()))
+                       if d not in comps and d not in TIME_DIMENSIONS]
+            comps[missing[0] if missing else MEASURE_KEY] = measure
+        time_dim = next((t for t in TIME_DIMENSIONS if t in comps), "")
+        period = comps.pop(time_dim, "") if time_dim else ""
+        if self.dims is not None:
+            ordered = [(d, comps.pop(d)) for d in self.dims if d in comps]
+            key = tuple(ordered + list(comps.items()))
+        else:
+            key = tuple(comps.items())
+        series_key = key if flat else tuple((k, v) for k, v in self.series_key if k != time_dim)
+        return Observation(
+            self.dataset, series_key, period, value,
+            {**self.ds_attrs, **self.xs_attrs, **self.group_attrs, **self.series_attrs, **attrs},
+            time_dim or "TIME_PERIOD", key, measure)
 
 
 def _plain_attrs(el: etree._Element) -> dict[str, str]:
@@ -222,9 +237,44 @@ def _parse(
         parser.close()
         yield from _events(parser, st, out)
     except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (0, 0)
         raise MalformedDocument(
-            f"SDMX message is not well-formed: {exc}", rule="xml.malformed"
+            f"line {line}, column {column}: SDMX message is not well-formed: {exc.msg}",
+            rule="xml.malformed",
         ) from exc
+
+
+def _start(el: etree._Element, name: str, generic: bool, st: _State, out: SdmxStream) -> None:
+    if len(el.attrib) > MAX_ATTRIBUTES:
+        raise LocatedXmlError(
+            f"element {name} has {len(el.attrib)} attributes, the hub's limit is "
+            f"{MAX_ATTRIBUTES} per element", rule="xml.too-many-attributes", line=el.sourceline)
+    if not out.message_type:
+        out.message_type = name
+        if name == "Error":
+            return
+        if name not in DATA_MESSAGES:
+            raise SdmxFormatError(f"not an SDMX data message: <{name}>", rule="sdmx.format")
+        st.cross_sectional = name == "CrossSectionalData"
+    elif name == "DataSet":
+        out.dataset_count += 1
+        st.dataset = next((v for k, v in el.attrib.items()
+                           if _local(k) in ("structureRef", "keyFamilyURI")), "")
+        st.dim_at_obs = out.header.structures.get(st.dataset, st.dim_at_obs)
+        st.groups = []
+        st.ds_key, st.ds_attrs = st.split(_plain_attrs(el), default_key=False)
+    elif name == "Group" and st.cross_sectional:
+        out.group_count += 1
+        st.xs_key, st.xs_attrs = st.split(_plain_attrs(el), default_key=True)
+    elif name in ("Series", "Section") and not generic:
+        out.series_count += 1
+        attrs = _plain_attrs(el)
+        key, st.series_attrs = st.split(attrs, default_key=True)
+        st.series_key = tuple(key.items())
+        st.group_attrs = st.match_groups(attrs)
+    elif name == "Series" and generic:
+        out.series_count += 1
+        st.series_key, st.series_attrs, st.group_attrs = (), {}, {}
 
 
 def _events(parser: etree.XMLPullParser, st: _State, out: SdmxStream) -> Iterator[Observation]:
@@ -236,39 +286,12 @@ def _events(parser: etree.XMLPullParser, st: _State, out: SdmxStream) -> Iterato
         ns = _ns(tag)
         generic = ns in GENERIC_NAMESPACES
         if event == "start":
-            if not out.message_type:
-                out.message_type = name
-                if name not in {
-                    "GenericData",
-                    "GenericTimeSeriesData",
-                    "StructureSpecificData",
-                    "StructureSpecificTimeSeriesData",
-                    "CompactData",
-                    "MessageGroup",
-                }:
-                    raise SdmxFormatError(f"not an SDMX data message: <{name}>", rule="sdmx.format")
-            elif name == "DataSet":
-                out.dataset_count += 1
-                st.dataset = next(
-                    (
-                        v
-                        for k, v in el.attrib.items()
-                        if _local(k) in ("structureRef", "keyFamilyURI")
-                    ),
-                    "",
-                )
-                st.dim_at_obs = out.header.structures.get(st.dataset, st.dim_at_obs)
-                st.groups = []
-            elif name == "Series" and not generic:
-                out.series_count += 1
-                attrs = _plain_attrs(el)
-                st.series_key, st.series_attrs = st.split(attrs)
-                st.group_attrs = st.match_groups(attrs)
-            elif name == "Series" and generic:
-                out.series_count += 1
-                st.series_key, st.series_attrs, st.group_attrs = (), {}, {}
+            _start(el, name, generic, st, out)
             continue
         # --- end events ---
+        parent = el.getparent()
+        if parent is None and out.message_type == "Error":
+            raise _error_message(el)
         if name == "Header" and ns in MESSAGE_NAMESPACES:
             _read_header(el, out.header)
             if len(out.header.structures) == 1:
@@ -277,7 +300,7 @@ def _events(parser: etree.XMLPullParser, st: _State, out: SdmxStream) -> Iterato
         elif name == "Message" and ns == FOOTER_NS:
             text = " ".join(t.strip() for t in el.itertext() if t.strip())
             out.footer.append((el.get("code", ""), text))
-        elif name in ("Group", "SiblingGroup"):
+        elif name in ("Group", "SiblingGroup") and not st.cross_sectional:
             out.group_count += 1
             if generic:
                 key = dict(_values(_child(el, "GroupKey")))
@@ -289,23 +312,40 @@ def _events(parser: etree.XMLPullParser, st: _State, out: SdmxStream) -> Iterato
         elif generic and name == "SeriesKey":
             st.series_key = tuple(_values(el))
             el.clear()
-        elif generic and name == "Attributes" and _local(el.getparent().tag) == "Series":
-            st.series_attrs = dict(_values(el))
-            st.group_attrs = st.match_groups({**dict(st.series_key), **st.series_attrs})
-            el.clear()
-        elif name == "Obs":
-            obs = _generic_obs(el, st) if generic else _flat_obs(el, st)
+        elif generic and name == "Attributes" and parent is not None:
+            owner = _local(parent.tag)
+            if owner == "Series":
+                st.series_attrs = dict(_values(el))
+                st.group_attrs = st.match_groups({**dict(st.series_key), **st.series_attrs})
+                el.clear()
+            elif owner == "DataSet":
+                st.ds_attrs = dict(_values(el))
+                el.clear()
+        elif name == "Obs" or (st.cross_sectional and parent is not None
+                               and _local(parent.tag) == "Section"):
+            obs = _generic_obs(el, st) if generic else _flat_obs(el, name, st)
             out.observation_count += 1
-            parent = el.getparent()
             el.clear()
             if parent is not None:
                 parent.remove(el)
             yield obs
-        elif name == "Series":
+        elif name in ("Series", "Section"):
             el.clear()
-            parent = el.getparent()
             if parent is not None:
                 parent.remove(el)
+            st.series_key, st.series_attrs, st.group_attrs = (), {}, {}
+        elif name == "Group" and st.cross_sectional:
+            el.clear()
+            st.xs_key, st.xs_attrs = {}, {}
+
+
+def _error_message(el: etree._Element) -> SdmxErrorMessage:
+    """An SDMX-ML error message (``message:Error``) as an exception with its code and text."""
+    messages = [(m.get("code", ""), " ".join(t.strip() for t in m.itertext() if t.strip()))
+                for m in el if _local(m.tag) == "ErrorMessage"]
+    code = messages[0][0] if messages else ""
+    text = "; ".join(t for _, t in messages) or "(no text)"
+    return SdmxErrorMessage(f"SDMX error {code}: {text}", rule="sdmx.error", code=code, text=text)
 
 
 def _read_header(el: etree._Element, header: Header) -> None:
@@ -324,49 +364,37 @@ def _read_header(el: etree._Element, header: Header) -> None:
 
 
 def _generic_obs(el: etree._Element, st: _State) -> Observation:
-    period = ""
     value: str | None = None
     attrs: dict[str, str] = {}
-    key = st.series_key
-    time_dim = st.dim_at_obs
+    key: dict[str, str] = {}
+    flat = False
     for c in el:
         name = _local(c.tag)
-        if name == "ObsDimension":
-            period = c.get("value", "")
-            time_dim = c.get("id") or time_dim
+        if name == "ObsDimension":  # the dimension at observation level (time or any other)
+            dim = c.get("id") or st.dim_at_obs
+            key["TIME_PERIOD" if dim == "AllDimensions" else dim] = c.get("value", "")
         elif name == "Time":  # SDMX 2.0
-            period = (c.text or "").strip()
-            time_dim = "TIME"
+            key["TIME"] = (c.text or "").strip()
         elif name == "ObsValue":
             value = c.get("value")
         elif name == "Attributes":
             attrs = dict(_values(c))
         elif name == "ObsKey":  # flat (AllDimensions)
-            full = _values(c)
-            t = next((v for k, v in full if k in TIME_DIMENSIONS), "")
-            period = t
-            time_dim = next((k for k, _ in full if k in TIME_DIMENSIONS), time_dim)
-            key = tuple((k, v) for k, v in full if k not in TIME_DIMENSIONS)
-    if time_dim == "AllDimensions":
-        time_dim = "TIME_PERIOD"
-    return Observation(
-        st.dataset, key, period, value, {**st.group_attrs, **st.series_attrs, **attrs}, time_dim
-    )
+            key.update(_values(c))
+            flat = True
+    return st.observation(key, value, attrs, flat=flat)
 
 
-def _flat_obs(el: etree._Element, st: _State) -> Observation:
+def _flat_obs(el: etree._Element, name: str, st: _State) -> Observation:
+    """A structure-specific or compact observation: components are its attributes."""
     attrs = _plain_attrs(el)
-    time_dim = st.dim_at_obs if st.dim_at_obs != "AllDimensions" else "TIME_PERIOD"
-    if time_dim not in attrs:
-        time_dim = next((t for t in TIME_DIMENSIONS if t in attrs), time_dim)
-    period = attrs.pop(time_dim, "")
-    value = attrs.pop(VALUE_ATTRIBUTE, None)
-    key = st.series_key
-    if _local(el.getparent().tag) != "Series":  # flat: the observation carries its key
-        if st.dims is not None:
-            key = tuple((d, attrs.pop(d)) for d in st.dims if d in attrs)
-        else:
-            key, attrs = tuple(attrs.items()), {}
-    return Observation(
-        st.dataset, key, period, value, {**st.group_attrs, **st.series_attrs, **attrs}, time_dim
-    )
+    measure = ""
+    if name != "Obs":  # SDMX 2.0 cross-sectional: the element names the measure
+        measure, value = name, attrs.pop("value", None)
+    else:
+        xsi_type = el.get(XSI_TYPE, "")
+        measure = xsi_type.rsplit(":", 1)[-1] if xsi_type else ""
+        value = attrs.pop(VALUE_ATTRIBUTE, None)
+    flat = _local(el.getparent().tag) not in ("Series", "Section")
+    key, rest = st.split(attrs, default_key=flat or st.cross_sectional)
+    return st.observation(key, value, rest, measure, flat=flat)

@@ -5,6 +5,11 @@
 generic on request). The reply is parsed as a stream (:func:`connectors.sdmx.parse_sdmx`)
 and each observation becomes one ``urn:kz:mhub:statistics:1`` ``Observation``
 record (the contract in ``hub/schemas/statistics/v1``), so memory stays at a page.
+Every message shape is read alike: time series or cross-sectional (observations
+by region, the year on the series), so a record's ``Period`` is the real period
+and its id carries the full key (the observation-level dimension included). An
+SDMX error message in a reply raises :class:`connectors.sdmx.SdmxErrorMessage`
+with the bureau's code and text.
 
 Incremental: the first query starts at ``start_period``; once a whole message
 is read, the cursor moves to the message's ``Prepared`` time and later queries
@@ -69,6 +74,7 @@ class ObservationMapping:
         return code + "0000000" if len(code) == 2 else code
 
     def record_id(self, obs: Observation) -> str:
+        """``STAT-{full key}-{period}``: distinct for every observation of a message."""
         rid = f"STAT-{obs.key_string.replace('.', '-')}-{obs.period}"
         return "".join(c if c.isalnum() or c in "._:-" else "_" for c in rid)[:64]
 
@@ -184,32 +190,18 @@ class StatisticsConnector(HttpSourceConnector):
                         )
                     )
                     if len(records) == self.page_size:
-                        return Page(
-                            records,
-                            {
-                                "start_period": start_period,
-                                "updated_after": updated_after,
-                                "skip": skip + len(records),
-                                "scan_prepared": scan_prepared,
-                            },
-                            exhausted=False,
-                        )
+                        position = {"start_period": start_period, "updated_after": updated_after,
+                                    "skip": skip + len(records), "scan_prepared": scan_prepared}
+                        return Page(records, position, exhausted=False)
                 break
             except SourceUnavailable:
                 self._drop_cursor()
                 if attempt == MAX_RESUMES:
                     raise
         self._drop_cursor()
-        return Page(
-            records,
-            {
-                "start_period": start_period,
-                "updated_after": scan_prepared or updated_after,
-                "skip": 0,
-                "scan_prepared": None,
-            },
-            exhausted=True,
-        )
+        position = {"start_period": start_period, "updated_after": scan_prepared or updated_after,
+                    "skip": 0, "scan_prepared": None}
+        return Page(records, position, exhausted=True)
 
     def _open(
         self, params: tuple[tuple[str, Any], ...], skip: int, page_name: str

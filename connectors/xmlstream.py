@@ -8,7 +8,11 @@ DTD, no entity expansion, no network, libxml2's default size and depth limits
 caller hands it on whole so the validate stage quarantines it with the rule.
 
 Envelopes (``<RecordPage>``, ``<Batch>``) are in no namespace, so a record cut
-out of them carries only its own namespace declarations.
+out of them carries only its own namespace declarations. :data:`ENVELOPES` names
+every transport wrapper the connectors receive (REST page, file-drop batch, SOAP
+``GetResponse``); records are found only where these say, so the validate stage
+can judge a file exactly as the connectors cut it. Any other root is a record
+document by itself.
 """
 
 from __future__ import annotations
@@ -28,6 +32,46 @@ _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 # recordId of a record that cannot be parsed, read from its first bytes only so an
 # operator still sees which record it was.
 _RECORD_ID = re.compile(rb'recordId\s*=\s*["\']([A-Za-z0-9._:-]{1,64})["\']')
+
+
+SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
+SMEV_NS = "urn:kz:mhub:smev:1"
+PAGE_ENVELOPE = "RecordPage"  # REST page (interior, labour), no namespace
+BATCH_ENVELOPE = "Batch"  # file-drop batch (labour), no namespace
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A transport wrapper: its root, and the path of containers whose children are records."""
+
+    name: str
+    #: Clark tag of the wrapper's root element
+    root: str
+    #: container tags below the root, outermost first; records are the last one's children
+    path: tuple[str, ...] = ()
+    #: tag beside the last container that carries one record as base64 (SMEV attachment)
+    attachment: str = ""
+    #: tags allowed beside the path that hold no records (SOAP headers)
+    ignored: frozenset[str] = frozenset()
+
+
+ENVELOPES: tuple[Envelope, ...] = (
+    Envelope("REST page", PAGE_ENVELOPE),
+    Envelope("file-drop batch", BATCH_ENVELOPE),
+    Envelope(
+        "SOAP GetResponse",
+        f"{{{SOAP_NS}}}Envelope",
+        (f"{{{SOAP_NS}}}Body", f"{{{SMEV_NS}}}GetResponse", f"{{{SMEV_NS}}}Message",
+         f"{{{SMEV_NS}}}PrimaryContent"),
+        attachment=f"{{{SMEV_NS}}}AttachmentContent",
+        ignored=frozenset({f"{{{SOAP_NS}}}Header"}),
+    ),
+)
+
+
+def envelope_of(tag: object) -> Envelope | None:
+    """The transport wrapper a root element's tag names, if any."""
+    return next((e for e in ENVELOPES if e.root == tag), None)
 
 
 def _parser_options() -> dict[str, bool]:
@@ -74,8 +118,12 @@ class SplitDocument:
     records: list[RecordBytes]
 
 
-def split_document(body: bytes) -> SplitDocument:
-    """Parse a bounded document (a REST page) and return its children as documents."""
+def split_document(body: bytes, *, envelope: str = PAGE_ENVELOPE) -> SplitDocument:
+    """Parse a bounded document (a REST page) and return its children as documents.
+
+    A root other than ``envelope`` is a record by itself: it is returned whole as
+    the one record, never taken apart (its ``c:Person`` is no record).
+    """
     refuse_dtd(body)
     try:
         root = etree.fromstring(body, _PAGE_PARSER)
@@ -83,6 +131,9 @@ def split_document(body: bytes) -> SplitDocument:
         raise MalformedDocument(f"not well-formed XML: {exc}", rule="xml.malformed") from exc
     if root.getroottree().docinfo.doctype:
         raise MalformedDocument("DTDs are refused", rule="xml.dtd")
+    if root.tag != envelope:
+        whole = RecordBytes(body, root.get("recordId", ""), root.get("updatedAt", ""))
+        return SplitDocument(etree.QName(root).localname, {}, [whole])
     records = [
         RecordBytes(
             etree.tostring(child, encoding="UTF-8", with_tail=False),
@@ -116,7 +167,8 @@ class NotAnEnvelope(Exception):
 def iter_children(chunks: Iterable[bytes], *, envelope: str | None = None) -> Iterator[RecordBytes]:
     """Stream a document of any size, yielding each child of its root as a document.
 
-    With ``envelope``, a root of another name raises :class:`NotAnEnvelope`
+    With ``envelope`` (a Clark tag: ``"Batch"`` is a Batch in no namespace), a
+    root of another tag raises :class:`NotAnEnvelope`
     before anything is yielded. Memory stays at one record: each child is
     cleared once serialised and removed from the root.
     """
@@ -128,7 +180,7 @@ def iter_children(chunks: Iterable[bytes], *, envelope: str | None = None) -> It
             for event, el in parser.read_events():
                 if event == "start":
                     depth += 1
-                    if depth == 1 and envelope and etree.QName(el).localname != envelope:
+                    if depth == 1 and envelope and el.tag != envelope:
                         raise NotAnEnvelope(etree.QName(el).localname)
                     continue
                 depth -= 1

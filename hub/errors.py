@@ -79,6 +79,13 @@ class DocumentError(HubError):
 class HostileXmlError(DocumentError):
     """Refused by the hardened parser: DTD, entity, size, depth or encoding."""
 
+    def __init__(
+        self, message: str, *, rule: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        super().__init__(message, rule=rule)
+        self.line = line
+        self.column = column
+
 
 class SchemaNotFound(DocumentError):
     """The document's namespace or version has no schema in the catalog."""
@@ -117,7 +124,8 @@ def hub_error(exc: ce.ConnectorError | se.SecurityError) -> HubError:
         return TrustError(str(exc), rule=exc.rule, partner=exc.partner,
                           batch_id=exc.batch_id, position=exc.position)
     if isinstance(exc, se.HostileXmlError):
-        return HostileXmlError(str(exc), rule=exc.rule)
+        return HostileXmlError(str(exc), rule=exc.rule, line=getattr(exc, "line", None),
+                               column=getattr(exc, "column", None))
     if isinstance(exc, ce.SourceUnavailable):
         return SourceUnavailable(exc.detail, source=exc.source, page=exc.page)
     if isinstance(exc, ce.SourceRejected):

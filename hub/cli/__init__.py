@@ -17,6 +17,7 @@ from hub.config import PROJECT_ROOT
 COMMANDS: dict[str, tuple[str, str]] = {
     "kafka": ("hub.cli.kafka", "start, stop or inspect the local Kafka broker; create topics"),
     "validate": ("hub.cli.validate", "validate agency XML files against the shared contract"),
+    "sdmx": ("hub.cli.sdmx", "print the observations the hub reads from an SDMX-ML message"),
     "schema-docs": ("hub.cli.schema_docs", "write the per-family contract pages from the XSDs"),
     "keys": ("hub.cli.keys", "create the development CA, hub keys and partner certificates"),
     "verify": ("hub.cli.verify", "verify a signed event, a batch or the whole audit chain"),

@@ -1,9 +1,12 @@
 """``mhub validate FILE...``: check agency files against the shared contract.
 
-A file may hold one record, or a page or batch of records under any wrapper
-(REST page, file-drop batch, SOAP response): each record found is validated
-alone, as the hub will. Every finding is printed with file, line, XPath and
-rule; the exit code is 1 when any record fails, 2 when a file cannot be read.
+A file may hold one record, or a page or batch of records in a transport
+wrapper the connectors know (REST page, file-drop batch, SOAP response): each
+record is validated alone, as the hub will, with the hub's limits (hardened
+parser, at most 100 findings per record). Any other element where a record is
+expected fails the file (``schema.unknown-record``, ``schema.unknown-namespace``).
+Every finding is printed with file, line, XPath and rule; the exit code is 1
+when any record fails, 2 when a file cannot be read.
 """
 
 from __future__ import annotations
@@ -16,8 +19,7 @@ from typing import Any
 
 from connectors.base import raw_digest
 from hub.errors import HostileXmlError, map_errors
-from hub.intake.validate.validator import ValidationResult, split_records, validate_element
-from hub.model.findings import Finding
+from hub.intake.validate.validator import ValidationResult, refused, validate_records
 from security.safe_xml import parse_untrusted
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -41,10 +43,8 @@ def validate_file(path: Path, source: str = "") -> list[ValidationResult]:
         with map_errors():
             root = parse_untrusted(body)
     except HostileXmlError as exc:
-        finding = Finding(rule=exc.rule, message=str(exc), source=source, raw_digest=digest)
-        return [ValidationResult(False, None, "", "", 0, (finding,))]
-    records = split_records(root) or [root]
-    return [validate_element(rec, source=source, raw_digest=digest) for rec in records]
+        return [refused(exc, source=source, raw_digest=digest)]
+    return validate_records(root, source=source, raw_digest=digest)
 
 
 def _record_json(path: Path, result: ValidationResult) -> dict[str, Any]:
@@ -56,7 +56,8 @@ def _record_json(path: Path, result: ValidationResult) -> dict[str, Any]:
         "namespace": result.namespace,
         "version": result.version,
         "record_id": root.get("recordId", "") if root is not None else "",
-        "line": root.sourceline if root is not None else None,
+        "line": root.sourceline if root is not None else (
+            result.findings[0].line if result.findings else None),
         "findings": [f.to_dict() for f in result.findings],
     }
 
@@ -83,8 +84,9 @@ def run(args: argparse.Namespace) -> int:
                 rec = f" [{f.record_id}]" if f.record_id else ""
                 print(f"{where}: {f.rule} at {f.xpath or '/'}: {f.message}{rec}")
     if args.json:
+        # One line per record, not indented: the output stays proportional to the findings.
         json.dump({"records": records, "invalid": failed, "results": report}, sys.stdout,
-                  ensure_ascii=False, indent=2)
+                  ensure_ascii=False, indent=None, separators=(",", ":"))
         print()
     else:
         print(f"{records} record(s) in {len(args.files)} file(s): {records - failed} valid, "

@@ -9,7 +9,9 @@ Public API (other stages call these):
 - :func:`validate_record` ``(body: bytes, *, source, record_id, raw_digest) -> ValidationResult``
 - :func:`validate_stream` ``(records: Iterable[RawRecord])``
   ``-> Iterator[tuple[RawRecord, ValidationResult]]``
-- :func:`validate_element`, :func:`split_records` for pages and batch files
+- :func:`validate_records` ``(root) -> list[ValidationResult]``: every record of a parsed
+  document, found only where the connectors find them (:func:`split_records`)
+- :func:`validate_element` for one parsed record
 - :data:`RULES`: every rule id with its meaning
 """
 
@@ -20,6 +22,7 @@ from hub.intake.validate.validator import (
     split_records,
     validate_element,
     validate_record,
+    validate_records,
     validate_stream,
 )
 
@@ -31,5 +34,6 @@ __all__ = [
     "split_records",
     "validate_element",
     "validate_record",
+    "validate_records",
     "validate_stream",
 ]

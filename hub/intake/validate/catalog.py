@@ -42,12 +42,18 @@ def _package_dir(package: str) -> Path:
 
 SCHEMAS_DIR = _package_dir(SCHEMAS_PACKAGE)
 CATALOG_FILE = SCHEMAS_DIR / "catalog.xml"
+#: the shipped example records (valid/ and invalid/), the agencies' reference
+EXAMPLES_DIR = SCHEMAS_DIR / "examples"
 
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
 COMMON_NS = "urn:kz:mhub:common:1"
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+# SDMX-ML namespaces: 2.1 writes "www.sdmx.org/resources/sdmxml", 2.0 "www.SDMX.org/resources/
+# SDMXML"; namespace names are case-sensitive, so both spellings are matched explicitly.
 SDMX_NS_PREFIX = "http://www.sdmx.org/resources/sdmxml/"
+#: namespaces of shared blocks (c:Person, simple types): their elements are never records
+SHARED_NAMESPACES = frozenset({COMMON_NS})
 
 _HUB_NS = re.compile(r"^urn:kz:mhub:(?P<family>[a-z]+):(?P<major>[1-9][0-9]*)$")
 
@@ -60,6 +66,11 @@ FAMILY_PREFIXES: dict[str, str] = {
     "statistics": "stat",
     "event": "ev",
 }
+
+
+def is_sdmx_namespace(namespace: str) -> bool:
+    """True for SDMX-ML 2.0 and 2.1 namespaces alike (message, data, common)."""
+    return namespace.lower().startswith(SDMX_NS_PREFIX)
 
 
 def parse_namespace(namespace: str) -> tuple[str, int] | None:

@@ -19,6 +19,21 @@ from lxml import etree
 
 from hub.intake.validate import checksums, tables
 from hub.intake.validate.catalog import COMMON_NS
+from hub.intake.validate.dates import as_date, later_than, parse_when, period_start
+from hub.intake.validate.ruleset import (
+    BIN_ELEMENTS,
+    COUNTRY_ATTRIBUTES,
+    COUNTRY_ELEMENTS,
+    DATE_ORDER,
+    KATO_ELEMENTS,
+    NATIONALITY_ELEMENTS,
+    OCCURRED_AT,
+    RULES,
+    Rule,
+)
+
+__all__ = ["OCCURRED_AT", "RULES", "Issue", "Rule", "check_record", "parse_when",
+           "period_start"]
 
 C = f"{{{COMMON_NS}}}"
 
@@ -27,142 +42,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 # A date without time zone written in Kazakhstan (UTC+5) or anywhere else (max UTC+14) may be a
 # calendar day ahead of a UTC timestamp taken at the same moment.
 MAX_UTC_OFFSET = timedelta(hours=14)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    id: str
-    summary: str
-
-
-def _rules(*items: tuple[str, str]) -> dict[str, Rule]:
-    return {rid: Rule(rid, text) for rid, text in items}
-
-
-#: Every rule id the validate stage can report, with its meaning (the documented contract).
-RULES: dict[str, Rule] = _rules(
-    ("xml.malformed", "the bytes are not well-formed XML"),
-    ("xml.dtd", "a DOCTYPE or entity declaration is present; DTDs and entities are refused"),
-    ("xml.too-large", "the document is larger than the hub accepts"),
-    ("xml.too-deep", "elements are nested deeper than the hub accepts"),
-    ("xml.encoding", "the declared encoding cannot be read"),
-    ("xml.xinclude", "an XInclude element is present; inclusion is refused"),
-    ("xml.too-many-nodes", "the document has more markup than the hub accepts"),
-    (
-        "schema.unknown-namespace",
-        "the root's namespace (family or version) has no schema in the catalog",
-    ),
-    ("schema.unknown-record", "the root element is not a record type of its namespace"),
-    (
-        "schema.sdmx-validated-elsewhere",
-        "an SDMX-ML message: SDMX is parsed and checked by the statistics connector, which passes "
-        "each observation on as a urn:kz:mhub:statistics:1 Observation record",
-    ),
-    ("xsd.element-content", "an element is missing, unexpected or out of order"),
-    ("xsd.missing-attribute", "a required attribute is missing"),
-    ("xsd.unexpected-attribute", "an attribute is not allowed here"),
-    ("xsd.pattern", "a value does not match the lexical pattern of its type"),
-    ("xsd.enumeration", "a value is not one of the allowed codes"),
-    ("xsd.length", "a value is too short or too long"),
-    ("xsd.range", "a number is out of range or has too many digits"),
-    ("xsd.datatype", "a value is not of its type (date, integer, ...)"),
-    ("xsd.unexpected-content", "text or children where the type allows none"),
-    ("xsd.wildcard", "an element in an extension slot has no declaration"),
-    ("xsd.invalid", "any other XSD validity error (the message carries libxml2's reason)"),
-    ("iin.century-digit", "the 7th IIN digit (century and sex) is not 1-6"),
-    ("iin.date", "the IIN's first six digits with its century digit are not a real date"),
-    ("iin.check-digit", "the IIN's check digit is wrong (or the number can never be issued)"),
-    ("iin.birth-date-mismatch", "the birth date encoded in the IIN differs from BirthDate"),
-    ("iin.sex-mismatch", "the sex encoded in the IIN differs from Sex"),
-    ("bin.check-digit", "the employer BIN's check digit is wrong"),
-    (
-        "mrz.format",
-        "the MRZ is not a TD3 passport MRZ (line 1 must start with P; dates must be digits)",
-    ),
-    ("mrz.check-digit.document-number", "MRZ check digit of the document number is wrong"),
-    ("mrz.check-digit.birth-date", "MRZ check digit of the birth date is wrong"),
-    ("mrz.check-digit.expiry", "MRZ check digit of the expiry date is wrong"),
-    (
-        "mrz.check-digit.optional-data",
-        "MRZ check digit of the optional data (personal number) is wrong",
-    ),
-    ("mrz.check-digit.composite", "MRZ composite check digit is wrong"),
-    (
-        "mrz.mismatch.document",
-        "the MRZ's document number, issuing state or expiry matches no passport Document "
-        "of the person",
-    ),
-    ("mrz.mismatch.birth-date", "the MRZ's birth date differs from BirthDate"),
-    ("mrz.mismatch.sex", "the MRZ's sex differs from Sex"),
-    ("mrz.mismatch.nationality", "the MRZ's nationality differs from Citizenship"),
-    ("date.birth-in-future", "BirthDate is after the record was last updated"),
-    ("date.updated-in-future", "updatedAt is in the future"),
-    ("date.occurred-after-update", "the fact's date is after the record's updatedAt"),
-    ("date.order.before-birth", "the fact's date is before the person's birth"),
-    (
-        "date.order.validity",
-        "a validity or stay period ends before (or when) it starts (To <= From)",
-    ),
-    ("date.order.exit-before-entry", "an exit is dated before the entry of the same trip"),
-    ("date.order.executed-before-decision", "a deportation was executed before it was decided"),
-    ("document.expired-at-crossing", "the passport had expired on the day of the crossing"),
-    (
-        "country.unknown",
-        "not an ISO 3166-1 alpha-3 code (nationality also takes ICAO XXA/XXB/XXC/XXX)",
-    ),
-    ("country.not-cis-partner", "the notifying PartnerState is not a CIS member or associate"),
-    ("kato.unknown", "the KATO code's first two digits name no region of Kazakhstan"),
-    ("quota.used-exceeds-allotted", "a quota's Used count is larger than its Allotted count"),
-    ("stat.negative-count", "a negative number of persons for a flow other than SALDO"),
-)
-
-#: Element that holds the time of the fact, per record type (the event's occurredAt).
-OCCURRED_AT: dict[str, str] = {
-    "BorderCrossing": "CrossedAt",
-    "StayRegistration": "From",
-    "ResidencePermit": "DecisionDate",
-    "CitizenshipDecision": "DecisionDate",
-    "Violation": "DetectedAt",
-    "Deportation": "DecisionDate",
-    "EntryBan": "DecisionDate",
-    "AsylumApplication": "LodgedOn",
-    "RefugeeStatusDecision": "DecisionDate",
-    "WorkPermit": "DecisionDate",
-    "LabourQuota": "DecisionDate",
-    "KandasAdmission": "DecisionDate",
-    "KandasResettlement": "ArrivedOn",
-    "PartnerBorderNotice": "CrossedAt",
-    "PartnerDeportationNotice": "DecisionDate",
-    "PartnerEntryBanNotice": "DecisionDate",
-    "PartnerCitizenRegistration": "From",
-    "Observation": "Period",
-    "Event": "OccurredAt",
-}
-
-# Elements whose values are country codes, KATO codes or BINs, by local name, in every family.
-# (tests/unit/intake/validate/test_schemas.py checks these sets against the XSDs' types.)
-COUNTRY_ELEMENTS = frozenset(
-    {
-        "Citizenship",
-        "PreviousCitizenship",
-        "DestinationCountry",
-        "CountryOfOrigin",
-        "RouteCountry",
-        "PartnerState",
-    }
-)
-NATIONALITY_ELEMENTS = frozenset({"Citizenship"})
-COUNTRY_ATTRIBUTES = frozenset({"issuingState"})
-KATO_ELEMENTS = frozenset({"Kato", "FromKato", "ToKato"})
-BIN_ELEMENTS = frozenset({"BIN"})
-
-# (start, end, rule, strict): end must be after start (strict) or not before it.
-DATE_ORDER: tuple[tuple[str, str, str, bool], ...] = (
-    ("ValidFrom", "ValidTo", "date.order.validity", True),
-    ("From", "To", "date.order.validity", True),
-    ("EntryCrossedAt", "CrossedAt", "date.order.exit-before-entry", False),
-    ("DecisionDate", "ExecutedAt", "date.order.executed-before-decision", False),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,42 +79,6 @@ def _kids(parent: etree._Element | None) -> Kids:
 
 def _text(el: etree._Element | None) -> str:
     return (el.text or "").strip() if el is not None else ""
-
-
-def parse_when(value: str) -> date | datetime | None:
-    """An xs:date (date) or xs:dateTime (aware datetime); None when Python cannot hold it."""
-    try:
-        if "T" in value:
-            parsed = datetime.fromisoformat(value)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def _after(a: date | datetime, b: date | datetime) -> bool:
-    """a later than b; a date against a datetime compares calendar days (each in its own zone)."""
-    if isinstance(a, datetime) and isinstance(b, datetime):
-        return a > b
-    return _as_date(a) > _as_date(b)
-
-
-def period_start(period: str) -> date | None:
-    """Start of an SDMX period YYYY, YYYY-Qn or YYYY-MM."""
-    try:
-        if "-Q" in period:
-            year, q = period.split("-Q")
-            return date(int(year), 3 * int(q) - 2, 1)
-        if "-" in period:
-            year, month = period.split("-")
-            return date(int(year), int(month), 1)
-        return date(int(period), 1, 1)
-    except ValueError:
-        return None
 
 
 # ================================= person rules =================================
@@ -459,28 +302,13 @@ def check_dates(
                 f"{_local(occ_el)} {_text(occ_el)} is after updatedAt {root.get('updatedAt')}",
                 occ_el,
             )
-        if isinstance(birth, date) and _as_date(occurred) < birth:
+        if isinstance(birth, date) and as_date(occurred) < birth:
             yield Issue(
                 "date.order.before-birth",
                 f"{_local(occ_el)} {_text(occ_el)} is before BirthDate {birth}",
                 occ_el,
             )
-    for start_name, end_name, rule, strict in DATE_ORDER:
-        start_el, end_el = rk.get(start_name), rk.get(end_name)
-        if start_el is None or end_el is None:
-            continue
-        start, end = parse_when(_text(start_el)), parse_when(_text(end_el))
-        if start is None or end is None:
-            continue
-        bad = not _after(end, start) if strict else _after(start, end)
-        if bad:
-            yield Issue(
-                rule,
-                f"{end_name} {_text(end_el)} is "
-                f"{'not after' if strict else 'before'} {start_name} "
-                f"{_text(start_el)}",
-                end_el,
-            )
+    yield from _check_order(rk)
     if record_type in ("BorderCrossing", "PartnerBorderNotice") and isinstance(occurred, datetime):
         for doc in person.iterfind(f"{C}Document") if person is not None else ():
             expiry = parse_when(doc.get("expiry", ""))
@@ -491,6 +319,26 @@ def check_dates(
                     doc,
                     "expiry",
                 )
+
+
+def _check_order(rk: Kids) -> Iterator[Issue]:
+    """Pairs of dates that must come in order (validity periods, exit after entry, ...)."""
+    for start_name, end_name, rule, strict in DATE_ORDER:
+        start_el, end_el = rk.get(start_name), rk.get(end_name)
+        if start_el is None or end_el is None:
+            continue
+        start, end = parse_when(_text(start_el)), parse_when(_text(end_el))
+        if start is None or end is None:
+            continue
+        bad = not later_than(end, start) if strict else later_than(start, end)
+        if bad:
+            yield Issue(
+                rule,
+                f"{end_name} {_text(end_el)} is "
+                f"{'not after' if strict else 'before'} {start_name} "
+                f"{_text(start_el)}",
+                end_el,
+            )
 
 
 # ================================ type-specific =================================

@@ -4,10 +4,25 @@
 XML, an unknown namespace, XSD errors and broken rules all come back as
 findings on a frozen :class:`ValidationResult`. Schemas come from the
 process-wide catalog (compiled once per namespace, local files only).
+
+Work per record is bounded: the hardened parser refuses attribute and markup
+floods, and a record reports at most :data:`MAX_FINDINGS_PER_RECORD` findings
+(then one ``findings.truncated`` finding counting the rest), each message at
+most :data:`MAX_MESSAGE_CHARS` long. The limits hold on every path: the CLI,
+the connectors' records through :func:`validate_record`, and the API.
+
+Records are found only where the connectors find them (:func:`split_records`):
+inside a known transport wrapper (REST page, file-drop batch, SOAP response),
+or as the root of a document. Any other element where a record is expected is
+judged as a record and fails (``schema.unknown-record`` /
+``schema.unknown-namespace``); a shared block such as ``c:Person`` is never a
+record on its own.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,13 +31,15 @@ from datetime import datetime
 from lxml import etree
 
 from connectors.base import RawRecord
+from connectors.xmlstream import envelope_of
 from hub.errors import HostileXmlError, SchemaNotFound, map_errors
 from hub.intake.validate.catalog import (
     DSIG_NS,
     FAMILY_PREFIXES,
-    SDMX_NS_PREFIX,
+    SHARED_NAMESPACES,
     SchemaCatalog,
     default_catalog,
+    is_sdmx_namespace,
     parse_namespace,
 )
 from hub.intake.validate.rules import Issue, check_record
@@ -30,6 +47,12 @@ from hub.model.findings import Finding
 from security.safe_xml import parse_untrusted
 
 EVENT_NS = "urn:kz:mhub:event:1"
+# Findings kept per record: enough to fix a record in one round; more is a flood, counted only.
+MAX_FINDINGS_PER_RECORD = 100
+# A finding's message quotes values (libxml2 quotes the whole offending value); a few hundred
+# characters identify it, a 2 MB value repeated per finding would flood the DLQ and the CLI.
+MAX_MESSAGE_CHARS = 500
+TRUNCATED_RULE = "findings.truncated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +82,8 @@ class _Context:
 
     def finding(self, rule: str, message: str, xpath: str = "", line: int | None = None,
                 record_id: str = "") -> Finding:
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message)} characters)"
         return Finding(rule=rule, message=message, xpath=xpath, source=self.source,
                        record_id=self.record_id or record_id, raw_digest=self.raw_digest,
                        line=line)
@@ -137,11 +162,15 @@ _ATTRIBUTE_IN_MESSAGE = re.compile(r"attribute '([A-Za-z_][\w.\-]*)'")
 
 
 def _xsd_findings(schema: etree.XMLSchema, root: etree._Element, ctx: _Context,
-                  record_id: str) -> list[Finding]:
+                  record_id: str) -> tuple[list[Finding], int]:
+    """The first findings of libxml2's error log (past the cap only counted) and the total."""
     nsmap = {k: v for k, v in root.nsmap.items() if k}
     out: list[Finding] = []
     seen_facet: set[tuple[int, str]] = set()
-    for entry in schema.error_log:
+    log = schema.error_log
+    for n, entry in enumerate(log):
+        if len(out) == MAX_FINDINGS_PER_RECORD:  # the rest is only counted
+            return out, len(out) + len(log) - n
         reason = _XSD_REASONS.get(entry.type_name, "invalid")
         if reason == "datatype" and (entry.line, entry.path) in seen_facet:
             continue
@@ -162,10 +191,23 @@ def _xsd_findings(schema: etree.XMLSchema, root: etree._Element, ctx: _Context,
         if reason == "invalid":
             message = f"{entry.type_name}: {message}"
         out.append(ctx.finding(f"xsd.{reason}", message, xpath, entry.line, record_id))
-    return out
+    return out, len(out)
 
 
 # ================================== validation ==================================
+
+
+def _capped(findings: list[Finding], total: int, ctx: _Context,
+            record_id: str) -> tuple[Finding, ...]:
+    """The first findings of a record and, past the cap, one finding counting the rest."""
+    if total <= MAX_FINDINGS_PER_RECORD:
+        return tuple(findings)
+    rest = total - MAX_FINDINGS_PER_RECORD
+    note = ctx.finding(
+        TRUNCATED_RULE,
+        f"{rest} more finding(s) not reported: the hub reports the first "
+        f"{MAX_FINDINGS_PER_RECORD} per record", "", None, record_id)
+    return (*findings[:MAX_FINDINGS_PER_RECORD], note)
 
 
 def _issue_finding(issue: Issue, ctx: _Context, record_id: str) -> Finding:
@@ -185,11 +227,12 @@ def validate_element(root: etree._Element, *, source: str = "", record_id: str =
     parsed = parse_namespace(namespace)
     family, version = parsed if parsed else ("", 0)
 
-    def result(findings: list[Finding]) -> ValidationResult:
+    def result(findings: list[Finding], total: int | None = None) -> ValidationResult:
+        total = len(findings) if total is None else total
         return ValidationResult(not findings, root, record_type, namespace, version,
-                                tuple(findings), family)
+                                _capped(findings, total, ctx, own_id), family)
 
-    if namespace.startswith(SDMX_NS_PREFIX):
+    if is_sdmx_namespace(namespace):
         return result([ctx.finding(
             "schema.sdmx-validated-elsewhere",
             f"{record_type} is SDMX-ML ({namespace}): SDMX is parsed and checked by the statistics "
@@ -202,6 +245,12 @@ def validate_element(root: etree._Element, *, source: str = "", record_id: str =
             "schema.unknown-namespace",
             f"no schema for namespace {namespace or '(none)'!r} (element {record_type}); "
             f"known: {known}", element_path(root), root.sourceline, own_id)])
+    if namespace in SHARED_NAMESPACES:
+        return result([ctx.finding(
+            "schema.unknown-record",
+            f"{record_type} is a shared block of {namespace}, never a record on its own; a "
+            "record is a global element of a family schema", element_path(root),
+            root.sourceline, own_id)])
     try:
         compiled = catalog.get(namespace)
     except SchemaNotFound as exc:
@@ -214,7 +263,7 @@ def validate_element(root: etree._Element, *, source: str = "", record_id: str =
             f"{', '.join(sorted(compiled.record_types))}", element_path(root), root.sourceline,
             own_id)])
     if not compiled.schema.validate(root):
-        return result(_xsd_findings(compiled.schema, root, ctx, own_id))
+        return result(*_xsd_findings(compiled.schema, root, ctx, own_id))
     record = root
     if namespace == EVENT_NS:  # the rules apply to the family record in the event's Body
         body = root.find(f"{{{EVENT_NS}}}Body")
@@ -223,7 +272,8 @@ def validate_element(root: etree._Element, *, source: str = "", record_id: str =
     else:
         record_type_for_rules = record_type
     issues = check_record(record, record_type=record_type_for_rules, now=now)
-    return result([_issue_finding(i, ctx, own_id) for i in issues])
+    return result([_issue_finding(i, ctx, own_id) for i in issues[:MAX_FINDINGS_PER_RECORD]],
+                  len(issues))
 
 
 def validate_record(body: bytes, *, source: str = "", record_id: str = "",
@@ -233,10 +283,17 @@ def validate_record(body: bytes, *, source: str = "", record_id: str = "",
         with map_errors():
             root = parse_untrusted(body)
     except HostileXmlError as exc:
-        finding = Finding(rule=exc.rule, message=str(exc), source=source, record_id=record_id,
-                          raw_digest=raw_digest)
-        return ValidationResult(False, None, "", "", 0, (finding,))
+        return refused(exc, source=source, record_id=record_id, raw_digest=raw_digest)
     return validate_element(root, source=source, record_id=record_id, raw_digest=raw_digest)
+
+
+def refused(exc: HostileXmlError, *, source: str = "", record_id: str = "",
+            raw_digest: str = "", line_offset: int = 0) -> ValidationResult:
+    """The result for bytes the hardened parser refused: one finding with its place."""
+    line = getattr(exc, "line", None)
+    finding = _Context(source, record_id, raw_digest).finding(
+        exc.rule, str(exc), "", line + line_offset if line else None)
+    return ValidationResult(False, None, "", "", 0, (finding,))
 
 
 def validate_stream(records: Iterable[RawRecord]) -> Iterator[tuple[RawRecord, ValidationResult]]:
@@ -249,34 +306,69 @@ def validate_stream(records: Iterable[RawRecord]) -> Iterator[tuple[RawRecord, V
 # ================================ pages / batches ================================
 
 
-def is_record(el: etree._Element, catalog: SchemaCatalog | None = None) -> bool:
-    """True when the element is a global element (record type) of a catalogued schema."""
-    catalog = catalog or default_catalog()
-    if not isinstance(el.tag, str):
-        return False
-    qname = etree.QName(el)
-    if not catalog.knows(qname.namespace or ""):
-        return False
-    return qname.localname in catalog.get(qname.namespace or "").record_types
+def split_records(root: etree._Element) -> list[etree._Element]:
+    """The elements where the hub expects records, in document order.
 
-
-def split_records(root: etree._Element, catalog: SchemaCatalog | None = None
-                  ) -> list[etree._Element]:
-    """The records a page or batch wrapper holds (outermost known records, document order).
-
-    A root that is itself a record is returned alone. A wrapper of any shape (REST
-    page, file-drop batch, SOAP response) is searched for known record elements,
-    without descending into the records found.
+    A root that is a known transport wrapper (:data:`connectors.xmlstream.ENVELOPES`)
+    holds its records at the end of its path; anything else found on that path
+    (other than the wrapper's ignored parts) stands where a record is expected and
+    is returned too, to be judged (and refused) as a record. Any other root is a
+    record by itself, never searched inside: a ``c:Person`` is no record.
+    An SMEV ``AttachmentContent`` is returned as is; :func:`validate_records`
+    decodes it.
     """
-    catalog = catalog or default_catalog()
-    if is_record(root, catalog):
+    envelope = envelope_of(root.tag)
+    if envelope is None:
         return [root]
-    found: list[etree._Element] = []
-    stack = list(reversed(list(root.iterchildren(etree.Element))))
-    while stack:
-        el = stack.pop()
-        if is_record(el, catalog):
-            found.append(el)
+    out: list[etree._Element] = []
+    level = [root]
+    for step in envelope.path:
+        below: list[etree._Element] = []
+        for container in level:
+            for child in container.iterchildren(etree.Element):
+                if child.tag == step:
+                    below.append(child)
+                elif child.tag not in envelope.ignored:  # a stray, or an SMEV attachment
+                    out.append(child)
+        level = below
+    for container in level:
+        out.extend(container.iterchildren(etree.Element))
+    out.sort(key=_document_order(root))
+    return out
+
+
+def _document_order(root: etree._Element):
+    order = {el: n for n, el in enumerate(root.iter(etree.Element))}
+    return lambda el: order[el]
+
+
+def validate_records(root: etree._Element, *, source: str = "", raw_digest: str = "",
+                     catalog: SchemaCatalog | None = None) -> list[ValidationResult]:
+    """Every record of a parsed document (see :func:`split_records`), each judged alone."""
+    out: list[ValidationResult] = []
+    envelope = envelope_of(root.tag)
+    for el in split_records(root):
+        if envelope is not None and el.tag == envelope.attachment:
+            out.append(_validate_attachment(el, source, raw_digest))
         else:
-            stack.extend(reversed(list(el.iterchildren(etree.Element))))
-    return found
+            out.append(validate_element(el, source=source, raw_digest=raw_digest,
+                                        catalog=catalog))
+    return out
+
+
+def _validate_attachment(el: etree._Element, source: str, raw_digest: str) -> ValidationResult:
+    """A record sent base64-encoded (SMEV attachment): decoded and parsed like any record."""
+    try:
+        body = base64.b64decode(el.text or "", validate=True)
+    except (binascii.Error, ValueError):
+        finding = _Context(source, "", raw_digest).finding(
+            "xml.malformed", "attachment content is not base64", element_path(el), el.sourceline)
+        return ValidationResult(False, None, "", "", 0, (finding,))
+    result = validate_record(body, source=source, raw_digest=raw_digest)
+    if result.element is None:  # refused by the parser: point at the attachment in the file
+        f = result.findings[0]
+        moved = _Context(source, f.record_id, raw_digest).finding(
+            f.rule, f"in the attachment at line {el.sourceline}: {f.message}", element_path(el),
+            el.sourceline)
+        return ValidationResult(False, None, "", "", 0, (moved,))
+    return result

@@ -20,7 +20,7 @@ BAD_KATO = EXAMPLES / "invalid" / "interior1-StayRegistration--kato.unknown.xml"
 def _page(tmp_path: Path) -> Path:
     parts = [p.read_text(encoding="utf-8").split("?>", 1)[1] for p in (VALID_BC, BAD_KATO)]
     page = tmp_path / "page.xml"
-    page.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<Batch xmlns="urn:labour:drop">'
+    page.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<Batch>'
                     + "".join(parts) + "</Batch>\n", encoding="utf-8")
     return page
 

@@ -14,7 +14,9 @@ from tests.support.examples import INVALID, VALID, expected_rule
 # fallback for libxml2 errors the table does not name.
 # Built by the tests themselves (a 16 MB file, a 100k-node file, bytes in a bad encoding),
 # or the fallback for libxml2 messages not mapped to a finer rule.
-RULES_WITHOUT_EXAMPLE = {"xml.too-large", "xsd.invalid", "xml.encoding", "xml.too-many-nodes"}
+# Attribute floods and the findings cap are built by test_validator and tests/unit/cli.
+RULES_WITHOUT_EXAMPLE = {"xml.too-large", "xsd.invalid", "xml.encoding", "xml.too-many-nodes",
+                         "xml.too-many-attributes", "findings.truncated"}
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)

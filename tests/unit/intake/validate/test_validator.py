@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
 from lxml import etree
 
 from connectors.base import RawRecord
-from hub.intake.validate import split_records, validate_element, validate_record, validate_stream
+from hub.intake.validate import (
+    split_records,
+    validate_element,
+    validate_record,
+    validate_records,
+    validate_stream,
+)
 from hub.intake.validate.catalog import default_catalog
+from hub.intake.validate.validator import MAX_FINDINGS_PER_RECORD
 from security.safe_xml import MAX_DOCUMENT_BYTES
 from tests.support.examples import EXAMPLES
 
@@ -121,14 +129,81 @@ class TestStreamsAndPages:
         assert (f.source, f.record_id, f.raw_digest) == ("interior.border", "r1", raws[1].digest)
 
     def test_split_page_of_mixed_records(self) -> None:
-        page = (b'<Page xmlns="urn:agency:page"><Items>'
-                + BC1.split(b"?>", 1)[1] + BC2.split(b"?>", 1)[1]
-                + b"</Items><Next>tok</Next></Page>")
-        root = etree.fromstring(page)
-        records = split_records(root)
+        page = (b'<RecordPage feed="interior" first="0" count="2">'
+                + BC1.split(b"?>", 1)[1] + BC2.split(b"?>", 1)[1] + b"</RecordPage>")
+        records = split_records(etree.fromstring(page))
         assert [etree.QName(r).namespace for r in records] == [
             "urn:kz:mhub:interior:1", "urn:kz:mhub:interior:2"]
         assert all(validate_element(r).ok for r in records)
+
+    def test_unknown_wrapper_is_judged_as_a_record_not_searched(self) -> None:
+        page = (b'<Page xmlns="urn:agency:page"><Items>'
+                + BC1.split(b"?>", 1)[1] + b"</Items></Page>")
+        (result,) = validate_records(etree.fromstring(page))
+        assert not result.ok and result.rules == ("schema.unknown-namespace",)
+
+    def test_person_block_is_never_a_record(self) -> None:
+        person = etree.fromstring(BC1).find("c:Person", NSMAP)
+        for root in (person, etree.fromstring(b"<Batch>" + etree.tostring(person) + b"</Batch>")):
+            (result,) = validate_records(root)
+            assert result.rules == ("schema.unknown-record",)
+            assert "never a record on its own" in result.findings[0].message
+
+    def test_misspelled_record_in_a_page_fails_beside_a_good_one(self) -> None:
+        typo = BC1.split(b"?>", 1)[1].replace(b"BorderCrossing", b"BorderCrosing")
+        page = b"<RecordPage>" + BC2.split(b"?>", 1)[1] + typo + b"</RecordPage>"
+        good, bad = validate_records(etree.fromstring(page))
+        assert good.ok and bad.rules == ("schema.unknown-record",)
+
+    def test_soap_response_records_inline_attachment_and_strays(self) -> None:
+        soap, smev = "http://www.w3.org/2003/05/soap-envelope", "urn:kz:mhub:smev:1"
+        inline = BC1.split(b"?>", 1)[1].decode()
+        attached = base64.b64encode(BC2).decode()
+        doc = (f'<s:Envelope xmlns:s="{soap}"><s:Header/><s:Body><GetResponse xmlns="{smev}">'
+               f'<Message messageId="1"><PrimaryContent>{inline}</PrimaryContent></Message>'
+               f'<Message messageId="2"><AttachmentContent>{attached}</AttachmentContent>'
+               f'</Message><Message messageId="3"><Stray/></Message>'
+               "</GetResponse></s:Body></s:Envelope>")
+        results = validate_records(etree.fromstring(doc.encode()))
+        assert [r.ok for r in results] == [True, True, False]
+        assert results[1].record_type == "BorderCrossing" and results[1].version == 2
+        assert results[2].rules == ("schema.unknown-namespace",)
+
+
+class TestBoundedWork:
+    def test_findings_are_capped_per_record_with_a_count_of_the_rest(self) -> None:
+        attrs = b"".join(b' x%d="1"' % n for n in range(250))
+        body = BC1.replace(b' recordId=', attrs + b' recordId=', 1)
+        result = validate_record(body, record_id="R")
+        assert len(result.findings) == MAX_FINDINGS_PER_RECORD + 1
+        assert {f.rule for f in result.findings[:-1]} == {"xsd.unexpected-attribute"}
+        last = result.findings[-1]
+        assert last.rule == "findings.truncated" and last.message.startswith("150 more")
+
+    def test_attribute_flood_is_refused_by_the_parser_with_its_line(self) -> None:
+        attrs = b"".join(b' x%d="1"' % n for n in range(5_000))
+        result = validate_record(BC1.replace(b' recordId=', attrs + b' recordId=', 1))
+        (finding,) = result.findings
+        assert finding.rule == "xml.too-many-attributes" and finding.line == 3
+        assert "the hub's limit is 256" in finding.message
+
+    def test_long_values_are_cut_in_messages(self) -> None:
+        body = BC1.replace(b">ALA-AIR<", b">" + b"A" * 100_000 + b"<")
+        (finding,) = validate_record(body).findings
+        assert len(finding.message) < 600 and "characters)" in finding.message
+
+    def test_parse_failure_has_line_and_column(self) -> None:
+        (finding,) = validate_record(b'<?xml version="1.0"?>\n<a>\n  <b></c></a>').findings
+        assert finding.rule == "xml.malformed" and finding.line == 3
+        assert finding.message.startswith("line 3, column ")
+
+    def test_deep_nesting_names_the_hubs_limit(self) -> None:
+        for depth in (80, 300):
+            (finding,) = validate_record(b"<a>" * depth + b"</a>" * depth).findings
+            assert finding.rule == "xml.too-deep"
+            assert "the hub's limit of 64 levels" in finding.message
+            assert "XML_PARSE_HUGE" not in finding.message
+
 
     def test_record_inside_page_reports_its_own_errors(self) -> None:
         bad = BC1.replace(b">AIR<", b">BUS<").split(b"?>", 1)[1]
