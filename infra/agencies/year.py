@@ -150,7 +150,7 @@ class YearPlan:
         gen = Generator(GeneratorConfig(seed=seed, population=POPULATION))
         pools = _pools(gen, targets.year)
         interior = _flows(targets, rng, pools)
-        labour = _moves(targets, rng, pools)
+        labour = _moves(targets, rng, pools, [e.pid for e in interior if e.pid is not None])
         bureau: Counter[tuple[str, str, str, str]] = Counter()
         for e in interior:
             arr = e.fields["Status"] == "ISSUED"
@@ -220,7 +220,9 @@ def _flows(t: Targets, rng: random.Random, pools: dict[str, list[int]]) -> list[
     return out
 
 
-def _moves(t: Targets, rng: random.Random, pools: dict[str, list[int]]) -> list[Entry]:
+def _moves(
+    t: Targets, rng: random.Random, pools: dict[str, list[int]], known: list[int]
+) -> list[Entry]:
     """Resettlements between regions whose net per region is the target balance."""
     outs = [[p, -b] for p, b in t.internal_balance_by_region.items() if b < 0]
     ins = [[p, b] for p, b in t.internal_balance_by_region.items() if b > 0]
@@ -233,7 +235,11 @@ def _moves(t: Targets, rng: random.Random, pools: dict[str, list[int]]) -> list[
             dst[1] -= k
     out = []
     for (src, dst), day in zip(pairs, _days(rng, t.year, len(pairs)), strict=True):
-        pid, _ = _pick_person(rng, pools, rng.choice(("CIS", "non-CIS")))
+        # Half the movers are people who arrived this year: one person seen by two agencies.
+        if known and rng.random() < 0.5:
+            pid = rng.choice(known)
+        else:
+            pid, _ = _pick_person(rng, pools, rng.choice(("CIS", "non-CIS")))
         out.append(Entry("KandasResettlement", day, pid, {"from": src, "to": dst}))
     rng.shuffle(out)
     return out

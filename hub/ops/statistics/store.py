@@ -16,12 +16,13 @@ from pathlib import Path
 from hub.ops.statistics.definitions import Fact
 
 _COLUMNS = tuple(f.name for f in fields(Fact))
+_Q = {c: f'"{c}"' for c in ("event_id", "version", "source", *_COLUMNS)}  # "group" is SQL
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS facts (
     event_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     source TEXT NOT NULL,
-    {", ".join(f"{c} {'INTEGER' if c in ('value', 'used') else 'TEXT'} NOT NULL" for c in _COLUMNS)}
+    {", ".join(f"{_Q[c]} {'INTEGER' if c in ('value', 'used') else 'TEXT'} NOT NULL" for c in _COLUMNS)}
 );
 CREATE INDEX IF NOT EXISTS facts_kind_day ON facts(kind, day);
 """
@@ -41,9 +42,9 @@ class FactStore:
     def apply(self, event_id: str, version: int, source: str, fact: Fact) -> bool:
         """Record ``fact`` for ``event_id`` unless a version as new is already there."""
         cols = ("event_id", "version", "source", *_COLUMNS)
-        sets = ", ".join(f"{c}=excluded.{c}" for c in cols[1:])
+        sets = ", ".join(f"{_Q[c]}=excluded.{_Q[c]}" for c in cols[1:])
         cur = self._db.execute(
-            f"INSERT INTO facts ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"INSERT INTO facts ({', '.join(_Q[c] for c in cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT(event_id) DO UPDATE SET {sets} WHERE excluded.version > facts.version",
             (event_id, version, source, *astuple(fact)),
         )
@@ -54,7 +55,7 @@ class FactStore:
         """Facts of ``kinds`` whose day lies in [first_day, last_day]."""
         marks = ", ".join("?" * len(kinds))
         rows = self._db.execute(
-            f"SELECT {', '.join(_COLUMNS)} FROM facts WHERE kind IN ({marks}) "
+            f"SELECT {', '.join(_Q[c] for c in _COLUMNS)} FROM facts WHERE kind IN ({marks}) "
             "AND day >= ? AND day <= ? ORDER BY event_id",
             (*kinds, first_day, last_day),
         )
