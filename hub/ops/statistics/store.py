@@ -17,12 +17,13 @@ from hub.ops.statistics.definitions import Fact
 
 _COLUMNS = tuple(f.name for f in fields(Fact))
 _Q = {c: f'"{c}"' for c in ("event_id", "version", "source", *_COLUMNS)}  # "group" is SQL
+_TYPE = {"value": "INTEGER", "used": "INTEGER"}
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS facts (
     event_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     source TEXT NOT NULL,
-    {", ".join(f"{_Q[c]} {'INTEGER' if c in ('value', 'used') else 'TEXT'} NOT NULL" for c in _COLUMNS)}
+    {", ".join(f"{_Q[c]} {_TYPE.get(c, 'TEXT')} NOT NULL" for c in _COLUMNS)}
 );
 CREATE INDEX IF NOT EXISTS facts_kind_day ON facts(kind, day);
 """
@@ -44,7 +45,8 @@ class FactStore:
         cols = ("event_id", "version", "source", *_COLUMNS)
         sets = ", ".join(f"{_Q[c]}=excluded.{_Q[c]}" for c in cols[1:])
         cur = self._db.execute(
-            f"INSERT INTO facts ({', '.join(_Q[c] for c in cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"INSERT INTO facts ({', '.join(_Q[c] for c in cols)}) "
+            f"VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT(event_id) DO UPDATE SET {sets} WHERE excluded.version > facts.version",
             (event_id, version, source, *astuple(fact)),
         )

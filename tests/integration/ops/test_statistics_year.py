@@ -121,3 +121,22 @@ class TestGeneratedYear:
         for f in facts:
             by_pseudonym[f["pseudonym"]].add(f["family"])
         assert any(len(fams) > 1 for fams in by_pseudonym.values())
+
+
+class TestReconciliation:
+    def test_agency_dropping_records_is_named_with_the_gap(
+        self, tmp_path: Path, kafka_settings: Settings, unique_name: Callable[[str], str]
+    ) -> None:
+        settings = isolated_settings(tmp_path, kafka_settings, unique_name)
+        targets = Targets.from_mapping({"year": 2006, "arrivals": 30, "departures": 10})
+        result = run_year(targets, settings, drop_arrivals=4, out_dir=tmp_path / "report")
+        assert result.figures.arrivals == 26  # the interior ministry never sent 4
+        rows = [
+            line.split(",")
+            for line in (tmp_path / "report" / "reconciliation.csv").read_text().splitlines()[1:]
+        ]
+        gaps = [r for r in rows if r[4] != "0"]
+        assert sum(int(r[4]) for r in gaps) == 4
+        assert all(r[1] == "arrivals" and "missing records of interior" in r[6] for r in gaps)
+        html = (tmp_path / "report" / "index.html").read_text()
+        assert "missing records of interior" in html
