@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("hub.ops.status", "every source's last run, state and lag; partner queues"),
     "tail": ("hub.cli.tail", "tail an event topic and write verified events to XML files"),
     "gateway": ("hub.cli.gateway", "serve the partner gateway (SOAP Get/Ack over mutual TLS)"),
+    "report": ("hub.cli.report", "migration statistics report (HTML, PNG, CSV) for a period"),
+    "year": ("hub.cli.year", "generate a year with known totals and run it through the hub"),
 }
 
 

@@ -114,9 +114,19 @@ def summarise_publish(
 def rebuild_reports(
     settings: Settings | None = None, *, dag_id: str = "", run_id: str = ""
 ) -> dict[str, str]:
-    from hub.ops import reports
+    from datetime import UTC, datetime
 
-    paths = {k: str(v) for k, v in reports.build_reports(settings or load_settings()).items()}
+    from hub.ops import reports
+    from hub.ops.report_statistics import build_statistics_report
+    from hub.ops.statistics.consumer import consume_statistics
+
+    settings = settings or load_settings()
+    paths = {k: str(v) for k, v in reports.build_reports(settings).items()}
+    consume_statistics(settings)  # resumes where its consumer group stopped
+    year = str(datetime.now(UTC).year)
+    stats = build_statistics_report(settings, year).paths
+    paths.update({f"statistics/{k}": str(v) for k, v in stats.items() if k.endswith(".png")})
+    paths["statistics"] = str(stats["index"])
     charts = [k for k in paths if k != "index"]
     rows = [("charts", ", ".join(charts) or "none yet"), ("page", paths["index"])]
     _show(f"**reports rebuilt** — {len(charts)} charts", _table(rows), dag_id=dag_id, run_id=run_id)

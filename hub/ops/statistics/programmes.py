@@ -1,0 +1,122 @@
+"""Figures of the migration programmes: labour quotas, kandas, asylum, enforcement."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hub.ops.statistics import definitions as d
+from hub.ops.statistics.figures import Table
+from hub.ops.statistics.periods import Period
+from hub.ops.statistics.reference import country_name, region_name
+from hub.ops.statistics.store import FactStore
+
+
+def _year_span(period: Period) -> tuple[str, str]:
+    """Quotas are set per calendar year: a quarter or month is judged against its year's."""
+    year = period.first_day[:4]
+    return f"{year}-01-01", f"{year}-12-31"
+
+
+def quota_use(store: FactStore, period: Period) -> Table:
+    """Work permits issued in the period against the year's quota, by region and sector."""
+    first, last = _year_span(period)
+    allotted: Counter[tuple[str, str]] = Counter()
+    declared: Counter[tuple[str, str]] = Counter()
+    for f in store.facts((d.QUOTA,), first, last):
+        allotted[(f.region, f.sector)] += f.value
+        declared[(f.region, f.sector)] += f.used
+    issued: Counter[tuple[str, str]] = Counter()
+    for f in store.facts((d.WORK_PERMIT,), period.first_day, period.last_day):
+        issued[(f.region, f.sector)] += f.value
+    t = Table(
+        "quota_use",
+        f"Work permits against the {first[:4]} quota, by region and sector",
+        "permits",
+        ["region", "sector", "quota", "used (ministry)", "permits issued (hub)", "use %"],
+    )
+    for region, sector in sorted(set(allotted) | set(issued)):
+        q = allotted[(region, sector)]
+        n = issued[(region, sector)]
+        pct = round(100 * n / q, 1) if q else ""
+        t.rows.append([region_name(region), sector, q, declared[(region, sector)], n, pct])
+    return t
+
+
+def permits_by_citizenship(store: FactStore, period: Period) -> Table:
+    c: Counter[str] = Counter(
+        f.country for f in store.facts((d.WORK_PERMIT,), period.first_day, period.last_day)
+    )
+    t = Table(
+        "permits_by_citizenship",
+        "Work permits issued by citizenship",
+        "permits",
+        ["country", "name", "permits"],
+    )
+    for country, n in c.most_common():
+        t.rows.append([country, country_name(country), n])
+    return t
+
+
+def kandas(store: FactStore, period: Period) -> Table:
+    """Kandas admission decisions of the period by quota year and status."""
+    c: Counter[tuple[str, str]] = Counter(
+        (f.quota_year, f.status)
+        for f in store.facts((d.KANDAS,), period.first_day, period.last_day)
+    )
+    t = Table(
+        "kandas_admissions",
+        "Kandas admission decisions by quota year",
+        "persons",
+        ["quota year", "admitted", "waitlisted", "refused"],
+    )
+    for year in sorted({y for y, _ in c}):
+        t.rows.append([year, c[(year, "ADMITTED")], c[(year, "WAITLISTED")], c[(year, "REFUSED")]])
+    return t
+
+
+def asylum(store: FactStore, period: Period) -> Table:
+    apps: Counter[str] = Counter(
+        f.country for f in store.facts((d.ASYLUM,), period.first_day, period.last_day)
+    )
+    decisions = list(store.facts((d.REFUGEE,), period.first_day, period.last_day))
+    granted: Counter[str] = Counter(f.country for f in decisions if f.status == "GRANTED")
+    refused: Counter[str] = Counter(f.country for f in decisions if f.status == "REFUSED")
+    t = Table(
+        "asylum",
+        "Asylum applications and refugee-status decisions",
+        "persons",
+        ["country", "name", "applications", "granted", "refused"],
+    )
+    for country in sorted(set(apps) | set(granted) | set(refused)):
+        t.rows.append(
+            [country, country_name(country), apps[country], granted[country], refused[country]]
+        )
+    return t
+
+
+def enforcement(store: FactStore, period: Period) -> Table:
+    dep: Counter[str] = Counter(
+        f.country for f in store.facts((d.DEPORTATION,), period.first_day, period.last_day)
+    )
+    bans: Counter[str] = Counter(
+        f.country for f in store.facts((d.ENTRY_BAN,), period.first_day, period.last_day)
+    )
+    t = Table(
+        "enforcement",
+        "Deportations and entry bans by citizenship",
+        "persons",
+        ["country", "name", "deportations", "entry bans"],
+    )
+    for country in sorted(set(dep) | set(bans), key=lambda c: (-(dep[c] + bans[c]), c)):
+        t.rows.append([country, country_name(country), dep[country], bans[country]])
+    return t
+
+
+def programme_tables(store: FactStore, period: Period) -> list[Table]:
+    return [
+        quota_use(store, period),
+        permits_by_citizenship(store, period),
+        kandas(store, period),
+        asylum(store, period),
+        enforcement(store, period),
+    ]

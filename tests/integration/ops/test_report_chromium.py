@@ -1,0 +1,69 @@
+"""The statistics report renders in headless Chromium; the screenshot is kept under var/."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hub.config import PROJECT_ROOT, load_settings
+from hub.ops.report_statistics import build_statistics_report
+from hub.ops.statistics import definitions as d
+from hub.ops.statistics.consumer import store_path
+from hub.ops.statistics.store import FactStore
+
+ARTEFACTS = PROJECT_ROOT / "var" / "test-artefacts"
+CHROMIUM_TIMEOUT_S = 90
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return name
+    pytest.skip("no chromium on PATH")
+
+
+def test_report_renders_and_screenshot_is_kept(tmp_path: Path) -> None:
+    settings = load_settings({"HUB_VAR_DIR": str(tmp_path / "var")})
+    with FactStore(store_path(settings)) as store:
+        for i, (kind, region, country) in enumerate(
+            [(d.ARRIVAL, "71", "UZB"), (d.ARRIVAL, "75", "CHN"), (d.DEPARTURE, "31", "RUS")] * 5
+        ):
+            store.apply(
+                f"e{i}",
+                1,
+                "interior",
+                d.Fact(kind, f"2006-0{1 + i % 3}-10", region, country=country),
+            )
+        store.apply("m1", 1, "labour", d.Fact(d.INTERNAL, "2006-02-01", "31", "71"))
+    report = build_statistics_report(settings, "2006-Q1", out_dir=tmp_path / "r")
+    page = report.paths["index"].read_text()
+    assert "Astana" in page and "2006-Q1" in page and "persons" in page
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTEFACTS / "statistics-report.png"
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir()
+    proc = subprocess.run(
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1300,3000",
+            report.paths["index"].as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=CHROMIUM_TIMEOUT_S,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.exists() and shot.stat().st_size > 10_000
