@@ -22,8 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hub.kafka.clients import ensure_topics
-    from hub.kafka.topics import topics_for
+    from hub.kafka.topics import ensure_topics, topics_for
     from hub.ops.statistics.year import run_year
     from infra.agencies.year import Targets
 

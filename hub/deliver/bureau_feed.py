@@ -27,8 +27,8 @@ from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from hub.config import Settings, load_settings
-from hub.kafka.clients import TopicSpec, consumer, ensure_topics, producer
-from hub.kafka.topics import topics_for
+from hub.kafka.clients import consumer, producer
+from hub.kafka.topics import TopicSpec, ensure_topics, topics_for
 from security.pseudonym import KEY_FILE, Pseudonymizer
 from security.safe_xml import parse_untrusted
 
