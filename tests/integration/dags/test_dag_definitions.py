@@ -10,7 +10,7 @@ import pytest
 
 from hub.ops.airflow_env import DAGS_FOLDER
 
-STAGE1 = ["extract", "validate", "verify", "normalise", "intake"]
+STAGE1 = ["extract", "intake"]
 
 
 class TestLoading:
