@@ -8,21 +8,57 @@ named by ``KAFKA_BOOTSTRAP_SERVERS``, and lists them; existing topics are kept.
 from __future__ import annotations
 
 import argparse
+import sys
 
-from hub.config import load_settings
+from hub.config import Settings, load_settings
 from hub.kafka.clients import ensure_topics
+from hub.kafka.probe import probe
 from hub.kafka.topics import topics_for
 from infra.kafka import broker
 
+ACTIONS = {
+    "start": "start the local broker (not with KAFKA_BOOTSTRAP_SERVERS)",
+    "stop": "stop the local broker",
+    "status": "probe the cluster (answers within seconds); exit 1 when it does not answer",
+    "topics": "create the hub's topics where missing and list them",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["start", "stop", "status", "topics"])
+    parser.add_argument(
+        "action",
+        choices=list(ACTIONS),
+        help="; ".join(f"{name}: {text}" for name, text in ACTIONS.items()),
+    )
+
+
+def needs_kafka(args: argparse.Namespace) -> bool:
+    """``topics`` needs a cluster; start/stop manage one, status probes it itself."""
+    return bool(args.action == "topics")
+
+
+def status(settings: Settings) -> int:
+    """The local broker process (when the hub runs one) and what the cluster answers."""
+    if not settings.external_kafka:
+        print(broker.status())
+    info = probe(settings)  # raises BrokerError: one line and exit 1 from the CLI handler
+    print(
+        f"kafka at {info.bootstrap}: cluster {info.cluster_id}, controller {info.controller_id}, "
+        f"brokers {', '.join(info.brokers)} ({settings.kafka_security_protocol})"
+    )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.action != "topics":
-        return broker.main([args.action])
     settings = load_settings()
+    if args.action == "status":
+        return status(settings)
+    if args.action != "topics":
+        if settings.external_kafka:
+            print(f"mhub kafka {args.action}: KAFKA_BOOTSTRAP_SERVERS is set, the hub runs "
+                  "no broker of its own; unset it to manage the local one", file=sys.stderr)
+            return 2
+        return broker.main([args.action])
     specs = topics_for(settings).specs()
     created = set(ensure_topics(specs, settings))
     for spec in specs:

@@ -43,9 +43,37 @@ class TopicSpec:
         return NewTopic(self.name, self.partitions, replication_factor, topic_configs=configs)
 
 
-def admin(settings: Settings | None = None) -> KafkaAdminClient:
+def security_config(settings: Settings) -> dict[str, object]:
+    """TLS and SASL options for a kafka-python client, from the KAFKA_* settings.
+
+    Merged into every producer, consumer and admin client the hub makes, so a
+    cluster that requires SASL_SSL (infra/production) is reached the same way by all.
+    """
+    config: dict[str, object] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        config["sasl_plain_password"] = settings.kafka_sasl_password
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        for option, value in (
+            ("ssl_cafile", settings.kafka_ssl_cafile),
+            ("ssl_certfile", settings.kafka_ssl_certfile),
+            ("ssl_keyfile", settings.kafka_ssl_keyfile),
+        ):
+            if value:
+                config[option] = value
+    return config
+
+
+def admin(settings: Settings | None = None, **overrides: object) -> KafkaAdminClient:
     settings = settings or load_settings()
-    return KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, client_id="mhub-admin")
+    config: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "client_id": "mhub-admin",
+        **security_config(settings),
+    }
+    config.update(overrides)
+    return KafkaAdminClient(**config)
 
 
 def ensure_topics(specs: Iterable[TopicSpec], settings: Settings | None = None) -> list[str]:
@@ -75,6 +103,7 @@ def producer(
         "linger_ms": LINGER_MS,
         "batch_size": BATCH_SIZE,
         "client_id": transactional_id or "mhub-producer",
+        **security_config(settings),
     }
     if transactional_id:
         config["transactional_id"] = transactional_id
@@ -93,6 +122,7 @@ def consumer(
         "auto_offset_reset": "earliest",
         "enable_auto_commit": False,
         "group_id": group_id,
+        **security_config(settings),
     }
     config.update(overrides)
     return KafkaConsumer(*topics, **config)
