@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sources": ("hub.cli.sources", "list the configured sources or check them all"),
     "dlq": ("hub.cli.dlq", "list and show quarantined records with their findings"),
     "events": ("hub.cli.events", "the event types the hub publishes and their topics"),
+    "metrics": ("hub.cli.metrics", "the hub's metrics (Prometheus text); --serve for /metrics"),
 }
 # Commands that cannot do anything without Kafka: the cluster is probed first, so an
 # unreachable broker costs seconds and one line, not kafka-python's 30 s and a traceback.
