@@ -61,7 +61,9 @@ def extract(
     dedup in stage 2 drops whatever had already been published.
     """
     from hub.intake import stage as stage1
+    from hub.ops.connections import with_connection
 
+    source = with_connection(source)  # endpoint and credentials from its Airflow Connection
     run_type = getattr(run_type, "value", run_type)  # DagRunType is a str enum
     if run_type == BACKFILL_RUN_TYPE and interval and interval[0] and interval[1]:
         window = {"window_start": interval[0], "window_end": interval[1]}
