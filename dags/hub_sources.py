@@ -32,12 +32,14 @@ Kafka transaction, then updates the intake Asset, which triggers `hub_publish`.
 
 * **Owner:** {owner} — notified on failure via `{notify}`
 * **Schedule:** `{schedule}`, one run at a time, no catch-up
-* **Credentials:** Airflow Connection `{connection_id}`
+* **Credentials:** Airflow Connection `{connection_id}` (endpoint, login/password,
+  TLS files in extra; see docs/operations.md)
 * **Retries:** {retries}, first after {retry_delay_s}s, backing off ×2 (max 30 min);
   each task times out after {timeout_s}s.
 
-**The run summary** (pulled, valid, quarantined by rule, written, lag) is the run's
-*note* and in the `intake` task log; `mhub status` lists every source's last run.
+**The run summary** (pulled, valid, quarantined by rule, written, backlog) is the run's
+*note* and in the `intake` task log; a failed run's note starts with the reason.
+`mhub status` lists every source's last run, freshness and backlog.
 
 **When it fails:** read the failed task's log. `extract` failing means the agency
 endpoint or credentials (retry is safe: nothing was committed, the position did
