@@ -16,12 +16,12 @@ from tests.support.fixtures import batch_records
 
 zeep = pytest.importorskip("zeep")
 
-WSDL = PROJECT_ROOT / "schemas" / "gateway" / "v1" / "gateway.wsdl"
+WSDL = PROJECT_ROOT / "schemas" / "exchange" / "gateway.wsdl"
 BINDING = "{urn:kz:mhub:gateway:1:wsdl}PartnerQueueSoap12"
 
 
-def _schema(*parts: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(PROJECT_ROOT.joinpath("schemas", *parts))))
+def _schema(name: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(PROJECT_ROOT / "schemas" / "exchange" / name)))
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ class TestSchemas:
     def test_gateway_replies_validate(self, gateway, pki, publish, hub_settings, hub_signer):
         _publish_events(publish, hub_settings, hub_signer)
         gateway.feeder.drain()
-        schema = _schema("gateway", "v1", "gateway.xsd")
+        schema = _schema("gateway.xsd")
         kgz = gateway.client(pki, "KGZ")
         got = kgz.call("GetRequest").payload
         schema.assertValid(got)
@@ -114,8 +114,8 @@ class TestSchemas:
         events = [ev.border_event(p, n) for n, p in enumerate(ev.PEOPLE[:3])]
         records, _batch = batch_records(pki, hub_settings, events)
         *event_records, manifest = records
-        _schema("proof", "v1", "batch.xsd").assertValid(etree.fromstring(manifest[2]))
-        proof_schema = _schema("proof", "v1", "proof.xsd")
+        _schema("batch.xsd").assertValid(etree.fromstring(manifest[2]))
+        proof_schema = _schema("proof.xsd")
         for record in event_records:
             proof = etree.fromstring(record[2]).find("{urn:kz:mhub:proof:1}BatchProof")
             proof_schema.assertValid(proof)
