@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trust", type=Path, help="trust store directory")
 
 
+def needs_kafka(args: argparse.Namespace) -> bool:
+    """Only the chain on a topic is read from Kafka; files are checked offline."""
+    return bool(args.kafka)
+
+
 def run(args: argparse.Namespace) -> int:
     trust_dir = args.trust or load_settings().var_dir / "pki" / "trust"
     try:
