@@ -22,7 +22,7 @@ import random
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -73,6 +73,9 @@ class TransportConfig:
     #: PEM client certificate (chain) and key for mutual TLS
     client_cert: str | None = None
     client_key: str | None = None
+    #: HTTP Basic credentials (from the source's Airflow Connection login/password)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -151,6 +154,7 @@ class HttpTransport:
             verify=self._ssl_context() if self.base_url.startswith("https:") else True,
             follow_redirects=False,
             headers={"User-Agent": "migration-exchange-hub/0.1"},
+            auth=(cfg.username, cfg.password or "") if cfg.username else None,
         )
 
     def _ssl_context(self) -> ssl.SSLContext:

@@ -13,7 +13,7 @@ import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, task
 
 from hub.ops.assets import INTAKE
-from hub.sources import SourceConfig, load_sources
+from hub.sources import SourceConfig, SourceProblem, load_each, problems_error
 
 # Long outages should not turn into hour-long sleeps between retries.
 MAX_RETRY_DELAY = timedelta(minutes=30)
@@ -33,12 +33,14 @@ triggers `hub_publish`.
 
 * **Owner:** {owner} — notified on failure via `{notify}`
 * **Schedule:** `{schedule}`, one run at a time, no catch-up
-* **Credentials:** Airflow Connection `{connection_id}`
+* **Credentials:** Airflow Connection `{connection_id}` (endpoint, login/password,
+  TLS files in extra; see docs/operations.md)
 * **Retries:** {retries}, first after {retry_delay_s}s, backing off ×2 (max 30 min);
   each task times out after {timeout_s}s.
 
-**The run summary** (pulled, valid, quarantined by rule, written, lag) is the run's
-*note* and in the `intake` task log; `mhub status` lists every source's last run.
+**The run summary** (pulled, valid, quarantined by rule, written, backlog) is the run's
+*note* and in the `intake` task log; a failed run's note starts with the reason.
+`mhub status` lists every source's last run, freshness and backlog.
 
 **When it fails:** read the failed task's log. `extract` failing means the agency
 endpoint or credentials (retry is safe: nothing was committed, the position did
@@ -126,5 +128,31 @@ def _iso(start, end) -> tuple[str, str] | None:
     return (start.isoformat(), end.isoformat()) if start and end else None
 
 
-for _source in load_sources():
-    globals()[_source.dag_id] = source_dag(_source)
+class InvalidSources(DAG):
+    """Stands for the sources whose table is wrong, so only they fail to load.
+
+    Airflow validates each DAG of a file before bagging it and reports a DAG that
+    fails as the file's import error while it still bags the others: every good
+    source keeps its DAG, and the Import errors page names each bad source and why.
+    """
+
+    problems: tuple[SourceProblem, ...] = ()
+
+    def validate(self) -> None:
+        raise problems_error(self.problems)
+
+
+def _load() -> None:
+    sources, problems = load_each()
+    for source in sources:
+        try:
+            globals()[source.dag_id] = source_dag(source)
+        except Exception as exc:  # one source's DAG that Airflow refuses spares the others
+            problems.append(SourceProblem(source.name, f"{type(exc).__name__}: {exc}"))
+    if problems:
+        broken = InvalidSources(dag_id="source__invalid_configuration", schedule=None)
+        broken.problems = tuple(problems)
+        globals()["source__invalid_configuration"] = broken
+
+
+_load()

@@ -11,6 +11,7 @@ The ``security`` package reads nothing itself: the hub passes these settings in.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,15 @@ class Settings:
     pkcs11_pin: str = field(default="", repr=False)
     #: tests: leave a broker the test session started running afterwards (HUB_KEEP_BROKER)
     keep_broker: bool = False
+    #: Kafka client security (KAFKA_SECURITY_PROTOCOL ...), applied to every client the hub
+    #: makes (hub/kafka/clients.py security_config); PLAINTEXT on the loopback broker
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_ssl_cafile: str = ""
+    kafka_ssl_certfile: str = ""
+    kafka_ssl_keyfile: str = ""
 
     @property
     def raw_store_dir(self) -> Path:
@@ -130,12 +140,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         if spec is not None:
             values[spec[0]] = _convert(key, raw, spec)
         elif key.startswith("HUB_"):
-            known = ", ".join(sorted(_ENV_FIELDS))
-            raise ConfigError(f"unknown setting {key}; known: {known}")
+            raise ConfigError(_unknown_setting(key))
     bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS")
     if bootstrap:
         values["kafka_bootstrap"] = bootstrap
         values["external_kafka"] = True
+    values.update(_kafka_security(env))
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.intake_partitions < 1:
         raise ConfigError("HUB_INTAKE_PARTITIONS must be at least 1")
@@ -156,3 +166,50 @@ def process_environment() -> dict[str, str]:
     """A copy of this process's environment, for a child process that must inherit it
     (``hub.ops.airflow_env``): the one other use of the environment, read here."""
     return dict(os.environ)
+
+
+# Kafka's own variable names for client security (the names Kafka tooling uses).
+_KAFKA_SECURITY_ENV = {
+    "KAFKA_SECURITY_PROTOCOL": "kafka_security_protocol",
+    "KAFKA_SASL_MECHANISM": "kafka_sasl_mechanism",
+    "KAFKA_SASL_USERNAME": "kafka_sasl_username",
+    "KAFKA_SASL_PASSWORD": "kafka_sasl_password",
+    "KAFKA_SSL_CAFILE": "kafka_ssl_cafile",
+    "KAFKA_SSL_CERTFILE": "kafka_ssl_certfile",
+    "KAFKA_SSL_KEYFILE": "kafka_ssl_keyfile",
+}
+KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def _unknown_setting(key: str) -> str:
+    """One line naming the unknown variable and the nearest known one."""
+    known = sorted(_ENV_FIELDS)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else f"; known: {', '.join(known)}"
+    return f"unknown setting {key}{hint}; unset or rename it"
+
+
+def _kafka_security(env: dict[str, str]) -> dict[str, str]:
+    """Kafka client security from Kafka's own variable names, checked together."""
+    values = {name: env[key] for key, name in _KAFKA_SECURITY_ENV.items() if env.get(key)}
+    protocol = values.setdefault("kafka_security_protocol", "PLAINTEXT").upper()
+    values["kafka_security_protocol"] = protocol
+    if protocol not in KAFKA_PROTOCOLS:
+        raise ConfigError(f"KAFKA_SECURITY_PROTOCOL={protocol!r}: one of {KAFKA_PROTOCOLS}")
+    if protocol.startswith("SASL_"):
+        mechanism = values.get("kafka_sasl_mechanism", "").upper()
+        if mechanism not in KAFKA_SASL_MECHANISMS:
+            raise ConfigError(
+                f"KAFKA_SASL_MECHANISM={mechanism!r}: one of {KAFKA_SASL_MECHANISMS} "
+                f"with KAFKA_SECURITY_PROTOCOL={protocol}"
+            )
+        values["kafka_sasl_mechanism"] = mechanism
+        if not values.get("kafka_sasl_username") or not values.get("kafka_sasl_password"):
+            raise ConfigError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and "
+                "KAFKA_SASL_PASSWORD"
+            )
+    if bool(values.get("kafka_ssl_certfile")) != bool(values.get("kafka_ssl_keyfile")):
+        raise ConfigError("KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE go together: set both")
+    return values

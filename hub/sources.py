@@ -7,10 +7,13 @@ unknown keys are rejected so that a typo fails at load time, not at 3 a.m.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from hub.config import load_settings
 from hub.errors import ConfigError
@@ -49,8 +52,35 @@ class SourceConfig:
 _KNOWN = {f.name for f in fields(SourceConfig)}
 
 
+@dataclass(frozen=True, slots=True)
+class SourceProblem:
+    """A ``[[source]]`` table that cannot become a DAG, and why (one line)."""
+
+    name: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"source {self.name}: {self.message}"
+
+
 def load_sources(path: Path | None = None) -> list[SourceConfig]:
-    """The sources of ``path`` (default: the setting HUB_SOURCES_FILE), checked."""
+    """Every source, or :class:`ConfigError` naming every bad one (``mhub``, the stages)."""
+    sources, problems = load_each(path)
+    if problems:
+        raise problems_error(problems)
+    return sources
+
+
+def problems_error(problems: Iterable[SourceProblem]) -> ConfigError:
+    """One error naming every bad source and what is wrong with it."""
+    return ConfigError("; ".join(str(p) for p in problems))
+
+
+def load_each(path: Path | None = None) -> tuple[list[SourceConfig], list[SourceProblem]]:
+    """The good sources and one problem per bad one, so one bad table spares the others.
+
+    An unreadable file is still one :class:`ConfigError`: no source can be trusted then.
+    """
     path = path or load_settings().sources_file
     try:
         data = tomllib.loads(path.read_text())
@@ -61,25 +91,116 @@ def load_sources(path: Path | None = None) -> list[SourceConfig]:
         raise ConfigError(f"{path}: unknown sections {sorted(unknown_top)}")
     defaults = data.get("defaults", {})
     sources: list[SourceConfig] = []
+    problems: list[SourceProblem] = []
     seen: set[str] = set()
     for i, table in enumerate(data.get("source", [])):
         merged = {**defaults, **table}
-        unknown = set(merged) - _KNOWN
-        if unknown:
-            raise ConfigError(f"{path}: source #{i + 1}: unknown keys {sorted(unknown)}")
-        missing = {"name", "family", "endpoint", "owner"} - set(merged)
-        if missing:
-            raise ConfigError(f"{path}: source #{i + 1}: missing {sorted(missing)}")
-        src = SourceConfig(**merged)
-        if src.family not in SOURCE_FAMILIES:
-            raise ConfigError(f"{path}: source {src.name}: family must be one of {SOURCE_FAMILIES}")
-        if src.name in seen:
-            raise ConfigError(f"{path}: source {src.name} is defined twice")
-        if not src.name.replace("-", "").replace("_", "").isalnum():
-            raise ConfigError(f"{path}: source name {src.name!r}: letters, digits, - and _ only")
+        label = str(merged.get("name") or f"#{i + 1}")
+        try:
+            src = _build(merged)
+            if src.name in seen:
+                raise ConfigError("is defined twice")
+        except ConfigError as exc:
+            problems.append(SourceProblem(label, str(exc)))
+            continue
         seen.add(src.name)
         sources.append(_resolve_drop_dir(src))
-    return sources
+    return sources, problems
+
+
+def _build(merged: dict[str, Any]) -> SourceConfig:
+    unknown = set(merged) - _KNOWN
+    if unknown:
+        raise ConfigError(f"unknown keys {sorted(unknown)}{_suggest(unknown, _KNOWN)}")
+    missing = {"name", "family", "endpoint", "owner"} - set(merged)
+    if missing:
+        raise ConfigError(f"missing {sorted(missing)}")
+    try:
+        src = SourceConfig(**merged)
+    except TypeError as exc:
+        raise ConfigError(str(exc)) from None
+    problems = check_source(src)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return src
+
+
+def check_source(src: SourceConfig) -> list[str]:
+    """What is wrong with one source: name, family, options, schedule, endpoint, numbers."""
+    problems: list[str] = []
+    if not str(src.name).replace("-", "").replace("_", "").isalnum():
+        problems.append(f"name {src.name!r}: letters, digits, - and _ only")
+    if src.family not in SOURCE_FAMILIES:
+        problems.append(f"family {src.family!r}: one of {', '.join(SOURCE_FAMILIES)}")
+    else:
+        problems += _check_options(src)
+    problems += _check_schedule(src.schedule)
+    problems += _check_endpoint(src)
+    for key in ("batch_size", "max_pages", "timeout_s"):
+        value = getattr(src, key)
+        if not isinstance(value, int) or value < 1:
+            problems.append(f"{key}={value!r}: a whole number of at least 1")
+    for key in ("retries", "retry_delay_s"):
+        value = getattr(src, key)
+        if not isinstance(value, int) or value < 0:
+            problems.append(f"{key}={value!r}: a whole number of at least 0")
+    if src.notify and not src.notify.startswith(("mailto:", "http://", "https://")):
+        problems.append(f"notify={src.notify!r}: a mailto: address or an http(s) webhook URL")
+    return problems
+
+
+def _check_options(src: SourceConfig) -> list[str]:
+    """Options per family, from the connectors' own table (connectors/registry.py)."""
+    from connectors.http import TransportConfig
+    from connectors.registry import OPTIONS
+
+    if not isinstance(src.options, dict):
+        return ["options: a table of family-specific options"]
+    problems: list[str] = []
+    try:
+        TransportConfig.from_options(src.options)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"options: {exc}")
+    own = {k for k in src.options if not k.startswith("http_")}
+    # window_start/window_end are set by a backfill run, never in the file
+    unknown = own - OPTIONS[src.family] - {"window_start", "window_end"}
+    if unknown:
+        allowed = ", ".join(sorted(OPTIONS[src.family])) or "none"
+        problems.append(
+            f"unknown options {sorted(unknown)} for family {src.family} "
+            f"(allowed: {allowed}){_suggest(unknown, OPTIONS[src.family])}"
+        )
+    if src.family == "partner" and "state" not in src.options:
+        problems.append("partner sources need options.state (ISO alpha-3 of the partner)")
+    return problems
+
+
+def _check_schedule(schedule: str) -> list[str]:
+    try:
+        from croniter import croniter
+    except ImportError:  # Airflow brings croniter; without Airflow nothing schedules anyway
+        return []
+    if isinstance(schedule, str) and croniter.is_valid(schedule):
+        return []
+    return [f"schedule {schedule!r} is not a cron expression or preset (e.g. '*/15 * * * *')"]
+
+
+def _check_endpoint(src: SourceConfig) -> list[str]:
+    if not src.endpoint and src.family == "labour" and src.options.get("drop_dir"):
+        return []  # a file drop alone
+    parsed = urlsplit(str(src.endpoint))
+    if parsed.scheme in ("http", "https") and parsed.hostname:
+        return []
+    return [f"endpoint {src.endpoint!r} is not an http(s) URL with a host"]
+
+
+def _suggest(unknown: set[str], known: set[str] | frozenset[str]) -> str:
+    hints = [
+        f"{name} -> {close[0]}"
+        for name in sorted(unknown)
+        if (close := difflib.get_close_matches(name, sorted(known), n=1))
+    ]
+    return f" (did you mean {', '.join(hints)}?)" if hints else ""
 
 
 def _resolve_drop_dir(src: SourceConfig) -> SourceConfig:

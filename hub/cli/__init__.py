@@ -3,19 +3,26 @@
 Each subcommand lives in the module that owns its domain and exposes
 ``add_arguments(parser)`` and ``run(args) -> int``; this file only dispatches,
 importing a module when its command is used so ``mhub --help`` stays fast.
+
+Errors end here, in one handler: one line on stderr saying what is wrong and
+what to do, exit status 1 (2 for usage errors); ``mhub --debug COMMAND`` shows
+the traceback as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
+import traceback
+from importlib import metadata
 
 from hub.config import PROJECT_ROOT
 
 # command -> (module, one-line help). Modules are imported only when their command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "kafka": ("hub.cli.kafka", "start, stop or inspect the local Kafka broker; create topics"),
+    "kafka": ("hub.cli.kafka", "start, stop or probe the Kafka broker; create topics"),
     "validate": ("hub.cli.validate", "validate agency XML files against the shared contract"),
     "sdmx": ("hub.cli.sdmx", "print the observations the hub reads from an SDMX-ML message"),
     "schema-docs": ("hub.cli.schema_docs", "write the per-family contract pages from the XSDs"),
@@ -25,16 +32,38 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "hub.cli.airflow_ui",
         "Airflow standalone (UI, scheduler) on the local defaults",
     ),
-    "status": ("hub.ops.status", "every source's last run, state and lag; partner queues"),
+    "status": ("hub.ops.status", "every source's last run, freshness and backlog; partner queues"),
     "tail": ("hub.cli.tail", "tail an event topic and write verified events to XML files"),
     "gateway": ("hub.cli.gateway", "serve the partner gateway (SOAP Get/Ack over mutual TLS)"),
     "report": ("hub.cli.report", "migration statistics report (HTML, PNG, CSV) for a period"),
     "year": ("hub.cli.year", "generate a year with known totals and run it through the hub"),
+    "sources": ("hub.cli.sources", "list the configured sources or check them all"),
+    "dlq": ("hub.cli.dlq", "list and show quarantined records with their findings"),
+    "events": ("hub.cli.events", "the event types the hub publishes and their topics"),
+    "metrics": ("hub.cli.metrics", "the hub's metrics (Prometheus text); --serve for /metrics"),
 }
+# Commands that cannot do anything without Kafka: the cluster is probed first, so an
+# unreachable broker costs seconds and one line, not kafka-python's 30 s and a traceback.
+NEEDS_KAFKA = frozenset({"tail", "dlq"})
+# Exit statuses: 1 = the command failed, 2 = it was called wrongly, 130 = Ctrl-C.
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+def version() -> str:
+    try:
+        return metadata.version("migration-exchange-hub")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mhub", description="Migration Exchange Hub")
+    parser = argparse.ArgumentParser(
+        prog="mhub",
+        description="Migration Exchange Hub",
+        epilog="`mhub COMMAND --help` for a command's options; --debug shows tracebacks.",
+    )
+    parser.add_argument("--version", action="version", version=f"mhub {version()}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -55,10 +84,41 @@ def _find_checkout_tools() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in {"-h", "--help"} or args[0] not in COMMANDS:
-        build_parser().print_help()
-        return 0 if not args or args[0] in {"-h", "--help"} else 2
-    name, rest = args[0], args[1:]
+    debug = "--debug" in args[:1]
+    if debug:
+        args = args[1:]
+    if not args or args[0] in {"-h", "--help", "--version"}:
+        build_parser().parse_args(args or ["--help"])  # prints, then exits 0
+        return 0
+    name = args[0]
+    if name not in COMMANDS:
+        return _unknown(name)
+    try:
+        return _run(name, args[1:])
+    except KeyboardInterrupt:
+        print("mhub: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the one place errors become a line for a person
+        if debug:
+            traceback.print_exc()
+        print(f"mhub {name}: {describe(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _unknown(name: str) -> int:
+    if name.startswith("-"):
+        print(f"mhub: unknown option {name!r}; see `mhub --help`", file=sys.stderr)
+        return EXIT_USAGE
+    close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    print(f"mhub: unknown command {name!r}{hint}; see `mhub --help`", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run(name: str, rest: list[str]) -> int:
+    from hub.config import load_settings
+
+    settings = load_settings()  # a bad HUB_/KAFKA_ setting fails every command the same way
     module_name, help_text = COMMANDS[name]
     _find_checkout_tools()
     try:
@@ -66,16 +126,63 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             print(f"mhub {name}: not available in this build ({module_name})", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         if exc.name and exc.name.partition(".")[0] == "infra":
             # infra/ (local broker, demo, simulators) is not in the installed package.
             print(f"mhub {name}: a development tool; run it from a checkout of the hub",
                   file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         raise
     parser = argparse.ArgumentParser(prog=f"mhub {name}", description=help_text)
     module.add_arguments(parser)
-    return int(module.run(parser.parse_args(rest)) or 0)
+    parsed = parser.parse_args(rest)
+    if name in NEEDS_KAFKA or getattr(module, "needs_kafka", lambda _a: False)(parsed):
+        from hub.kafka.probe import probe
+
+        probe(settings)
+    return int(module.run(parsed) or 0)
+
+
+def describe(exc: BaseException) -> str:
+    """One line: what went wrong and, where the hub knows, what to do."""
+    from hub.errors import HubError
+
+    if isinstance(exc, HubError):
+        return _one_line(str(exc))
+    kafka_line = _kafka_line(exc)
+    if kafka_line:
+        return kafka_line
+    if isinstance(exc, FileNotFoundError):
+        return f"no such file: {exc.filename}"
+    if isinstance(exc, PermissionError):
+        return f"permission denied: {exc.filename}"
+    return f"{type(exc).__name__}: {_one_line(str(exc))} (run `mhub --debug ...` for the traceback)"
+
+
+def _kafka_line(exc: BaseException) -> str:
+    """Kafka errors that escaped a command: say the broker did not answer, and what to do."""
+    try:
+        from kafka.errors import (
+            KafkaConnectionError,
+            KafkaError,
+            KafkaTimeoutError,
+            NoBrokersAvailable,
+        )
+    except ImportError:
+        return ""
+    if isinstance(exc, KafkaConnectionError | KafkaTimeoutError | NoBrokersAvailable):
+        from hub.config import load_settings
+        from hub.kafka.probe import unreachable
+
+        return unreachable(load_settings(), exc)
+    if isinstance(exc, KafkaError):
+        return f"Kafka refused: {type(exc).__name__}: {_one_line(str(exc))}"
+    return ""
+
+
+def _one_line(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    return first[:400]
 
 
 if __name__ == "__main__":

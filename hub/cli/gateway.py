@@ -71,6 +71,11 @@ def open_signer(config: GatewayConfig) -> MessageSigner:
     return MessageSigner.from_key_dir(config.keys_dir, config.key_passphrase)
 
 
+def needs_kafka(args: argparse.Namespace) -> bool:
+    """Feeding reads the event topics; serving alone (--no-feed) and stats do not."""
+    return args.action == "feed" or (args.action == "serve" and not args.no_feed)
+
+
 def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if args.action == "stats":

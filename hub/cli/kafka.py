@@ -3,74 +3,80 @@
 ``topics`` creates every topic the hub uses (``hub/kafka/topics.py``: partitions,
 cleanup policy and retention explicit) on the local broker or on the cluster
 named by ``KAFKA_BOOTSTRAP_SERVERS``, and lists them; existing topics are kept.
-``status`` says whether the configured bootstrap servers answer. Both work
-wherever the hub is installed.
-
-``start`` and ``stop`` drive the local development broker (``infra.kafka.broker``),
-which lives in the checkout, not in the installed package: elsewhere they say so
-in one line and exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 
-from hub.config import load_settings
+from hub.config import Settings, load_settings
+from hub.kafka.probe import probe
 from hub.kafka.topics import ensure_topics, topics_for
 
 EXIT_NOT_IN_CHECKOUT = 2
-# A broker on loopback or in the same data centre accepts a TCP connection in
-# milliseconds; 2 s tells "down" from "slow" without making `status` hang.
-CONNECT_TIMEOUT_S = 2.0
+
+ACTIONS = {
+    "start": "start the local broker (not with KAFKA_BOOTSTRAP_SERVERS)",
+    "stop": "stop the local broker",
+    "status": "probe the cluster (answers within seconds); exit 1 when it does not answer",
+    "topics": "create the hub's topics where missing and list them",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=["start", "stop", "status", "topics"])
+    parser.add_argument(
+        "action",
+        choices=list(ACTIONS),
+        help="; ".join(f"{name}: {text}" for name, text in ACTIONS.items()),
+    )
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.action in {"start", "stop"}:
-        return _local_broker(args.action)
-    if args.action == "status":
-        print(status())
-        return 0
-    return _topics()
+def needs_kafka(args: argparse.Namespace) -> bool:
+    """``topics`` needs a cluster; start/stop manage one, status probes it itself."""
+    return bool(args.action == "topics")
 
 
-def _local_broker(action: str) -> int:
-    """Start or stop the development broker; only a checkout has it (infra/ is not shipped)."""
+def status(settings: Settings) -> int:
+    """The local broker process (when the hub runs one) and what the cluster answers."""
+    if not settings.external_kafka:
+        broker = _local_broker_module()
+        if broker is not None:
+            print(broker.status())
+    info = probe(settings)  # raises BrokerError: one line and exit 1 from the CLI handler
+    print(
+        f"kafka at {info.bootstrap}: cluster {info.cluster_id}, controller {info.controller_id}, "
+        f"brokers {', '.join(info.brokers)} ({settings.kafka_security_protocol})"
+    )
+    return 0
+
+
+def _local_broker_module() -> object | None:
+    """infra.kafka.broker of a checkout; None where the hub is installed without infra/."""
     try:
         from infra.kafka import broker
     except ModuleNotFoundError as exc:
         if exc.name not in {"infra", "infra.kafka", "infra.kafka.broker"}:
             raise
-        print(f"mhub kafka {action}: the local broker is a development tool; run it from a "
-              f"checkout of the hub: make kafka-{action}", file=sys.stderr)
-        return EXIT_NOT_IN_CHECKOUT
-    return broker.main([action])
+        return None
+    return broker
 
 
-def _answers(address: str) -> bool:
-    host, _, port = address.strip().rpartition(":")
-    try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
-            return True
-    except (OSError, ValueError):
-        return False
-
-
-def status() -> str:
-    """One line: which cluster the hub uses and whether any of its bootstrap servers answers."""
+def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    kind = "external cluster" if settings.external_kafka else "local broker"
-    up = any(_answers(a) for a in settings.kafka_bootstrap.split(",") if a.strip())
-    return f"{kind} {settings.kafka_bootstrap}: {'up' if up else 'down'}"
-
-
-def _topics() -> int:
-    settings = load_settings()
+    if args.action == "status":
+        return status(settings)
+    if args.action != "topics":
+        if settings.external_kafka:
+            print(f"mhub kafka {args.action}: KAFKA_BOOTSTRAP_SERVERS is set, the hub runs "
+                  "no broker of its own; unset it to manage the local one", file=sys.stderr)
+            return 2
+        broker = _local_broker_module()
+        if broker is None:
+            print(f"mhub kafka {args.action}: the local broker is a development tool; run it "
+                  f"from a checkout of the hub: make kafka-{args.action}", file=sys.stderr)
+            return EXIT_NOT_IN_CHECKOUT
+        return int(broker.main([args.action]) or 0)
     specs = topics_for(settings).specs()
     created = set(ensure_topics(specs, settings))
     for spec in specs:

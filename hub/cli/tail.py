@@ -3,8 +3,11 @@
     mhub tail --family border --out var/tail/border --group tail-demo
 
 One file per event id (``<event-id>.xml``; a correction overwrites it with the
-newer version). An event that fails verification is not written there: it goes
-to ``<out>/rejected/`` with the reason beside it, and a line on stderr says so.
+newer version). An event proven by its batch proof brings the signed manifest of
+its batch along (``<out>/manifests/<batch-id>.xml``), so ``mhub verify EVENT.xml``
+checks it again from the folder alone. An event that fails verification is not
+written there: it goes to ``<out>/rejected/`` with the reason beside it, and a
+line on stderr says so.
 """
 
 from __future__ import annotations
@@ -55,6 +58,27 @@ def write_event(out: Path, event: HubEvent) -> Path:
     return path
 
 
+MANIFESTS_DIR = "manifests"
+
+
+def write_manifest(out: Path, event: HubEvent, state: object) -> Path | None:
+    """The signed manifest that proved a batch-proven event, beside the events."""
+    if not event.verified.startswith("batch:"):
+        return None
+    batch_id = event.verified.split(":", 1)[1]
+    path = out / MANIFESTS_DIR / f"{batch_id}.xml"
+    if path.exists():
+        return path
+    manifest = state.manifest(batch_id)  # type: ignore[attr-defined]
+    if manifest is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".xml.tmp")
+    tmp.write_bytes(manifest)
+    tmp.replace(path)
+    return path
+
+
 def write_rejected(out: Path, item: Rejected) -> Path:
     folder = out / "rejected"
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         for item in cons.stream():
             if isinstance(item, HubEvent):
                 write_event(args.out, item)
+                write_manifest(args.out, item, cons.state)
                 written += 1
                 corr = f" corroborated by {len(item.corroborations)}" if item.corroborations else ""
                 print(

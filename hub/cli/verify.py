@@ -1,6 +1,11 @@
 """``mhub verify``: check what the hub published, as an agency integrator would.
 
-    mhub verify EVENT.xml                       the event's own XMLDSig (hub-signed)
+    mhub verify EVENT.xml                       the event's own XMLDSig (hub-signed) or,
+                                                for an event carrying a batch proof, the
+                                                proof against its batch's signed manifest:
+                                                --manifest, else manifests/<batch>.xml
+                                                beside it (as `mhub tail` writes), else
+                                                the batches topic on Kafka
     mhub verify EVENT.xml --partner UZB         a partner document's XMLDSig
     mhub verify EVENT.xml --manifest M.xml      the event's batch proof against its manifest
     mhub verify --manifest M.xml                one batch manifest's signature
@@ -45,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trust", type=Path, help="trust store directory")
 
 
+def needs_kafka(args: argparse.Namespace) -> bool:
+    """Only the chain on a topic is read from Kafka; files are checked offline."""
+    return bool(args.kafka)
+
+
 def run(args: argparse.Namespace) -> int:
     trust_dir = args.trust or load_settings().var_dir / "pki" / "trust"
     try:
@@ -77,6 +87,9 @@ def _dispatch(args: argparse.Namespace, trust: TrustStore) -> int | None:
         return _report(verify_chain(manifests, trust, events=events))
     if args.event and args.manifest:
         return _verify_event_in_batch(args.event, args.manifest, trust)
+    if args.event and not args.partner and _batch_id(args.event):
+        manifest = _find_manifest(args.event, _batch_id(args.event))
+        return _verify_event_bytes(args.event, manifest, trust)
     if args.event:
         return _verify_signed(args.event, args.partner, trust)
     if args.manifest:
@@ -104,11 +117,44 @@ def _verify_manifest(path: Path, trust: TrustStore) -> int:
 
 
 def _verify_event_in_batch(event: Path, manifest: Path, trust: TrustStore) -> int:
-    result = BatchVerifier(trust).verify_event(parse_untrusted(event.read_bytes()),
-                                               manifest.read_bytes())
+    return _verify_event_bytes(event, manifest.read_bytes(), trust)
+
+
+def _verify_event_bytes(event: Path, manifest: bytes, trust: TrustStore) -> int:
+    result = BatchVerifier(trust).verify_event(parse_untrusted(event.read_bytes()), manifest)
     print(f"OK {event}: leaf {result.index} of batch {result.batch_id} "
           f"({result.chain} #{result.sequence}), manifest signed by {result.signer_key_id}")
     return 0
+
+
+def _batch_id(event: Path) -> str:
+    """The batch an event's proof names, or "" when it carries no batch proof."""
+    from hub.deliver.consumer.envelope import proof_batch_id, signature_element
+
+    root = parse_untrusted(event.read_bytes())
+    return "" if signature_element(root) is not None else proof_batch_id(root)
+
+
+def _find_manifest(event: Path, batch_id: str) -> bytes:
+    """The signed manifest of ``batch_id``: beside the event (mhub tail), else on Kafka."""
+    beside = event.parent / "manifests" / f"{batch_id}.xml"
+    if beside.exists():
+        return beside.read_bytes()
+    from hub.kafka.probe import probe
+    from hub.kafka.topics import topics_for
+
+    settings = load_settings()
+    probe(settings)
+    verifier_topic = topics_for(settings).batches
+    for value in read_topic(verifier_topic):
+        try:
+            root = parse_untrusted(value)
+        except HostileXmlError:
+            continue
+        if batch_id in {(e.text or "").strip() for e in root.iter("{*}BatchId")}:
+            return value
+    raise TrustError(f"no manifest for batch {batch_id} beside {event} nor on "
+                     f"{verifier_topic}; pass --manifest", rule="batch.no-manifest")
 
 
 def _report(report: ChainReport) -> int:

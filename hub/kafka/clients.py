@@ -40,13 +40,56 @@ PARTITIONER = "murmur2_random"
 CONNECT_TIMEOUT_MS = 10_000
 
 
-def admin(settings: Settings | None = None) -> KafkaAdminClient:
+def security_config(settings: Settings) -> dict[str, object]:
+    """TLS and SASL options for a kafka-python client, from the KAFKA_* settings.
+
+    Merged into every producer, consumer and admin client the hub makes, so a
+    cluster that requires SASL_SSL (infra/production) is reached the same way by all.
+    """
+    config: dict[str, object] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        config["sasl_plain_password"] = settings.kafka_sasl_password
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        for option, value in (
+            ("ssl_cafile", settings.kafka_ssl_cafile),
+            ("ssl_certfile", settings.kafka_ssl_certfile),
+            ("ssl_keyfile", settings.kafka_ssl_keyfile),
+        ):
+            if value:
+                config[option] = value
+    return config
+
+
+def librdkafka_security(settings: Settings) -> dict[str, Any]:
+    """The same TLS and SASL settings in librdkafka's names, for the stages' clients."""
+    config: dict[str, Any] = {"security.protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        config["sasl.mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl.username"] = settings.kafka_sasl_username
+        config["sasl.password"] = settings.kafka_sasl_password
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        for option, value in (
+            ("ssl.ca.location", settings.kafka_ssl_cafile),
+            ("ssl.certificate.location", settings.kafka_ssl_certfile),
+            ("ssl.key.location", settings.kafka_ssl_keyfile),
+        ):
+            if value:
+                config[option] = value
+    return config
+
+
+def admin(settings: Settings | None = None, **overrides: object) -> KafkaAdminClient:
     settings = settings or load_settings()
-    return KafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap,
-        client_id="mhub-admin",
-        request_timeout_ms=CONNECT_TIMEOUT_MS,
-    )
+    config: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "client_id": "mhub-admin",
+        "request_timeout_ms": CONNECT_TIMEOUT_MS,
+        **security_config(settings),
+    }
+    config.update(overrides)
+    return KafkaAdminClient(**config)
 
 
 def producer(
@@ -61,6 +104,7 @@ def producer(
         "linger_ms": LINGER_MS,
         "batch_size": BATCH_SIZE,
         "client_id": transactional_id or "mhub-producer",
+        **security_config(settings),
     }
     if transactional_id:
         config["transactional_id"] = transactional_id
@@ -80,6 +124,7 @@ def consumer(
         "auto_offset_reset": "earliest",
         "enable_auto_commit": False,
         "group_id": group_id,
+        **security_config(settings),
     }
     config.update(overrides)
     return KafkaConsumer(*topics, **config)
@@ -98,6 +143,7 @@ def librdkafka_producer_config(settings: Settings, transactional_id: str) -> dic
         "queue.buffering.max.kbytes": QUEUE_MAX_KBYTES,
         "partitioner": PARTITIONER,
         "socket.connection.setup.timeout.ms": CONNECT_TIMEOUT_MS,
+        **librdkafka_security(settings),
     }
 
 
@@ -111,4 +157,5 @@ def librdkafka_consumer_config(settings: Settings, group_id: str) -> dict[str, A
         "auto.offset.reset": "earliest",
         "enable.partition.eof": True,
         "socket.connection.setup.timeout.ms": CONNECT_TIMEOUT_MS,
+        **librdkafka_security(settings),
     }

@@ -43,6 +43,7 @@ class AirflowApi:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(kwargs.pop("headers", None) or {})
         try:
             response = httpx.request(
                 method,
@@ -90,6 +91,22 @@ class AirflowApi:
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         path = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances"
         return self._request("GET", path)["task_instances"]
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
+        """One try's task log as text (the lines the UI shows), from the log endpoint."""
+        path = (
+            f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances/{_q(task_id)}"
+            f"/logs/{try_number}"
+        )
+        reply = self._request("GET", path, params={"full_content": "true"},
+                              headers={"Accept": "application/json"})
+        content = reply.get("content", []) if isinstance(reply, dict) else []
+        if isinstance(content, str):
+            return content
+        return "\n".join(
+            str(line.get("event", line)) if isinstance(line, dict) else str(line)
+            for line in content
+        )
 
     def set_run_note(self, dag_id: str, run_id: str, note: str) -> None:
         if len(note) > NOTE_MAX_CHARS:

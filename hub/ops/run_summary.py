@@ -29,8 +29,15 @@ class SourceRunSummary:
     valid: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
     intake: int = 0
-    #: seconds between the newest record's agency timestamp and the end of the run
-    lag_s: float | None = None
+    #: what the source still holds that this run did not take (a run stopped at
+    #: max_pages): 0 when caught up, None when the connector cannot tell
+    backlog: int | None = None
+    #: the unit of ``backlog``: pages, records or periods (statistics)
+    backlog_unit: str = "pages"
+    #: age of the newest record's agency timestamp at the end of the run. Not
+    #: freshness (it grows while an idle source is fully caught up): kept for
+    #: investigation only, never shown as lag.
+    newest_record_age_s: float | None = None
     position: dict[str, Any] = field(default_factory=dict)
     error: str = ""
 
@@ -38,10 +45,21 @@ class SourceRunSummary:
     def quarantined_total(self) -> int:
         return sum(self.quarantined.values())
 
+    # The stage-1 driver's old name for newest_record_age_s; goes when the driver stops using it.
+    @property
+    def lag_s(self) -> float | None:
+        return self.newest_record_age_s
+
+    @lag_s.setter
+    def lag_s(self, value: float | None) -> None:
+        self.newest_record_age_s = value
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["quarantined"] = dict(self.quarantined)
         d["kind"] = "source"
+        # hub/ops/reports.py still charts this under its old name (its owner replaces it)
+        d["lag_s"] = self.newest_record_age_s
         return d
 
 
@@ -63,18 +81,54 @@ class PublishRunSummary:
     published: Counter[str] = field(default_factory=Counter)  # per family
     batches: int = 0
     #: intake records still waiting in this partition when the run ended
-    lag_records: int = 0
+    backlog_records: int = 0
     error: str = ""
 
     @property
     def published_total(self) -> int:
         return sum(self.published.values())
 
+    # The stage-2 driver's old name for backlog_records; goes when the driver stops using it.
+    @property
+    def lag_records(self) -> int:
+        return self.backlog_records
+
+    @lag_records.setter
+    def lag_records(self, value: int) -> None:
+        self.backlog_records = value
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["published"] = dict(self.published)
         d["kind"] = "publish"
         return d
+
+
+def format_duration(seconds: float | None) -> str:
+    """Seconds, minutes, hours or days: whichever an operator reads at a glance."""
+    if seconds is None:
+        return "-"
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
+
+
+def format_backlog(backlog: int | None, unit: str = "pages") -> str:
+    if backlog is None:
+        return "unknown"
+    return "none (caught up)" if backlog == 0 else f"{backlog} {unit}"
+
+
+def freshness_s(summaries: list[dict[str, Any]], now: float | None = None) -> float | None:
+    """Seconds since the last successful pull among ``summaries`` (oldest first), or None."""
+    done = [s.get("finished_at") for s in summaries if s.get("state") == "success"]
+    done = [t for t in done if t]
+    return None if not done else (now or time.time()) - max(done)
 
 
 def save(summary: SourceRunSummary | PublishRunSummary, runs_dir: Path) -> Path:
@@ -103,7 +157,7 @@ def render_markdown(summary: SourceRunSummary | PublishRunSummary) -> str:
             ("quarantined", summary.quarantined_total),
             *((f"  rule {rule}", n) for rule, n in summary.quarantined.most_common()),
             ("written to intake", summary.intake),
-            ("lag (s)", "" if summary.lag_s is None else f"{summary.lag_s:.0f}"),
+            ("backlog at the source", format_backlog(summary.backlog, summary.backlog_unit)),
         ]
     else:
         rows = [
@@ -118,7 +172,7 @@ def render_markdown(summary: SourceRunSummary | PublishRunSummary) -> str:
             ("published", summary.published_total),
             *((f"  family {f}", n) for f, n in sorted(summary.published.items())),
             ("batches signed", summary.batches),
-            ("lag (records)", summary.lag_records),
+            ("backlog (intake records waiting)", summary.backlog_records),
         ]
     if summary.error:
         rows.append(("error", summary.error))

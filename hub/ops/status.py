@@ -1,4 +1,9 @@
-"""``mhub status``: every source's last run, state and lag in one table.
+"""``mhub status``: every source's last run, state, freshness and backlog in one table.
+
+Freshness is the time since the source's last *successful* pull (it grows only
+when the hub stops pulling, not when an agency is quiet); backlog is what the hub
+has not yet taken: pages (or periods) left at the source when a run stopped, and
+intake records stage 2 has not yet published.
 
 Reads the run summaries the stages save under ``var/runs`` (so it works without
 Airflow), adds the DAGs' last run states from Airflow's REST API when an
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +23,7 @@ from typing import Any
 from hub.config import Settings, load_settings
 from hub.errors import ConfigError
 from hub.ops.reports import load_summaries
+from hub.ops.run_summary import format_backlog, format_duration, freshness_s
 from hub.sources import load_sources
 
 # The partner gateway writes this file (atomically) whenever its queues change:
@@ -65,15 +72,8 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def format_lag(seconds: float | None) -> str:
-    """Seconds, minutes or hours: whichever an operator reads at a glance."""
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f}m"
-    return f"{seconds / 3600:.1f}h"
+# The stage-1 task's old name; goes when hub/ops/tasks.py intake stops using it.
+format_lag = format_duration
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -88,7 +88,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def collect(settings: Settings, airflow_url: str | None = None) -> dict[str, Any]:
     """Everything ``mhub status`` shows, as data (also ``--json``)."""
-    latest = latest_by_key(load_summaries(settings.var_dir / "runs"))
+    summaries = load_summaries(settings.var_dir / "runs")
+    latest = latest_by_key(summaries)
+    now = time.time()
     try:
         sources = load_sources()
     except ConfigError:
@@ -112,7 +114,12 @@ def collect(settings: Settings, airflow_url: str | None = None) -> dict[str, Any
                 "valid": s.get("valid", 0),
                 "quarantined": sum(q.values()) if isinstance(q, dict) else int(q or 0),
                 "intake": s.get("intake", 0),
-                "lag_s": s.get("lag_s"),
+                "freshness_s": freshness_s(
+                    [x for x in summaries if x.get("source") == name and x.get("kind") == "source"],
+                    now,
+                ),
+                "backlog": s.get("backlog"),
+                "backlog_unit": s.get("backlog_unit", "pages"),
                 "error": s.get("error", ""),
             }
         )
@@ -125,7 +132,7 @@ def collect(settings: Settings, airflow_url: str | None = None) -> dict[str, Any
             "published": sum((s.get("published") or {}).values()),
             "replays": s.get("replays", 0),
             "corroborations": s.get("corroborations", 0),
-            "lag_records": s.get("lag_records", 0),
+            "backlog_records": s.get("backlog_records", s.get("lag_records", 0)),
         }
         for k, s in sorted(latest.items())
         if k.startswith("p")
@@ -142,13 +149,16 @@ def render(status: dict[str, Any]) -> str:
     with_airflow = any(r["airflow"] for r in status["sources"])
     header = ["source", "family", "last run (UTC)", "state"]
     header += ["airflow"] if with_airflow else []
-    header += ["pulled", "valid", "quarantined", "intake", "lag"]
+    header += ["pulled", "valid", "quarantined", "intake", "freshness", "backlog"]
     rows = []
     for r in status["sources"]:
         row = [r["source"], r["family"], _when(r["last_run"]), r["state"]]
         row += [r["airflow"] or "-"] if with_airflow else []
         row += [str(r["pulled"]), str(r["valid"]), str(r["quarantined"]), str(r["intake"])]
-        rows.append([*row, format_lag(r["lag_s"])])
+        backlog = "-" if r["state"] == "never run" else format_backlog(
+            r["backlog"], r["backlog_unit"]
+        )
+        rows.append([*row, format_duration(r["freshness_s"]), backlog])
     parts = [_table(header, rows)]
     failed = [r for r in status["sources"] if r["state"] == "failed" and r["error"]]
     for r in failed:
@@ -162,7 +172,7 @@ def render(status: dict[str, Any]) -> str:
             "published",
             "replays",
             "corroborations",
-            "lag (records)",
+            "backlog (records)",
         ]
         rows = [
             [
@@ -173,7 +183,7 @@ def render(status: dict[str, Any]) -> str:
                 str(p["published"]),
                 str(p["replays"]),
                 str(p["corroborations"]),
-                str(p["lag_records"]),
+                str(p["backlog_records"]),
             ]
             for p in status["partitions"]
         ]

@@ -23,6 +23,22 @@ from hub.sources import SourceConfig
 
 log = logging.getLogger(__name__)
 
+# Libraries whose INFO lines (kafka-python: 20 lines of connection chatter per run)
+# would bury the run summary and the failure reason in the task log.
+QUIET_LIBRARIES = ("kafka", "httpx", "httpcore")
+# A note's first line is what the UI previews; a reason longer than this is cut.
+REASON_MAX_CHARS = 300
+
+
+def quiet_libraries() -> None:
+    """Keep library chatter out of task logs: warnings and errors still show."""
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# Tasks import this module inside their bodies, so this runs where the tasks run.
+quiet_libraries()
+
 BACKFILL_RUN_TYPE = "backfill"
 #: (dag_id, run_id) -> note of runs whose note could not go through the REST API;
 #: ``make run`` (``dag.test()`` in its own process) writes them to the metadata DB.
@@ -44,7 +60,9 @@ def extract(
     dedup in stage 2 drops whatever had already been published.
     """
     from hub.intake import stage
+    from hub.ops.connections import with_connection
 
+    source = with_connection(source)  # endpoint and credentials from its Airflow Connection
     run_type = getattr(run_type, "value", run_type)  # DagRunType is a str enum
     if run_type == BACKFILL_RUN_TYPE and interval and interval[0] and interval[1]:
         window = {"window_start": interval[0], "window_end": interval[1]}
@@ -161,7 +179,11 @@ def _show(headline: str, table: str, *, dag_id: str, run_id: str) -> None:
 
 
 def on_source_failure(source: SourceConfig, context: Mapping[str, Any]) -> str:
-    """Failure callback of a source's tasks: record the failed run, notify the owner."""
+    """Failure callback of a source's tasks: the run's note says why, the owner is told.
+
+    The note carries the failed run's summary with the reason on its first line,
+    so the runs list in the UI answers "why" without opening a log.
+    """
     ti = context["ti"]
     run_id = str(context.get("run_id") or getattr(ti, "run_id", ""))
     reason = _reason(context)
@@ -175,6 +197,8 @@ def on_source_failure(source: SourceConfig, context: Mapping[str, Any]) -> str:
         error=f"{ti.task_id}: {reason}",
     )
     save(summary, settings.var_dir / "runs")
+    headline = f"**{source.name}: failed in {ti.task_id}** — {reason}"
+    _show(headline, render_markdown(summary), dag_id=ti.dag_id, run_id=run_id)
     notice = FailureNotice(
         source=source.name,
         owner=source.owner,
@@ -202,7 +226,13 @@ def on_retry(context: Mapping[str, Any]) -> None:
 
 
 def _reason(context: Mapping[str, Any]) -> str:
+    """One line: the hub's own message, or the exception's type and first line."""
+    from hub.errors import HubError
+
     exc = context.get("exception")
     if exc is None:
         return "unknown (no exception in the callback context)"
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    line = first if isinstance(exc, HubError) and first else f"{type(exc).__name__}: {first}"
+    return line if len(line) <= REASON_MAX_CHARS else line[: REASON_MAX_CHARS - 1] + "…"

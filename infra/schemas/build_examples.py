@@ -291,7 +291,7 @@ def event_example() -> str:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Event xmlns="urn:kz:mhub:event:1">
   <EventId>6f1c2d4e-8a3b-5c7d-9e0f-112233445566</EventId>
-  <EventType>border.crossing</EventType>
+  <EventType>border.border-crossing</EventType>
   <EventVersion>1</EventVersion>
   <OccurredAt>2026-02-28T21:40:00+05:00</OccurredAt>
   <RecordedAt>2026-03-01T10:15:02Z</RecordedAt>

@@ -169,6 +169,22 @@ class TestBackfill:
         api.set_paused(dag_id, True)
         notified = {p["json"]["run_id"] for p in webhook_receiver.drain()}
         assert {r["dag_run_id"] for r in runs} <= notified
+        for r in runs:
+            self._failure_is_explained(api, dag_id, r["dag_run_id"], broken_source.name)
+
+    @staticmethod
+    def _failure_is_explained(api: AirflowApi, dag_id: str, run_id: str, source: str) -> None:
+        """The run's note names the reason in one line; the failed task's log is readable."""
+        note = api.run(dag_id, run_id)["note"] or ""
+        first = note.splitlines()[0] if note else ""
+        assert first.startswith(f"**{source}: failed in extract** — "), note
+        assert "Traceback" not in note and "| state | failed |" in note
+        [extract] = [t for t in api.task_instances(dag_id, run_id) if t["task_id"] == "extract"]
+        log = api.task_log(dag_id, run_id, "extract", extract["try_number"])
+        reason = first.split(" — ", 1)[1]
+        assert reason[:60] in log, log[-2000:]
+        # kafka-python's INFO chatter stays out of the task log.
+        assert "BrokerConnection" not in log and "Bootstrap" not in log
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -181,8 +197,10 @@ class TestUi:
             timeout=90,
         )
 
-    def test_ui_shows_the_hub_dags_and_a_finished_run(self, airflow_server, tmp_path) -> None:
-        api = airflow_server.api
+    def test_ui_shows_the_hub_dags_and_a_finished_run(
+        self, airflow_server, broken_source, tmp_path
+    ) -> None:
+        api, broken_dag = airflow_server.api, broken_source.dag_id
         [run] = [r for r in api.runs("hub_reports", limit=5) if r["state"] == "success"][:1]
         dom = self._chromium(tmp_path, "--dump-dom", f"{airflow_server.url}/dags").stdout
         assert "source__partner_uzb" in dom and "hub_publish" in dom
@@ -193,6 +211,15 @@ class TestUi:
                 f"{airflow_server.url}/dags/hub_reports/runs/{quote(run['dag_run_id'], safe='')}"
             ),
         }
+        failed = [r for r in api.runs(broken_dag, limit=20) if r["state"] == "failed"]
+        if failed:  # left by TestBackfill: the operator's view of a failure
+            run_path = f"/dags/{broken_dag}/runs/{quote(failed[0]['dag_run_id'], safe='')}"
+            shots[ARTIFACTS / "airflow-ui-failed-run.png"] = f"{airflow_server.url}{run_path}"
+            shots[ARTIFACTS / "airflow-ui-runs.png"] = (
+                f"{airflow_server.url}/dags/{broken_dag}/runs"
+            )
+            dom = self._chromium(tmp_path, "--dump-dom", f"{airflow_server.url}{run_path}").stdout
+            assert "failed in extract" in dom
         for path, url in shots.items():
             path.unlink(missing_ok=True)
             self._chromium(tmp_path, f"--screenshot={path}", url)

@@ -58,6 +58,14 @@ class TestFailure:
         assert note["owner"] == broken_source.owner
         assert f"/dags/{broken_source.dag_id}/runs/" in note["url"]
         assert note["reason"]
+        # The run's note: the reason in one line first, then the failed run's summary.
+        from hub.ops.tasks import PENDING_NOTES
+
+        run_note = PENDING_NOTES[(broken_source.dag_id, dr.run_id)]
+        first = run_note.splitlines()[0]
+        assert first.startswith(f"**{broken_source.name}: failed in extract** — "), first
+        assert note["reason"] in first and "Traceback" not in run_note
+        assert "| state | failed |" in run_note
         status = {r["source"]: r for r in collect(hub_settings)["sources"]}
         assert status[broken_source.name]["state"] == "failed"
         assert "extract" in status[broken_source.name]["error"]

@@ -41,7 +41,8 @@ def _runs(var: Path, sources: dict[str, int]) -> None:
                 valid=pulled - 3,
                 quarantined=Counter({"xsd.invalid": 2, "sig.untrusted": 1}),
                 intake=pulled - 3,
-                lag_s=90.0 * (i + 1),
+                newest_record_age_s=90.0 * (i + 1),
+                backlog=0,
                 state="success",
                 finished_at=now,
             )
@@ -125,7 +126,7 @@ class TestReports:
 
 
 class TestStatus:
-    def test_last_run_state_and_lag_of_every_source(self, tmp_path: Path) -> None:
+    def test_last_run_state_freshness_and_backlog_of_every_source(self, tmp_path: Path) -> None:
         settings = Settings(var_dir=tmp_path)
         _runs(tmp_path, {"partner_uzb": 50})
         save(
@@ -139,11 +140,14 @@ class TestStatus:
         )
         status = collect(settings)
         by = {r["source"]: r for r in status["sources"]}
-        assert by["partner_uzb"]["state"] == "success" and by["partner_uzb"]["lag_s"] == 270.0
-        assert by["partner_kgz"]["state"] == "failed"
+        assert by["partner_uzb"]["state"] == "success"
+        # Right after a successful run the source is fresh, whatever its records' ages.
+        assert 0 <= by["partner_uzb"]["freshness_s"] < 60
+        assert by["partner_kgz"]["state"] == "failed" and by["partner_kgz"]["freshness_s"] is None
         assert by["partner_tjk"]["state"] == "never run"  # configured, not yet run
         text = render(status)
-        assert "partner_uzb" in text and "4m" in text and "! partner_kgz: extract: refused" in text
+        assert "freshness" in text and "backlog" in text and "lag" not in text
+        assert "none (caught up)" in text and "! partner_kgz: extract: refused" in text
         assert status["partitions"][0]["published"] == 30
 
     def test_gateway_queues_when_the_gateway_reports(self, tmp_path: Path) -> None:

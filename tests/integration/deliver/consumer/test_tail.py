@@ -52,3 +52,39 @@ def test_tail_writes_verified_events_and_rejects_a_tampered_one(
     captured = capsys.readouterr()
     assert "REJECTED" in captured.err and "sig.invalid" in captured.err
     assert "3 events written" in captured.out and "1 duplicates dropped" in captured.out
+
+
+def test_verify_accepts_a_tailed_batch_event_and_rejects_a_tampered_copy(
+    hub_settings, pki, publish, tmp_path, monkeypatch, capsys
+):
+    """What an integrator does: tail events, then check one again with mhub verify alone."""
+    from hub.cli import main
+    from tests.support.fixtures import batch_records
+
+    events = [ev.border_event(p, n) for n, p in enumerate(ev.PEOPLE[:3])]
+    records, batch_id = batch_records(pki, hub_settings, events)
+    publish(records)
+    monkeypatch.setenv("HUB_TOPIC_PREFIX", hub_settings.topic_prefix)
+    out = tmp_path / "tail"
+    common = ["--trust", str(pki.trust_dir)]
+    assert main(["tail", "--family", "border", "--out", str(out), "--group", "tail-verify",
+                 "--state-dir", str(tmp_path / "st"), "--idle-timeout", "1.5", *common]) == 0
+    assert (out / "manifests" / f"{batch_id}.xml").exists()
+    tailed = out / f"{ev.event_id(events[1])}.xml"
+    capsys.readouterr()
+
+    assert main(["verify", str(tailed), *common]) == 0
+    assert f"OK {tailed}: leaf 1 of batch {batch_id}" in capsys.readouterr().out
+
+    tampered = out / "tampered.xml"
+    tampered.write_bytes(tailed.read_bytes().replace(b"<Direction>", b"<Direction>X", 1)
+                         if b"<Direction>" in tailed.read_bytes()
+                         else tailed.read_bytes().replace(b"PersonId>", b"PersonId>X", 1))
+    assert tampered.read_bytes() != tailed.read_bytes()
+    assert main(["verify", str(tampered), *common]) == 1
+    assert "FAIL proof." in capsys.readouterr().out
+
+    # Without the manifest beside it, the manifest comes from the batches topic.
+    moved = tmp_path / "alone.xml"
+    moved.write_bytes(tailed.read_bytes())
+    assert main(["verify", str(moved), *common]) == 0
