@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from connectors.base import Window
 from hub.config import PROJECT_ROOT
 from hub.errors import ConfigError
 
@@ -40,13 +41,15 @@ class SourceConfig:
     notify: str = ""
     #: family-specific options (e.g. SDMX flow and key, partner country, drop folder)
     options: dict[str, Any] = field(default_factory=dict)
+    #: a backfill run's data interval; set per run (never in the sources file), None live
+    window: Window | None = field(default=None, metadata={"per_run": True})
 
     @property
     def dag_id(self) -> str:
         return f"source__{self.name}"
 
 
-_KNOWN = {f.name for f in fields(SourceConfig)}
+_KNOWN = {f.name for f in fields(SourceConfig) if not f.metadata.get("per_run")}
 
 
 def load_sources(path: Path | None = None) -> list[SourceConfig]:
