@@ -15,6 +15,9 @@ A file is consumed only when it is complete:
   (never dropped silently). A hostile file (DTD, entities) is passed on whole
   at once.
 
+Window (backfill): only files whose modification time (the time the agency
+dropped them) lies in the window's ``(start, end]`` are read.
+
 Position::
 
     {"done": {"NAME.xml": "sha256:..."},                # files fully emitted
@@ -30,10 +33,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, Position, RawRecord, SourceConnector
+from connectors.base import Page, Position, RawRecord, SourceConnector, Window
 from connectors.errors import MalformedDocument, SourceUnavailable
 from connectors.xmlstream import NotAnEnvelope, guess_record_id, iter_children
 
@@ -78,8 +82,10 @@ class FileDropConnector(SourceConnector):
         settle_s: float = SETTLE_S,
         give_up_s: float = GIVE_UP_S,
         clock: Any = time.time,
+        window: Window | None = None,
     ) -> None:
         super().__init__(source)
+        self.window = window
         self.directory = Path(directory)
         self.pattern = pattern
         self.envelope = envelope
@@ -132,6 +138,10 @@ class FileDropConnector(SourceConnector):
         for p in sorted(self.directory.glob(self.pattern)):
             name = p.name
             if name.startswith(".") or name.endswith(IN_PROGRESS_SUFFIXES) or not p.is_file():
+                continue
+            if self.window is not None and not self.window.contains(
+                datetime.fromtimestamp(p.stat().st_mtime, UTC)
+            ):
                 continue
             out.append(p)
         return out

@@ -4,6 +4,9 @@ One source, two channels. A poll pages the REST feed until its scan ends, then
 the drop directory until no complete file is left; the position holds both
 channels' positions and which one is being drained::
 
+Window (backfill): both channels read the window (REST by ``updatedAt``, files
+by their modification time).
+
     {"phase": "rest" | "files",
      "rest": {...RestPageConnector position...},
      "files": {...FileDropConnector position...}}
@@ -14,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, Position, SourceConnector
+from connectors.base import Page, Position, SourceConnector, Window
 from connectors.filedrop import FileDropConnector
 from connectors.http import TransportConfig
 from connectors.rest import DEFAULT_PAGE_SIZE, RestPageConnector
@@ -36,18 +39,24 @@ class LabourConnector(SourceConnector):
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         transport: TransportConfig | None = None,
+        window: Window | None = None,
         **drop_options: Any,
     ) -> None:
         super().__init__(source)
+        self.window = window
         if endpoint is None and drop_dir is None:
             raise ValueError("the labour source needs an endpoint, a drop directory, or both")
         self.rest = (
-            LabourRestConnector(source, endpoint, page_size=page_size, transport=transport)
+            LabourRestConnector(
+                source, endpoint, page_size=page_size, transport=transport, window=window
+            )
             if endpoint
             else None
         )
         self.files = (
-            FileDropConnector(source, drop_dir, page_size=page_size, **drop_options)
+            FileDropConnector(
+                source, drop_dir, page_size=page_size, window=window, **drop_options
+            )
             if drop_dir
             else None
         )

@@ -15,10 +15,16 @@ Documents arrive inline (``PrimaryContent``, signed by the partner with an
 enveloped XMLDSig; verification is the hub's verify stage) or as a base64
 attachment (``AttachmentContent``) when the partner could not embed them.
 
+Window (backfill): ``GetRequest`` carries ``SentAfter`` / ``SentUntil`` and the
+partner re-sends from its archive the messages it sent in that interval (the
+notice time ``sentAt``), acknowledged or not, page by page (``PageToken``, the
+reply's ``nextPageToken``); nothing is leased. Their Acks are idempotent.
+
 Position::
 
     {"seen": ["<message id>", ...],   # recent ids, newest last, bounded
-     "ack": ["<message id>", ...]}    # ids fetched by this page, acknowledged on commit
+     "ack": ["<message id>", ...],    # ids fetched by this page, acknowledged on commit
+     "page_token": "..." | null}      # windowed runs only: the archive page to read next
 """
 
 from __future__ import annotations
@@ -27,10 +33,11 @@ import base64
 import binascii
 import copy
 import time
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from connectors.base import Page, Position, RawRecord
+from connectors.base import Page, Position, RawRecord, Window
 from connectors.errors import SourceRejected, SourceUnavailable
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from security.errors import HostileXmlError
@@ -59,8 +66,10 @@ class PartnerConnector(HttpSourceConnector):
         page_size: int = DEFAULT_PAGE_SIZE,
         transport: TransportConfig | None = None,
         node_id: str = "mhub",
+        window: Window | None = None,
     ) -> None:
         super().__init__(source)
+        self.window = window
         self.endpoint = endpoint
         self.state = state.upper()
         self.page_size = page_size
@@ -78,12 +87,15 @@ class PartnerConnector(HttpSourceConnector):
         stamp = (
             time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{time.time_ns() % 10**9:09d}Z"
         )
+        token: str | None = (position or {}).get("page_token")
         request = (
             f'<GetRequest xmlns="{SMEV_NS}"><NodeId>{self.node_id}</NodeId>'
-            f"<MaxMessages>{self.page_size}</MaxMessages><Timestamp>{stamp}</Timestamp></GetRequest>"
+            f"<MaxMessages>{self.page_size}</MaxMessages><Timestamp>{stamp}</Timestamp>"
+            f"{self._window_query(token)}</GetRequest>"
         )
         page_name = f"Get@{stamp}"
         body = self._call(request, page_name, "Get")
+        next_token = body.get("nextPageToken")
         messages = body.findall(f"{{{SMEV_NS}}}Message")
         records: list[RawRecord] = []
         ack: list[str] = []
@@ -100,8 +112,21 @@ class PartnerConnector(HttpSourceConnector):
             seen.append(mid)
             records.append(self._record(msg, mid, page_name))
         seen = seen[-MAX_SEEN_IDS:]
+        if self.window is not None:
+            pos = {"seen": seen, "ack": ack, "page_token": next_token}
+            return Page(records, pos, exhausted=not next_token)
         exhausted = len(messages) < self.page_size
         return Page(records, {"seen": seen, "ack": ack}, exhausted=exhausted)
+
+    def _window_query(self, token: str | None) -> str:
+        """The archive query of a windowed run (empty for the live queue)."""
+        if self.window is None:
+            return ""
+        query = (
+            f"<SentAfter>{self.window.start_iso}</SentAfter>"
+            f"<SentUntil>{self.window.end_iso}</SentUntil>"
+        )
+        return query + (f"<PageToken>{escape(token)}</PageToken>" if token else "")
 
     def _record(self, msg: etree._Element, mid: str, page_name: str) -> RawRecord:
         primary = msg.find(f"{{{SMEV_NS}}}PrimaryContent")

@@ -11,13 +11,17 @@ go to :class:`connectors.http.TransportConfig`, e.g. ``http_ca_bundle``,
 - partner: ``state`` (ISO alpha-3 of the partner)
 
 Unknown options are rejected, so a typo fails when the source is loaded.
+
+A backfill run passes its :class:`connectors.base.Window` (``window=``, or the
+source's ``window`` attribute); every family reads it (see each connector) and
+the connector comes wrapped in :class:`connectors.base.WindowedConnector`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from connectors.base import SourceConnector
+from connectors.base import SourceConnector, Window, WindowedConnector
 from connectors.errors import ConnectorConfigError
 from connectors.http import TransportConfig
 from connectors.interior import InteriorConnector
@@ -41,7 +45,16 @@ class SourceLike(Protocol):
     options: dict[str, Any]
 
 
-def connector_for(source: SourceLike, settings: Any = None) -> SourceConnector:
+def connector_for(
+    source: SourceLike, settings: Any = None, *, window: Window | None = None
+) -> SourceConnector:
+    """The source's connector; with a window, one that reads only that window."""
+    window = window if window is not None else getattr(source, "window", None)
+    conn = _build(source, window)
+    return conn if window is None else WindowedConnector(conn, window)
+
+
+def _build(source: SourceLike, window: Window | None) -> SourceConnector:
     family = source.family
     if family not in OPTIONS:
         raise ConnectorConfigError(f"source {source.name}: no connector for family {family!r}")
@@ -56,18 +69,31 @@ def connector_for(source: SourceLike, settings: Any = None) -> SourceConnector:
         raise ConnectorConfigError(f"source {source.name}: unknown options {sorted(unknown)}")
     size = source.batch_size
     if family == "interior":
-        return InteriorConnector(source.name, source.endpoint, page_size=size, transport=transport)
+        return InteriorConnector(
+            source.name, source.endpoint, page_size=size, transport=transport, window=window
+        )
     if family == "labour":
         drop = own.pop("drop_dir", None)
         return LabourConnector(
-            source.name, source.endpoint or None, drop, page_size=size, transport=transport, **own
+            source.name,
+            source.endpoint or None,
+            drop,
+            page_size=size,
+            transport=transport,
+            window=window,
+            **own,
         )
     if family == "statistics":
         return StatisticsConnector(
-            source.name, source.endpoint, page_size=size, transport=transport, **own
+            source.name, source.endpoint, page_size=size, transport=transport, window=window, **own
         )
     if "state" not in own:
         raise ConnectorConfigError(f"source {source.name}: partner sources need options.state")
     return PartnerConnector(
-        source.name, source.endpoint, state=own["state"], page_size=size, transport=transport
+        source.name,
+        source.endpoint,
+        state=own["state"],
+        page_size=size,
+        transport=transport,
+        window=window,
     )

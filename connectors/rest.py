@@ -16,13 +16,17 @@ A restart with a committed position re-requests exactly the page after the
 last committed one (its token), so nothing is skipped and no page is pulled
 twice. When a scan ends, the cursor moves to the newest ``updatedAt`` seen and
 the next poll returns only records updated later.
+
+Window (backfill): the scan starts at ``updated_since=<window start>`` and every
+request carries ``until=<window end>``, so the agency stops at the window's end
+(records with ``start < updatedAt <= end``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from connectors.base import Page, Position, RawRecord
+from connectors.base import Page, Position, RawRecord, Window
 from connectors.errors import MalformedDocument
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from connectors.xmlstream import guess_record_id, split_document
@@ -47,8 +51,10 @@ class RestPageConnector(HttpSourceConnector):
         page_size: int = DEFAULT_PAGE_SIZE,
         transport: TransportConfig | None = None,
         path: str | None = None,
+        window: Window | None = None,
     ) -> None:
         super().__init__(source)
+        self.window = window
         self.endpoint = endpoint
         self.page_size = page_size
         self.transport_config = transport or TransportConfig()
@@ -59,6 +65,8 @@ class RestPageConnector(HttpSourceConnector):
     def poll(self, position: Position | None) -> Page:
         pos = dict(position or {})
         since: str | None = pos.get("updated_since")
+        if since is None and self.window is not None:
+            since = self.window.start_iso
         token: str | None = pos.get("page_token")
         scan_max: str | None = pos.get("scan_max")
         params: dict[str, Any] = {"limit": self.page_size}
@@ -68,6 +76,9 @@ class RestPageConnector(HttpSourceConnector):
         else:
             params["updated_since"] = since
             page_name = f"updated_since={since or 'beginning'}"
+        if self.window is not None:
+            params["until"] = self.window.end_iso
+            page_name += f"&until={self.window.end_iso}"
         reply = self.http.request("GET", self.path, page=page_name, params=params)
         records, newest = self._records(reply.body, page_name)
         newest = max(

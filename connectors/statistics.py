@@ -19,6 +19,9 @@ already committed (``skip``), and the cursor then moves to the ``Prepared`` of
 the scan's *first* reply, so anything published during the scan is asked for
 again rather than missed.
 
+Window (backfill): the query asks ``startPeriod`` / ``endPeriod`` for the months
+that close inside the window (:func:`connectors.base.monthly_periods`).
+
 Position::
 
     {"start_period": "2020-01" | null, "updated_after": "<UTC>" | null,
@@ -34,7 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from connectors.base import Page, Position, RawRecord
+from connectors.base import Page, Position, RawRecord, Window, monthly_periods
 from connectors.errors import SourceUnavailable
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
 from connectors.sdmx import Observation, SdmxStream, parse_sdmx
@@ -128,8 +131,11 @@ class StatisticsConnector(HttpSourceConnector):
         mapping: ObservationMapping | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
         transport: TransportConfig | None = None,
+        window: Window | None = None,
     ) -> None:
         super().__init__(source)
+        self.window = window
+        self.periods = monthly_periods(window) if window is not None else None
         if message_format not in MEDIA_TYPES:
             raise ValueError(f"message_format must be one of {sorted(MEDIA_TYPES)}")
         self.endpoint = endpoint
@@ -159,10 +165,20 @@ class StatisticsConnector(HttpSourceConnector):
         updated_after = pos.get("updated_after")
         skip = int(pos.get("skip") or 0)
         scan_prepared = pos.get("scan_prepared")
-        params = (("startPeriod", start_period), ("updatedAfter", updated_after))
+        params: tuple[tuple[str, Any], ...] = (
+            ("startPeriod", start_period),
+            ("updatedAfter", updated_after),
+        )
+        if self.window is not None:
+            if self.periods is None:  # no month closes inside the window
+                return Page([], {**pos, "skip": 0, "scan_prepared": None}, exhausted=True)
+            start_period = self.periods[0]
+            params = (("startPeriod", start_period), ("endPeriod", self.periods[1]))
+            params += (("updatedAfter", updated_after),)
         page_name = (
-            f"/data/{self.flow}/{self.key}?startPeriod={start_period}"
-            f"&updatedAfter={updated_after}&skip={skip}"
+            f"/data/{self.flow}/{self.key}?"
+            + "&".join(f"{k}={v}" for k, v in params)
+            + f"&skip={skip}"
         )
         records: list[RawRecord] = []
         for attempt in range(MAX_RESUMES + 1):

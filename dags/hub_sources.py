@@ -50,8 +50,9 @@ drops them as replays.
 
 **Backfill a date range:** `airflow backfill create --dag-id {dag_id}
 --from-date 2026-03-01 --to-date 2026-03-07 --max-active-runs 1` (or
-`POST /api/v2/backfills`). The connector receives the run's data interval as
-`window_start` / `window_end`.
+`POST /api/v2/backfills`). The connector reads only the run's data interval
+`(start, end]` (REST by updatedAt, SDMX by the months closing in it, files by
+mtime, partners by sentAt); the live position is untouched.
 """
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from connectors.base import Window
 from hub.config import load_settings
 from hub.errors import ConfigError
 
@@ -43,13 +44,15 @@ class SourceConfig:
     notify: str = ""
     #: family-specific options (e.g. SDMX flow and key, partner country, drop folder)
     options: dict[str, Any] = field(default_factory=dict)
+    #: a backfill run's data interval; set per run (never in the sources file), None live
+    window: Window | None = field(default=None, metadata={"per_run": True})
 
     @property
     def dag_id(self) -> str:
         return f"source__{self.name}"
 
 
-_KNOWN = {f.name for f in fields(SourceConfig)}
+_KNOWN = {f.name for f in fields(SourceConfig) if not f.metadata.get("per_run")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +165,7 @@ def _check_options(src: SourceConfig) -> list[str]:
     except (TypeError, ValueError) as exc:
         problems.append(f"options: {exc}")
     own = {k for k in src.options if not k.startswith("http_")}
-    # window_start/window_end are set by a backfill run, never in the file
-    unknown = own - OPTIONS[src.family] - {"window_start", "window_end"}
+    unknown = own - OPTIONS[src.family]
     if unknown:
         allowed = ", ".join(sorted(OPTIONS[src.family])) or "none"
         problems.append(

@@ -65,7 +65,8 @@ def sources_toml(sources: list[SourceConfig]) -> str:
     tables = []
     for s in sources:
         lines = ["[[source]]"]
-        lines += [f"{f.name} = {_toml_value(getattr(s, f.name))}" for f in fields(s)]
+        kept = [f for f in fields(s) if not f.metadata.get("per_run")]  # e.g. a run's window
+        lines += [f"{f.name} = {_toml_value(getattr(s, f.name))}" for f in kept]
         tables.append("\n".join(lines))
     return "\n\n".join(tables) + "\n"
 

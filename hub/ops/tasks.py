@@ -54,10 +54,10 @@ def extract(
 ) -> dict[str, Any]:
     """Stage the pages after the source's committed position.
 
-    A backfill run also hands the connector its data interval as
-    ``options["window_start"]`` / ``options["window_end"]`` (ISO 8601), so a
-    source that can be queried by date range re-reads exactly that range;
-    dedup in stage 2 drops whatever had already been published.
+    A backfill run hands the connector its data interval as a
+    :class:`connectors.base.Window` on the run's source, so the connector re-reads
+    exactly that range (each family says how); the live position is kept aside
+    for the next live run, and dedup in stage 2 drops what was already published.
     """
     from hub.intake import stage
     from hub.ops.connections import with_connection
@@ -65,8 +65,9 @@ def extract(
     source = with_connection(source)  # endpoint and credentials from its Airflow Connection
     run_type = getattr(run_type, "value", run_type)  # DagRunType is a str enum
     if run_type == BACKFILL_RUN_TYPE and interval and interval[0] and interval[1]:
-        window = {"window_start": interval[0], "window_end": interval[1]}
-        source = replace(source, options={**source.options, **window})
+        from connectors.base import Window
+
+        source = replace(source, window=Window.parse(interval[0], interval[1]))
     return dict(stage.extract(source, run_id))
 
 

@@ -1,6 +1,6 @@
 """The agency simulators: one real HTTP(S) server, the four families under path prefixes.
 
-    GET  /interior/records?updated_since=&page_token=&limit=   REST, XML pages
+    GET  /interior/records?updated_since=&until=&page_token=&limit=   REST, XML pages
     GET  /labour/records?...                                    same protocol
     GET  /statistics/data/{flow}/{key}?startPeriod=&endPeriod=&updatedAfter=
                                                                 SDMX 2.1 REST, SDMX-ML
@@ -13,14 +13,19 @@
     GET  /admin/stats                                           what was served, acked, faulted
 
 REST paging: records are ordered by ``updatedAt`` (strictly increasing per feed);
-``updated_since`` selects records updated strictly after it; the reply carries
+``updated_since`` selects records updated strictly after it, ``until`` (a
+backfill's window end, sent with every page of the scan) those updated at or
+before it; the reply carries
 ``X-Next-Page-Token`` while more records follow. Page tokens are stable: a
 client that restarts with a token gets the same page. A record that is not a
 well-formed document (hostile XML) is served alone as a page of its own, its
 bytes as the body, so its neighbours stay readable.
 
 Partner queues keep each message until it is acknowledged; a fetched message
-is leased for ``lease_s`` and delivered again if not acknowledged by then.
+is leased for ``lease_s`` and delivered again if not acknowledged by then. A
+``GetRequest`` with ``SentAfter`` / ``SentUntil`` is a replay from the partner's
+archive: the messages sent in that interval, acknowledged or not, in order,
+``MaxMessages`` at a time (``PageToken`` / the reply's ``nextPageToken``), no lease.
 """
 
 from __future__ import annotations
@@ -372,6 +377,8 @@ class AgencyHandler(BaseHTTPRequestHandler):
         count = self.state.count(feed)
         try:
             limit = min(MAX_PAGE_LIMIT, max(1, int(query.get("limit", DEFAULT_PAGE_LIMIT))))
+            if query.get("until"):  # records updated at or before the window's end only
+                count = min(count, gen.first_index_after(feed, _parse_time(query["until"])))
             if query.get("page_token"):
                 start = decode_token(feed, query["page_token"])
             else:
@@ -456,6 +463,9 @@ class AgencyHandler(BaseHTTPRequestHandler):
         available = self.state.count(feed)
         if req.tag.endswith("GetRequest"):
             limit = min(MAX_GET_MESSAGES, int(req.findtext(f"{{{SMEV_NS}}}MaxMessages") or 1))
+            if req.find(f"{{{SMEV_NS}}}SentUntil") is not None:
+                self._replay(state, feed, req, limit, available)
+                return
             with self.state.lock:
                 indices = queue.get(available, limit, time.monotonic())
             self._soap_reply(self._get_response(state, feed, indices))
@@ -469,9 +479,29 @@ class AgencyHandler(BaseHTTPRequestHandler):
             statuses.append(f'<Acknowledged messageId="{mid}" status="{status}"/>')
         self._soap_reply(f'<AckResponse xmlns="{SMEV_NS}">{"".join(statuses)}</AckResponse>')
 
-    def _get_response(self, state: str, feed: str, indices: list[int]) -> str:
+    def _replay(self, state: str, feed: str, req: Any, limit: int, available: int) -> None:
+        """A window of the archive: messages with ``SentAfter < sentAt <= SentUntil``."""
         gen = self.state.generator
-        out = [f'<GetResponse xmlns="{SMEV_NS}">']
+        try:
+            after = _parse_time(req.findtext(f"{{{SMEV_NS}}}SentAfter") or "")
+            until = _parse_time(req.findtext(f"{{{SMEV_NS}}}SentUntil") or "")
+            token = req.findtext(f"{{{SMEV_NS}}}PageToken")
+            first = decode_token(feed, token) if token else gen.first_index_after(feed, after)
+        except ValueError as exc:
+            self._soap_fault(400, "soap:Sender", f"bad replay request: {exc}")
+            return
+        stop = min(available, gen.first_index_after(feed, until))
+        indices = list(range(first, min(stop, first + limit)))
+        following = first + len(indices)
+        next_token = encode_token(feed, following) if following < stop else None
+        self._soap_reply(self._get_response(state, feed, indices, next_token))
+
+    def _get_response(
+        self, state: str, feed: str, indices: list[int], next_token: str | None = None
+    ) -> str:
+        gen = self.state.generator
+        attr = f' nextPageToken="{next_token}"' if next_token else ""
+        out = [f'<GetResponse xmlns="{SMEV_NS}"{attr}>']
         for i in indices:
             truth = gen.ground_truth(feed, i)
             doc = gen.record(feed, i)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import Settings, load_settings
+from hub.config import PROJECT_ROOT, Settings, load_settings
 from hub.errors import StateError
 from hub.intake.positions import encode_position, load_positions
 from hub.intake.raw_store import RawStore
@@ -32,12 +32,24 @@ class TestBroker:
         assert broker.stop(s) is False
 
     def test_broker_is_apache_kafka_4(self, kafka_settings: Settings) -> None:
+        """The broker's ApiVersions answer is that of the Kafka release infra/kafka/pom.xml pins."""
+        import re
+
+        pom = (PROJECT_ROOT / "infra" / "kafka" / "pom.xml").read_text()
+        pinned = re.search(r"<kafka.version>(\d+)\.(\d+)\.\d+</kafka.version>", pom)
+        assert pinned, "infra/kafka/pom.xml names no kafka.version"
         client = admin(kafka_settings)
         try:
             cluster = client.describe_cluster()
+            node = cluster["brokers"][0]["broker_id"]
+            # Inferred by the client from the broker's own ApiVersions answer.
+            reported = client.get_broker_version_data(node).broker_version
         finally:
             client.close()
         assert cluster["brokers"], cluster
+        assert reported[0] == 4, reported
+        if not kafka_settings.external_kafka:  # the local broker runs the pinned jars
+            assert tuple(reported[:2]) == (int(pinned[1]), int(pinned[2])), reported
 
 
 class TestTopics:

@@ -26,6 +26,12 @@ from hub.config import Settings, load_settings
 from hub.ops.airflow_env import DAGS_FOLDER, airflow_env
 from hub.sources import SourceConfig, load_sources
 from infra.demo import airflow_executable, sources_toml
+from tests.support.backfill import (
+    BACKFILL_EPOCH,
+    BACKFILL_RECORDS,
+    BACKFILL_SOURCE,
+    BACKFILL_STEP_S,
+)
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="mhub-dags-"))
 AIRFLOW_HOME = SESSION_DIR / "airflow"
@@ -122,8 +128,29 @@ def agencies(hub_settings: Settings) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def test_sources(webhook_receiver, agencies) -> list[SourceConfig]:
-    """The project's sources on the simulators (failing fast), plus one on a closed port."""
+def backfill_agency() -> Iterator[Any]:
+    """An interior simulator with dated records for the backfill test (its own timeline)."""
+    from datetime import datetime
+
+    from infra.agencies.generator import Generator, GeneratorConfig
+    from infra.agencies.server import AgencySimulator
+
+    epoch = datetime.fromisoformat(BACKFILL_EPOCH.replace("Z", "+00:00"))
+    gen = Generator(GeneratorConfig(seed=17, epoch=epoch, step_s=BACKFILL_STEP_S))
+    sim = AgencySimulator(gen, counts={"interior": BACKFILL_RECORDS}).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def backfill_source(test_sources) -> SourceConfig:
+    return next(s for s in test_sources if s.name == BACKFILL_SOURCE)
+
+
+@pytest.fixture(scope="session")
+def test_sources(webhook_receiver, agencies, backfill_agency) -> list[SourceConfig]:
+    """The project's sources on the simulators (failing fast), one on a closed port and
+    one on the backfill test's own simulator."""
     with hub_environment():  # a relative drop_dir resolves under this session's var dir
         configured = load_sources(Path(__file__).resolve().parents[3] / "sources.toml")
     sources = [
@@ -137,6 +164,19 @@ def test_sources(webhook_receiver, agencies) -> list[SourceConfig]:
         )
         for s in configured
     ]
+    backfill = SourceConfig(
+        name=BACKFILL_SOURCE,
+        family="interior",
+        endpoint=f"{backfill_agency.url}/interior",
+        owner="test owner <owner@example.kz>",
+        schedule="@daily",
+        batch_size=50,  # several pages per day: the window's end must hold across tokens
+        retries=2,
+        retry_delay_s=1,
+        timeout_s=300,
+        notify=webhook_receiver.url,
+    )
+    sources.insert(0, backfill)
     sources.append(
         SourceConfig(
             name=BROKEN_SOURCE,

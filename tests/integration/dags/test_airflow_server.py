@@ -12,19 +12,28 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
+from connectors.base import Window
 from hub.config import PROJECT_ROOT
-from hub.ops.airflow_api import AirflowApi
+from hub.ops.airflow_api import AirflowApi, AirflowApiError
 from infra.demo import airflow_executable
+from tests.support.backfill import BACKFILL_RECORDS, BACKFILL_STEP_S
 
 pytestmark = pytest.mark.slow
 
 # Standalone is up in ~10 s on 2 cores; a minute covers a loaded CI machine.
 SERVER_START_TIMEOUT_S = 90
 RUN_TIMEOUT_S = 90
+# A hang guard only: the test waits on the runs' states (two serial runs behind a
+# scheduled one, each a few seconds of work plus Airflow's scheduling on 2 busy cores).
+BACKFILL_HANG_GUARD_S = 900
+POLL_S = 2.0
+# REST calls retried this many times: the api-server answers slowly while SQLite is busy.
+API_ATTEMPTS = 5
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"
 CHROMIUM_FLAGS = [
@@ -126,51 +135,69 @@ class TestRestApi:
 
 
 class TestBackfill:
-    def test_cli_backfill_creates_one_run_per_interval(
-        self, airflow_server, broken_source, webhook_receiver
+    """A backfill of two days reads each day's records and nothing else.
+
+    Waits on state, not time: the runs are strictly serial (``max_active_runs=1``)
+    and compete with the scheduled run unpausing creates, so the deadline is only a
+    guard against a hang, and every REST call is retried on a transient error.
+    """
+
+    def test_each_backfill_run_pulls_exactly_its_interval(
+        self, airflow_server, backfill_source, backfill_agency, summaries
     ) -> None:
-        api, dag_id = airflow_server.api, broken_source.dag_id
-        webhook_receiver.drain()
+        api, dag_id = airflow_server.api, backfill_source.dag_id
         # Backfill runs of a paused DAG stay queued: unpause first (documented in the runbook).
-        api.set_paused(dag_id, False)
-        subprocess.run(
-            [
-                airflow_executable(),
-                "backfill",
-                "create",
-                "--dag-id",
-                dag_id,
-                "--from-date",
-                "2026-03-01",
-                "--to-date",
-                "2026-03-02",
-                "--max-active-runs",
-                "1",
-            ],
-            env=airflow_server.env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        deadline = time.monotonic() + RUN_TIMEOUT_S
+        _retrying(api.set_paused, dag_id, False)
+        _backfill(airflow_server, dag_id, "2026-03-01", "2026-03-02")
+        deadline = time.monotonic() + BACKFILL_HANG_GUARD_S
         while True:
-            runs = [r for r in api.runs(dag_id, limit=50) if r["run_type"] == "backfill"]
+            runs = [r for r in _retrying(api.runs, dag_id, 50) if r["run_type"] == "backfill"]
             if len(runs) == 2 and all(r["state"] in ("success", "failed") for r in runs):
                 break
             assert time.monotonic() < deadline, [(r["dag_run_id"], r["state"]) for r in runs]
-            time.sleep(2)
-        intervals = sorted((r["data_interval_start"], r["data_interval_end"]) for r in runs)
-        assert intervals == [
-            ("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z"),
-            ("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"),
+            time.sleep(POLL_S)
+        _retrying(api.set_paused, dag_id, True)
+        runs.sort(key=lambda r: r["data_interval_start"])
+        assert [(r["data_interval_start"], r["data_interval_end"], r["state"]) for r in runs] == [
+            ("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z", "success"),
+            ("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z", "success"),
         ]
-        # The endpoint is a closed port: each backfill run fails and its owner hears of it.
-        assert {r["state"] for r in runs} == {"failed"}
-        api.set_paused(dag_id, True)
+        by_run = {s["run_id"]: s for s in summaries() if s["source"] == backfill_source.name}
+        gen = backfill_agency.generator
+        for run in runs:
+            window = Window.parse(run["data_interval_start"], run["data_interval_end"])
+            expected = [
+                i for i in range(BACKFILL_RECORDS) if window.contains(gen.updated_at("interior", i))
+            ]
+            assert len(expected) == 24 * 3600 // BACKFILL_STEP_S  # one record every 10 minutes
+            summary = by_run[run["dag_run_id"]]
+            assert summary["state"] == "success"
+            assert summary["pulled"] == len(expected)
+            # The scan stopped at the window's end (its newest record), not at the feed's.
+            last = gen.updated_at("interior", expected[-1]).strftime("%Y-%m-%dT%H:%M:%SZ")
+            assert last == window.end_iso
+            position = summary["position"]
+            assert position["backfill"] == window.to_dict()
+            assert position["scan"]["updated_since"] == last
+
+
+
+class TestFailedRun:
+    """A failed run says why, in one line, in its note and in its readable task log."""
+
+    def test_failed_run_note_and_log_name_the_reason(
+        self, airflow_server, broken_source, webhook_receiver
+    ) -> None:
+        api, dag_id = airflow_server.api, broken_source.dag_id
+        _retrying(api.set_paused, dag_id, False)
+        run = _retrying(api.trigger, dag_id)
+        done = api.wait_for_run(dag_id, run["dag_run_id"], RUN_TIMEOUT_S)
+        _retrying(api.set_paused, dag_id, True)
+        # The endpoint is a closed port: the run fails and its owner hears of it.
+        assert done["state"] == "failed"
         notified = {p["json"]["run_id"] for p in webhook_receiver.drain()}
-        assert {r["dag_run_id"] for r in runs} <= notified
-        for r in runs:
-            self._failure_is_explained(api, dag_id, r["dag_run_id"], broken_source.name)
+        assert run["dag_run_id"] in notified
+        self._failure_is_explained(api, dag_id, run["dag_run_id"], broken_source.name)
 
     @staticmethod
     def _failure_is_explained(api: AirflowApi, dag_id: str, run_id: str, source: str) -> None:
@@ -185,6 +212,32 @@ class TestBackfill:
         assert reason[:60] in log, log[-2000:]
         # kafka-python's INFO chatter stays out of the task log.
         assert "BrokerConnection" not in log and "Bootstrap" not in log
+
+
+def _retrying(call: Any, *args: Any) -> Any:
+    """A REST call to the api-server, retried while it is busy (SQLite, two cores)."""
+    for attempt in range(API_ATTEMPTS):
+        try:
+            return call(*args)
+        except AirflowApiError:
+            if attempt == API_ATTEMPTS - 1:
+                raise
+            time.sleep(POLL_S)
+    return None
+
+
+def _backfill(server: Server, dag_id: str, start: str, end: str) -> None:
+    """``airflow backfill create``; retried when SQLite was locked and nothing was created."""
+    cmd = [airflow_executable(), "backfill", "create", "--dag-id", dag_id]
+    cmd += ["--from-date", start, "--to-date", end, "--max-active-runs", "1"]
+    for attempt in range(API_ATTEMPTS):
+        done = subprocess.run(cmd, env=server.env, capture_output=True, text=True, timeout=300)
+        if done.returncode == 0:
+            return
+        created = [r for r in _retrying(server.api.runs, dag_id, 50) if r["run_type"] == "backfill"]
+        if created or attempt == API_ATTEMPTS - 1:
+            raise AssertionError(f"backfill create failed:\n{done.stdout}\n{done.stderr}")
+        time.sleep(POLL_S)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
