@@ -17,6 +17,7 @@ Layout::
     <dir>/partners/<P>/ca.pem|.key      partner P's CA
     <dir>/partners/<P>/signing.pem|.key partner P's document signing certificate
     <dir>/partners/<P>/tls-client.pem|.key  partner P's TLS client certificate
+    <dir>/partners/<P>/crl.pem          partner P's CRL (copied to trust/partners/<P>.crl)
     <dir>/trust/                        the hub's trust store (see security.trust)
 
 Keys are separated by purpose: signing certificates come from the signing CA
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -60,6 +61,8 @@ LEAF_LIFETIME = dt.timedelta(days=397)
 # Backdating absorbs clock skew between the hub and the simulators.
 BACKDATE = dt.timedelta(hours=1)
 RSA_BITS = 2048  # the minimum the hub accepts; enough for test keys
+# A CRL is re-issued well before this; a week is a common production nextUpdate.
+CRL_LIFETIME = dt.timedelta(days=7)
 
 
 def new_key(kind: KeyType = "ec") -> Any:
@@ -257,7 +260,34 @@ class DevPki:
             )
             self._write(pair, key, cert)
         self.partners[code] = paths
+        self.issue_partner_crl(code)
         return paths
+
+    def issue_partner_crl(
+        self, code: str, revoked: tuple[x509.Certificate, ...] = (), *,
+        next_update: dt.datetime | None = None,
+    ) -> Path:
+        """(Re)issue partner ``code``'s CRL revoking ``revoked``; copy it into trust/."""
+        ca_key, ca_cert = self.load_pair(self.partners[code].ca)
+        now = dt.datetime.now(dt.UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca_cert.subject)
+            .last_update(now - BACKDATE)
+            .next_update(next_update or now + CRL_LIFETIME)
+        )
+        for cert in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+                .revocation_date(now - BACKDATE).build()
+            )
+        pem = builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+        path = self.directory / "partners" / code / "crl.pem"
+        path.write_bytes(pem)
+        trust = self.trust_dir / "partners" / f"{code}.crl"
+        trust.parent.mkdir(parents=True, exist_ok=True)
+        trust.write_bytes(pem)
+        return trust
 
     def rotate_hub_key(self, kind: KeyType = "ec") -> SigningKey:
         """Issue a new hub signing key and make it active; old ones stay for verification."""

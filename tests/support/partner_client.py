@@ -33,7 +33,8 @@ UZB_FIELDS = ["Person/Name", "Person/Citizenship", "Body/*/Direction"]
 
 
 def write_config(
-    folder: Path, pki: PkiFiles, *, visibility_s: float = 1.0, retention_days: float = 30
+    folder: Path, pki: PkiFiles, *, visibility_s: float = 1.0, retention_days: float = 30,
+    acked_retention_days: float = 7,
 ) -> Path:
     trust = pki.trust_dir / "partners"
     text = f"""
@@ -47,6 +48,7 @@ key = "{pki.pki.hub_tls_server.key}"
 db = "{folder / "gateway" / "queue.sqlite"}"
 visibility_timeout_s = {visibility_s}
 retention_days = {retention_days}
+acked_retention_days = {acked_retention_days}
 
 [keys]
 directory = "{pki.directory}"
@@ -57,6 +59,7 @@ runs = "{folder / "runs" / "gateway"}"
 
 [partners.KGZ]
 ca = "{trust / "KGZ.pem"}"
+crl = "{trust / "KGZ.crl"}"
 country = "ZZ"
 organization = "KGZ"
 families = ["border", "enforcement"]
@@ -64,6 +67,7 @@ fields = {KGZ_FIELDS!r}
 
 [partners.UZB]
 ca = "{trust / "UZB.pem"}"
+crl = "{trust / "UZB.crl"}"
 country = "ZZ"
 organization = "UZB"
 families = ["border"]
