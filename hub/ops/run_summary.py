@@ -33,6 +33,8 @@ class SourceRunSummary:
     lag_s: float | None = None
     position: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    #: problems the connector reported that are not records (damaged or unreadable files)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def quarantined_total(self) -> int:
