@@ -60,6 +60,9 @@ class Page:
     position: dict[str, Any]
     # True when the source had nothing more at the time of the poll.
     exhausted: bool = False
+    # Problems met that are not records (a damaged or unreadable file): reported by the
+    # run at once, in its summary, so an operator never learns of them from silence.
+    notices: tuple[str, ...] = ()
 
 
 #: the key that marks a windowed (backfill) position; no connector's own position has it

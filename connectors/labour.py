@@ -85,4 +85,4 @@ class LabourConnector(SourceConnector):
             next_phase = "rest" if page.exhausted and self.rest else "files"
             exhausted = page.exhausted
         new_pos = {"phase": next_phase, "rest": sub_rest, "files": sub_files}
-        return Page(page.records, new_pos, exhausted=exhausted)
+        return Page(page.records, new_pos, exhausted=exhausted, notices=page.notices)

@@ -6,7 +6,7 @@ go to :class:`connectors.http.TransportConfig`, e.g. ``http_ca_bundle``,
 
 - interior: none (endpoint is the agency's base URL)
 - labour: ``drop_dir`` (file drop; the endpoint may be empty for files only),
-  ``settle_s``, ``give_up_s``
+  ``settle_s`` (a settled file that does not parse is damaged and handled at once)
 - statistics: ``flow``, ``key``, ``start_period``, ``message_format``
 - partner: ``state`` (ISO alpha-3 of the partner)
 
@@ -31,7 +31,7 @@ from connectors.statistics import StatisticsConnector
 
 OPTIONS: dict[str, frozenset[str]] = {
     "interior": frozenset(),
-    "labour": frozenset({"drop_dir", "settle_s", "give_up_s"}),
+    "labour": frozenset({"drop_dir", "settle_s"}),
     "statistics": frozenset({"flow", "key", "start_period", "message_format"}),
     "partner": frozenset({"state"}),
 }

@@ -173,27 +173,39 @@ def iter_children(chunks: Iterable[bytes], *, envelope: str | None = None) -> It
     cleared once serialised and removed from the root.
     """
     parser = etree.XMLPullParser(events=("start", "end"), **_parser_options())
-    depth = 0
+    depth = [0]
     try:
         for chunk in _headed(chunks):
-            parser.feed(chunk)
-            for event, el in parser.read_events():
-                if event == "start":
-                    depth += 1
-                    if depth == 1 and envelope and el.tag != envelope:
-                        raise NotAnEnvelope(etree.QName(el).localname)
-                    continue
-                depth -= 1
-                if depth == 1 and isinstance(el.tag, str):
-                    yield RecordBytes(
-                        etree.tostring(el, encoding="UTF-8", with_tail=False),
-                        el.get("recordId", ""),
-                        el.get("updatedAt", ""),
-                    )
-                    parent = el.getparent()
-                    el.clear()
-                    if parent is not None:
-                        parent.remove(el)
+            try:
+                parser.feed(chunk)
+            except etree.XMLSyntaxError:
+                # The records parsed before the error are complete: yield them first.
+                yield from _children(parser, depth, envelope)
+                raise
+            yield from _children(parser, depth, envelope)
         parser.close()
     except etree.XMLSyntaxError as exc:
         raise MalformedDocument(f"not well-formed XML: {exc}", rule="xml.malformed") from exc
+
+
+def _children(
+    parser: etree.XMLPullParser, depth: list[int], envelope: str | None
+) -> Iterator[RecordBytes]:
+    """The records completed by the events parsed so far (``depth`` carried between calls)."""
+    for event, el in parser.read_events():
+        if event == "start":
+            depth[0] += 1
+            if depth[0] == 1 and envelope and el.tag != envelope:
+                raise NotAnEnvelope(etree.QName(el).localname)
+            continue
+        depth[0] -= 1
+        if depth[0] == 1 and isinstance(el.tag, str):
+            yield RecordBytes(
+                etree.tostring(el, encoding="UTF-8", with_tail=False),
+                el.get("recordId", ""),
+                el.get("updatedAt", ""),
+            )
+            parent = el.getparent()
+            el.clear()
+            if parent is not None:
+                parent.remove(el)

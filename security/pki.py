@@ -10,13 +10,21 @@ and never belong in git (``var/`` is ignored).
 Layout::
 
     <dir>/.passphrase                   dev only, when no passphrase is passed in
-    <dir>/hub/ca.pem, ca.key            the hub's CA
+    <dir>/hub/ca.pem, ca.key            the hub's TLS CA (issues only TLS certificates)
+    <dir>/hub/signing-ca.pem, .key      the hub's signing CA (issues only signing certificates)
     <dir>/hub/signing/<kid>.pem|.key    hub signing keys; ACTIVE names the current one
     <dir>/hub/tls/server.pem|.key       the partner gateway's TLS server certificate
     <dir>/partners/<P>/ca.pem|.key      partner P's CA
     <dir>/partners/<P>/signing.pem|.key partner P's document signing certificate
     <dir>/partners/<P>/tls-client.pem|.key  partner P's TLS client certificate
+    <dir>/partners/<P>/crl.pem          partner P's CRL (copied to trust/partners/<P>.crl)
     <dir>/trust/                        the hub's trust store (see security.trust)
+
+Keys are separated by purpose: signing certificates come from the signing CA
+and TLS certificates from the TLS CA, so a TLS certificate can never chain to
+the anchor agencies verify hub signatures with (``xmlsec1 --verify
+--trusted-pem trust/hub-signing-ca.pem``); the hub's own verifiers further pin
+the signing certificates themselves (``trust/hub-signing/``).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -42,6 +50,7 @@ from security.keys import (
     write_cert,
     write_private_key,
 )
+from security.trust import HUB_SIGNING_CA_FILE
 
 KeyType = Literal["ec", "rsa"]
 Usage = Literal["ca", "signing", "tls-server", "tls-client"]
@@ -52,6 +61,8 @@ LEAF_LIFETIME = dt.timedelta(days=397)
 # Backdating absorbs clock skew between the hub and the simulators.
 BACKDATE = dt.timedelta(hours=1)
 RSA_BITS = 2048  # the minimum the hub accepts; enough for test keys
+# A CRL is re-issued well before this; a week is a common production nextUpdate.
+CRL_LIFETIME = dt.timedelta(days=7)
 
 
 def new_key(kind: KeyType = "ec") -> Any:
@@ -203,8 +214,9 @@ class DevPki:
         if (directory / "hub" / "ca.pem").exists():
             raise FileExistsError(f"a PKI already exists in {directory}; use DevPki.open")
         pki = cls(directory, passphrase or resolve_passphrase(directory))
-        ca_key, ca_cert = new_ca("MHUB Development CA", "MHUB")
+        ca_key, ca_cert = new_ca("MHUB Development TLS CA", "MHUB")
         pki._write(pki.hub_ca, ca_key, ca_cert)
+        pki._write(pki.hub_signing_ca, *new_ca("MHUB Development Signing CA", "MHUB"))
         pki.rotate_hub_key(hub_key_type)
         tls_key = new_key("ec")
         tls_cert = issue_cert(
@@ -222,6 +234,11 @@ class DevPki:
         directory = Path(directory)
         if not (directory / "hub" / "ca.pem").exists():
             raise FileNotFoundError(f"no PKI in {directory}; run `mhub keys init`")
+        if not (directory / "hub" / "signing-ca.pem").exists():
+            raise FileNotFoundError(
+                f"the PKI in {directory} predates the separate signing CA (its TLS CA also "
+                "issued signing keys); create a new one with `mhub keys init --dir NEW`"
+            )
         pki = cls(directory, passphrase or resolve_passphrase(directory))
         for p in sorted((directory / "partners").glob("*/ca.pem")):
             pki.partners[p.parent.name] = pki._partner_paths(p.parent.name)
@@ -243,20 +260,47 @@ class DevPki:
             )
             self._write(pair, key, cert)
         self.partners[code] = paths
+        self.issue_partner_crl(code)
         return paths
+
+    def issue_partner_crl(
+        self, code: str, revoked: tuple[x509.Certificate, ...] = (), *,
+        next_update: dt.datetime | None = None,
+    ) -> Path:
+        """(Re)issue partner ``code``'s CRL revoking ``revoked``; copy it into trust/."""
+        ca_key, ca_cert = self.load_pair(self.partners[code].ca)
+        now = dt.datetime.now(dt.UTC)
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(ca_cert.subject)
+            .last_update(now - BACKDATE)
+            .next_update(next_update or now + CRL_LIFETIME)
+        )
+        for cert in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(cert.serial_number)
+                .revocation_date(now - BACKDATE).build()
+            )
+        pem = builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+        path = self.directory / "partners" / code / "crl.pem"
+        path.write_bytes(pem)
+        trust = self.trust_dir / "partners" / f"{code}.crl"
+        trust.parent.mkdir(parents=True, exist_ok=True)
+        trust.write_bytes(pem)
+        return trust
 
     def rotate_hub_key(self, kind: KeyType = "ec") -> SigningKey:
         """Issue a new hub signing key and make it active; old ones stay for verification."""
         key = new_key(kind)
         cert = self.issue_hub_signing_cert(key.public_key())
         self.hub_keys.add(key, cert, activate=True)
-        if (self.trust_dir / "hub-ca.pem").exists():
+        if (self.trust_dir / HUB_SIGNING_CA_FILE).exists():
             self.write_trust_store()
         return self.hub_keys.load(key_id_of(cert))
 
     def issue_hub_signing_cert(self, public_key: Any, **kwargs: Any) -> x509.Certificate:
         """A hub signing certificate for any public key (e.g. one living on a PKCS#11 token)."""
-        ca_key, ca_cert = self.load_pair(self.hub_ca)
+        ca_key, ca_cert = self.load_pair(self.hub_signing_ca)
         return issue_cert(
             public_key, subject_cn=f"MHUB signing {key_id_of(public_key)}", org="MHUB",
             usage="signing", issuer_cert=ca_cert, issuer_key=ca_key, **kwargs,
@@ -275,9 +319,12 @@ class DevPki:
         return key, cert
 
     def write_trust_store(self) -> Path:
-        """(Re)write trust/: hub CA, every hub signing cert ever issued, partner CAs."""
+        """(Re)write trust/: hub signing CA, every hub signing cert ever issued, partner CAs.
+
+        The TLS CA is deliberately absent: the trust store says who may *sign*.
+        """
         trust = self.trust_dir
-        write_cert(trust / "hub-ca.pem", read_certs(self.hub_ca.cert)[0])
+        write_cert(trust / HUB_SIGNING_CA_FILE, read_certs(self.hub_signing_ca.cert)[0])
         for kid in self.hub_keys.ids():
             write_cert(trust / "hub-signing" / f"{kid}.pem", self.hub_keys.certificate(kid))
         for code, paths in self.partners.items():
@@ -288,6 +335,11 @@ class DevPki:
     @property
     def hub_ca(self) -> CertPair:
         return CertPair(self.directory / "hub" / "ca.pem", self.directory / "hub" / "ca.key")
+
+    @property
+    def hub_signing_ca(self) -> CertPair:
+        d = self.directory / "hub"
+        return CertPair(d / "signing-ca.pem", d / "signing-ca.key")
 
     @property
     def hub_tls_server(self) -> CertPair:

@@ -1,7 +1,7 @@
 """Outbound per-event signing: one enveloped XMLDSig over the whole event.
 
 The signature is a standard XMLDSig any tool verifies (``xmlsec1 --verify
---trusted-pem hub-ca.pem event.xml``): one Reference with ``URI=""``, the
+--trusted-pem hub-signing-ca.pem event.xml``): one Reference with ``URI=""``, the
 enveloped-signature transform and exclusive C14N, SHA-256 digest, the hub
 key's method (ECDSA-SHA256, RSA-SHA256, or RSA-PSS on request), the key id in
 ``ds:KeyName`` and the signing certificate in ``ds:X509Data``. The

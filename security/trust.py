@@ -2,11 +2,12 @@
 
 Loaded from a directory (written by ``mhub keys init`` / :class:`security.pki.DevPki`)::
 
-    hub-ca.pem               the hub's CA certificate(s)
+    hub-signing-ca.pem       the hub's *signing* CA certificate(s); the hub's TLS CA
+                             is never here (keys are separated by purpose)
     hub-signing/<kid>.pem    every hub signing certificate, current and retired:
-                             a hub signature must chain to the hub CA *and* be made
-                             by one of these (so the gateway's TLS key, also issued
-                             by the hub CA, can never sign events), and retired
+                             a hub signature must chain to the signing CA *and* be
+                             made by one of these pinned certificates (so no TLS
+                             key can ever sign events or manifests), and retired
                              keys keep verifying what they signed
     partners/<CODE>.pem      the pinned CA certificate(s) of each CIS partner
 
@@ -33,6 +34,7 @@ from security.keys import key_id_of
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
 
 HUB = "HUB"  # the party name of the hub's own anchors
+HUB_SIGNING_CA_FILE = "hub-signing-ca.pem"  # the anchor for hub signatures (not TLS)
 
 
 def _require_digital_signature(
@@ -64,9 +66,12 @@ class TrustStore:
         cls, directory: Path | str, settings: SecuritySettings = DEFAULT_SETTINGS
     ) -> TrustStore:
         directory = Path(directory)
-        if not (directory / "hub-ca.pem").exists():
-            raise CertificateError(f"no trust store in {directory}", rule="trust.missing")
-        hub_cas = tuple(x509.load_pem_x509_certificates((directory / "hub-ca.pem").read_bytes()))
+        anchor = directory / HUB_SIGNING_CA_FILE
+        if not anchor.exists():
+            raise CertificateError(
+                f"no trust store in {directory} (no {HUB_SIGNING_CA_FILE})", rule="trust.missing"
+            )
+        hub_cas = tuple(x509.load_pem_x509_certificates(anchor.read_bytes()))
         hub_certs = {}
         for path in sorted((directory / "hub-signing").glob("*.pem")):
             for cert in x509.load_pem_x509_certificates(path.read_bytes()):

@@ -58,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_store(config: GatewayConfig) -> QueueStore:
     return QueueStore(
-        config.db, visibility_timeout_s=config.visibility_timeout_s, retention_s=config.retention_s
+        config.db, visibility_timeout_s=config.visibility_timeout_s, retention_s=config.retention_s,
+        acked_retention_s=config.acked_retention_s,
     )
 
 

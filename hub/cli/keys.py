@@ -64,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _show(pki: DevPki) -> None:
     active = pki.hub_keys.active_id()
-    print(f"hub CA:          {pki.hub_ca.cert}")
+    print(f"hub signing CA:  {pki.hub_signing_ca.cert}")
+    print(f"hub TLS CA:      {pki.hub_ca.cert}")
     for kid in pki.hub_keys.ids():
         print(f"hub signing key: {kid}{'  (active)' if kid == active else ''}")
     print(f"gateway TLS:     {pki.hub_tls_server.cert}")

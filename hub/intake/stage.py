@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.ops.run_summary import SourceRunSummary, save
 from hub.sources import SourceConfig, load_sources
+
+log = logging.getLogger(__name__)
 
 
 def transactional_id(settings: Settings, source: str) -> str:
@@ -107,6 +110,9 @@ class IntakeRun:
             before_commit=self.normaliser.flush,
             summary=self.summary,
         )
+        for notice in page.notices:  # after the commit: a replayed page is not counted twice
+            log.warning("%s: %s", self.source.name, notice)
+            self.summary.notices.append(notice)
 
 
 def _partner_trust(source: SourceConfig, settings: Settings) -> PartnerTrust | None:

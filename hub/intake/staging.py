@@ -54,6 +54,7 @@ def write_pages(folder: Path, pages: Iterable[Page], meta: dict[str, Any]) -> St
             line = {
                 "position": page.position,
                 "records": [raw_to_dict(r) for r in page.records],
+                "notices": list(page.notices),
             }
             out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
             out.write("\n")
@@ -67,4 +68,5 @@ def read_pages(ref: StagedRef) -> Iterator[Page]:
     with Path(ref["path"]).open(encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
-            yield Page([raw_from_dict(r) for r in d["records"]], d["position"])
+            yield Page([raw_from_dict(r) for r in d["records"]], d["position"],
+                       notices=tuple(d.get("notices", ())))

@@ -40,6 +40,8 @@ class SourceRunSummary:
     newest_record_age_s: float | None = None
     position: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    #: problems the connector reported that are not records (damaged or unreadable files)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def quarantined_total(self) -> int:

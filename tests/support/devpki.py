@@ -1,4 +1,4 @@
-"""Test PKI: security's DevPki (hub CA, hub signing key, gateway TLS certificate,
+"""Test PKI: security's DevPki (hub TLS CA, hub signing CA and key, gateway TLS certificate,
 partner CAs with TLS client certificates) plus a foreign CA nobody pins, whose
 client certificate claims a real partner's subject.
 
@@ -30,6 +30,10 @@ class PkiFiles:
     @property
     def hub_ca(self) -> Path:
         return self.pki.hub_ca.cert
+
+    @property
+    def hub_signing_ca(self) -> Path:
+        return self.pki.hub_signing_ca.cert
 
     @property
     def trust_dir(self) -> Path:

@@ -33,7 +33,8 @@ UZB_FIELDS = ["Person/Name", "Person/Citizenship", "Body/*/Direction"]
 
 
 def write_config(
-    folder: Path, pki: PkiFiles, *, visibility_s: float = 1.0, retention_days: float = 30
+    folder: Path, pki: PkiFiles, *, visibility_s: float = 1.0, retention_days: float = 30,
+    acked_retention_days: float = 7,
 ) -> Path:
     trust = pki.trust_dir / "partners"
     text = f"""
@@ -47,6 +48,7 @@ key = "{pki.pki.hub_tls_server.key}"
 db = "{folder / "gateway" / "queue.sqlite"}"
 visibility_timeout_s = {visibility_s}
 retention_days = {retention_days}
+acked_retention_days = {acked_retention_days}
 
 [keys]
 directory = "{pki.directory}"
@@ -57,6 +59,7 @@ runs = "{folder / "runs" / "gateway"}"
 
 [partners.KGZ]
 ca = "{trust / "KGZ.pem"}"
+crl = "{trust / "KGZ.crl"}"
 country = "ZZ"
 organization = "KGZ"
 families = ["border", "enforcement"]
@@ -64,6 +67,7 @@ fields = {KGZ_FIELDS!r}
 
 [partners.UZB]
 ca = "{trust / "UZB.pem"}"
+crl = "{trust / "UZB.crl"}"
 country = "ZZ"
 organization = "UZB"
 families = ["border"]
@@ -91,14 +95,18 @@ class Reply:
 
 class PartnerClient:
     def __init__(
-        self, address: tuple[str, int], hub_ca: Path, cert: CertPair | None, passphrase: bytes = b""
+        self, address: tuple[str, int], hub_ca: Path, cert: CertPair | None,
+        passphrase: bytes = b"", *, signing_ca: Path | None = None,
     ) -> None:
+        """``hub_ca`` is the hub's TLS CA (the connection); ``signing_ca`` the hub's signing
+        CA (the messages), by default ``signing-ca.pem`` beside it as DevPki lays them out."""
         self.address = address
         ctx = ssl.create_default_context(cafile=str(hub_ca))
         if cert is not None:
             ctx.load_cert_chain(cert.cert, cert.key, password=passphrase)
         self.ctx = ctx
         self.hub_ca = hub_ca
+        self.signing_ca = signing_ca or hub_ca.with_name("signing-ca.pem")
 
     def call(
         self,
@@ -135,18 +143,19 @@ class PartnerClient:
         return reply.payload.get("status")
 
     def verify(self, message: etree._Element) -> etree._Element:
-        """What a partner does: check the hub's signature against the pinned hub CA."""
+        """What a partner does: check the hub's signature against the hub's signing CA."""
         data = etree.tostring(message)
-        return XMLVerifier().verify(data, ca_pem_file=str(self.hub_ca)).signed_xml
+        return XMLVerifier().verify(data, ca_pem_file=str(self.signing_ca)).signed_xml
 
 
 def xmlsec1_verify(
-    message: etree._Element, hub_ca: Path, folder: Path
+    message: etree._Element, signing_ca: Path, folder: Path
 ) -> subprocess.CompletedProcess:
+    """The documented agency recipe: ``xmlsec1 --verify --trusted-pem hub-signing-ca.pem``."""
     path = folder / f"{message.get('messageId')}.xml"
     path.write_bytes(etree.tostring(message))
     return subprocess.run(
-        ["xmlsec1", "--verify", "--trusted-pem", str(hub_ca), str(path)],
+        ["xmlsec1", "--verify", "--trusted-pem", str(signing_ca), str(path)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -9,6 +9,7 @@ may leave the hub (everything else is removed before signing).
 
     [partners.KGZ]
     ca = "var/pki/trust/partners/KGZ.pem"   # pinned CA of the partner's client certs
+    crl = "var/pki/trust/partners/KGZ.crl"  # its CRL (optional; checked per request)
     country = "KG"                           # client certificate subject C
     organization = "State Migration Service of the Kyrgyz Republic"   # subject O
     families = ["border", "enforcement"]
@@ -36,6 +37,10 @@ VISIBILITY_TIMEOUT_S = 300
 # Messages not acknowledged within the retention period expire: a month covers a
 # partner's outage over holidays; after that the exchange is handled by hand.
 RETENTION_DAYS = 30
+# Acknowledged (and expired) rows are deleted this long after they settled: a week
+# answers a partner's GetStatus about last week's messages and an operator's audit,
+# while the queue database stays bounded however many years the gateway runs.
+ACKED_RETENTION_DAYS = 7
 # 8443: unprivileged HTTPS port; tests bind port 0 (ephemeral).
 DEFAULT_PORT = 8443
 
@@ -50,6 +55,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "db": "var/gateway/queue.sqlite",
         "visibility_timeout_s": VISIBILITY_TIMEOUT_S,
         "retention_days": RETENTION_DAYS,
+        "acked_retention_days": ACKED_RETENTION_DAYS,
     },
     # security's key directory (``mhub keys``): hub signing keys under hub/signing,
     # the trust store under trust/, the passphrase from the setting HUB_KEY_PASSPHRASE
@@ -61,7 +67,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "runs": "var/runs/gateway",
     },
 }
-PARTNER_KEYS = {"ca", "country", "organization", "families", "citizenships", "types", "fields"}
+PARTNER_KEYS = {
+    "ca", "crl", "country", "organization", "families", "citizenships", "types", "fields",
+}
 PARTNER_REQUIRED = {"ca", "country", "organization", "families", "fields"}
 
 
@@ -77,6 +85,7 @@ class PartnerRule:
     citizenships: tuple[str, ...]
     fields: tuple[str, ...]
     types: tuple[str, ...] = ()  # empty: every event type of the families
+    crl: Path | None = None  # the partner CA's CRL; None: revocation not checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,8 @@ class GatewayConfig:
     feed_state: Path
     runs_dir: Path
     partners: tuple[PartnerRule, ...]
+    #: acknowledged/expired rows are purged this long after they settled
+    acked_retention_s: float = ACKED_RETENTION_DAYS * 86_400.0
     #: the hub's key passphrase (setting HUB_KEY_PASSPHRASE; empty: the dev passphrase file)
     key_passphrase: str = field(default="", repr=False)
 
@@ -151,8 +162,8 @@ def parse_config(
     if not partners:
         raise ConfigError(f"{origin}: no [partners.*] configured")
     q = sec["queue"]
-    if q["visibility_timeout_s"] <= 0 or q["retention_days"] <= 0:
-        raise ConfigError(f"{origin}: visibility timeout and retention must be positive")
+    if min(q["visibility_timeout_s"], q["retention_days"], q["acked_retention_days"]) <= 0:
+        raise ConfigError(f"{origin}: visibility timeout and retention periods must be positive")
     return GatewayConfig(
         host=str(sec["server"]["host"]),
         port=int(sec["server"]["port"]),
@@ -165,6 +176,7 @@ def parse_config(
         feed_state=path(sec["feed"]["state"]),
         runs_dir=path(sec["feed"]["runs"]),
         partners=partners,
+        acked_retention_s=float(q["acked_retention_days"]) * 86_400,
     )
 
 
@@ -198,4 +210,5 @@ def _partner(code: str, body: dict[str, Any], path: Any, origin: str) -> Partner
         citizenships=tuple(body.get("citizenships", [code])),
         fields=fields,
         types=tuple(body.get("types", [])),
+        crl=path(body["crl"]) if body.get("crl") else None,
     )

@@ -11,6 +11,11 @@ message:
        ^                |
        +-- visibility --+      (not acked in time: offered again)
     pending/delivered --retention--> expired
+    acknowledged/expired --acked retention--> deleted (purged)
+
+Settled rows (acknowledged or expired) are deleted ``acked_retention_s`` after
+they settled (``queue.acked_retention_days`` in gateway.toml), at most once per
+``PURGE_INTERVAL_S`` on the partners' own calls, so the database stays bounded.
 
 Message ids are version-1 (time-based) UUIDs, as SMEV 3 prescribes, with a
 random node id instead of the host's MAC address (RFC 9562 s. 6.10), so ids
@@ -31,6 +36,10 @@ from pathlib import Path
 
 # A partner client and the feeder may wait on each other's short transactions.
 BUSY_TIMEOUT_MS = 5_000
+# Purging is a range delete on an index; once a minute keeps it off every request.
+PURGE_INTERVAL_S = 60.0
+# Default for how long settled rows stay (gateway.toml's queue.acked_retention_days).
+DEFAULT_ACKED_RETENTION_S = 7 * 86_400.0
 # 48 random bits with the multicast bit set: RFC 9562's marker of a random node id.
 _NODE = secrets.randbits(48) | (1 << 40)
 
@@ -54,6 +63,7 @@ CREATE TABLE IF NOT EXISTS message (
     UNIQUE (partner, event_id, event_version)
 );
 CREATE INDEX IF NOT EXISTS message_next ON message (partner, state, seq);
+CREATE INDEX IF NOT EXISTS message_settled ON message (state, acked_at, expires_at);
 CREATE TABLE IF NOT EXISTS feed_offset (
     topic TEXT NOT NULL, part INTEGER NOT NULL, next_offset INTEGER NOT NULL,
     PRIMARY KEY (topic, part)
@@ -118,13 +128,16 @@ class QueueStore:
         *,
         visibility_timeout_s: float,
         retention_s: float,
+        acked_retention_s: float = DEFAULT_ACKED_RETENTION_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.visibility_timeout_s = visibility_timeout_s
         self.retention_s = retention_s
+        self.acked_retention_s = acked_retention_s
         self.clock = clock
+        self._purged_at = float("-inf")
         self._lock = threading.Lock()
         self.db = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
@@ -199,11 +212,34 @@ class QueueStore:
             (now,),
         )
 
+    def _settle(self, db: sqlite3.Connection, now: float) -> None:
+        """Expire what is due, and purge long-settled rows at most once per interval."""
+        self._expire(db, now)
+        if now - self._purged_at >= PURGE_INTERVAL_S:
+            self._purge(db, now)
+
+    def _purge(self, db: sqlite3.Connection, now: float) -> int:
+        cutoff = now - self.acked_retention_s
+        cur = db.execute(
+            "DELETE FROM message WHERE (state='acknowledged' AND acked_at <= ?) "
+            "OR (state='expired' AND expires_at <= ?)",
+            (cutoff, cutoff),
+        )
+        self._purged_at = now
+        return cur.rowcount
+
+    def purge(self) -> int:
+        """Delete rows settled longer than the acked retention ago; return how many."""
+        now = self.clock()
+        with self._txn() as db:
+            self._expire(db, now)
+            return self._purge(db, now)
+
     def get(self, partner: str) -> Delivery | None:
         """The oldest message of ``partner`` that is pending or whose visibility lapsed."""
         now = self.clock()
         with self._txn() as db:
-            self._expire(db, now)
+            self._settle(db, now)
             row = db.execute(
                 "SELECT seq, message_id, event_id, body, deliveries, expires_at FROM message "
                 "WHERE partner=? AND state IN ('pending', 'delivered') AND visible_at <= ? "
@@ -223,7 +259,7 @@ class QueueStore:
     def ack(self, partner: str, message_id: str) -> AckResult:
         now = self.clock()
         with self._txn() as db:
-            self._expire(db, now)
+            self._settle(db, now)
             row = db.execute(
                 "SELECT state FROM message WHERE message_id=? AND partner=?", (message_id, partner)
             ).fetchone()
@@ -244,7 +280,7 @@ class QueueStore:
     def status(self, partner: str, message_id: str) -> MessageStatus | None:
         now = self.clock()
         with self._txn() as db:
-            self._expire(db, now)
+            self._settle(db, now)
             row = db.execute(
                 "SELECT message_id, event_id, state, enqueued_at, deliveries, expires_at "
                 "FROM message WHERE message_id=? AND partner=?",

@@ -6,7 +6,15 @@ certificate, so a client without one, or with one from any other CA, is refused
 in the handshake. The handshake runs in the connection's own thread, so a slow
 or hostile client cannot stall the accept loop. The partner is then the one
 whose pinned CA directly issued the client certificate AND whose configured
-subject country and organisation it carries; it sees only its own queue.
+subject country and organisation it carries, and whose CRL does not revoke it
+(:mod:`hub.deliver.gateway.revocation`); it sees only its own queue.
+
+Every request gets a SOAP fault or a SOAP answer, never the standard library's
+HTML error page, and the connection never desynchronises: the body is read in
+full (within ``BODY_TIMEOUT_S``) before anything else is checked, so a refused
+request leaves nothing behind for the next one on a keep-alive connection; when
+the body cannot be read exactly (bad or missing Content-Length, a short body,
+an unparsable request line) the fault is sent with ``Connection: close``.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from cryptography.x509.oid import NameOID
 
 from hub.deliver.gateway.config import GatewayConfig, PartnerRule
 from hub.deliver.gateway.queue import AckResult, QueueStore
+from hub.deliver.gateway.revocation import RevocationChecker
 from hub.deliver.gateway.soap import (
     CONTENT_TYPE,
     Request,
@@ -47,6 +56,10 @@ HANDSHAKE_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 30.0
 # Requests are tiny (an operation and an id); anything bigger is refused unread.
 MAX_REQUEST_BYTES = 64 * 1024
+# A body of at most MAX_REQUEST_BYTES arrives within milliseconds of its headers on
+# any working link; one still short of its Content-Length after this is answered
+# with a fault at once instead of holding the thread until IDLE_TIMEOUT_S.
+BODY_TIMEOUT_S = 2.0
 
 
 def tls_context(config: GatewayConfig) -> ssl.SSLContext:
@@ -68,11 +81,21 @@ class PartnerIdentifier:
 
     def __init__(self, partners: tuple[PartnerRule, ...]) -> None:
         self._partners = [(p, x509.load_pem_x509_certificate(p.ca.read_bytes())) for p in partners]
+        self.revocation = RevocationChecker(
+            {p.code: (p.crl, ca) for p, ca in self._partners if p.crl is not None}
+        )
 
     def identify(self, der: bytes | None) -> str | None:
+        """The partner, None when unmapped; a SoapFault when its certificate is revoked."""
         if not der:
             return None
         leaf = x509.load_der_x509_certificate(der)
+        partner = self._match(leaf)
+        if partner is not None:
+            self.revocation.check(partner, leaf)
+        return partner
+
+    def _match(self, leaf: x509.Certificate) -> str | None:
         for rule, ca in self._partners:
             if leaf.issuer != ca.subject:
                 continue
@@ -169,6 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         try:
+            data = self._read_body()
             partner = self.server.identifier.identify(self.connection.getpeercert(binary_form=True))
             if partner is None:
                 raise SoapFault(
@@ -180,19 +204,14 @@ class _Handler(BaseHTTPRequestHandler):
                     f"content type must be application/soap+xml, not {ctype!r}",
                     subcode="MalformedRequest",
                 )
-            length = int(self.headers.get("Content-Length") or -1)
-            if not 0 < length <= MAX_REQUEST_BYTES:
-                self.close_connection = True
-                raise SoapFault(
-                    f"request body must be 1..{MAX_REQUEST_BYTES} bytes", subcode="MalformedRequest"
-                )
-            request = parse_request(self.rfile.read(length))
+            request = parse_request(data)
             body = envelope(self.server.service.handle(partner, request))
             self._send(200, body)
         except SoapFault as exc:
             self._send(exc.http_status, fault(exc))
         except Exception as exc:  # never leak a stack trace to a partner
             log.exception("gateway request failed")
+            self.close_connection = True  # the stream's state is unknown
             self._send(
                 500,
                 fault(
@@ -204,15 +223,56 @@ class _Handler(BaseHTTPRequestHandler):
                 ),
             )
 
+    def _read_body(self) -> bytes:
+        """The whole body, exactly Content-Length bytes, or a fault that closes the connection."""
+        raw = self.headers.get("Content-Length")
+        chunked = self.headers.get("Transfer-Encoding") is not None
+        try:
+            length = int(raw) if raw is not None and not chunked else -1
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_REQUEST_BYTES:
+            self.close_connection = True
+            raise SoapFault(
+                f"request body must be 1..{MAX_REQUEST_BYTES} bytes with a Content-Length "
+                f"(got {raw!r})", subcode="MalformedRequest",
+            )
+        self.connection.settimeout(BODY_TIMEOUT_S)
+        try:
+            data = self.rfile.read(length)
+        except OSError:  # TimeoutError included: the body stopped short
+            data = b""
+        finally:
+            self.connection.settimeout(IDLE_TIMEOUT_S)
+        if len(data) != length:
+            self.close_connection = True
+            raise SoapFault(
+                f"request body shorter than its Content-Length {length} "
+                f"(nothing more within {BODY_TIMEOUT_S:.0f} s)", subcode="MalformedRequest",
+            )
+        return data
+
     def do_GET(self) -> None:
+        self.close_connection = True  # a GET's body (if any) is never read
         self._send(
             405, fault(SoapFault("use POST with a SOAP 1.2 envelope", subcode="MalformedRequest"))
         )
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's own errors (bad request line, unknown method, headers too
+        long) as a SOAP fault instead of its HTML page; the connection is closed after it."""
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # unparsable request line: answer as HTTP/1.1
+            self.request_version = "HTTP/1.1"
+        reason = message or self.responses.get(code, ("error",))[0]
+        self._send(code, fault(SoapFault(f"{reason} ({code})", subcode="MalformedRequest")))
 
     def _send(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", CONTENT_TYPE)
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 

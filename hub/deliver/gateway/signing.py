@@ -3,8 +3,8 @@
 ``security.signer.EnvelopedSigner`` with the hub's settings: exclusive C14N (as
 SMEV 3 uses), so the signed message stays verifiable after it is embedded in a
 SOAP envelope and taken out again; the signing certificate travels in
-``ds:KeyInfo``, so partners and ``xmlsec1 --verify --trusted-pem hub-ca.pem``
-check it against the pinned hub CA alone.
+``ds:KeyInfo``, so partners and ``xmlsec1 --verify --trusted-pem hub-signing-ca.pem``
+check it against the hub's signing CA alone (never the TLS CA: see security.pki).
 """
 
 from __future__ import annotations

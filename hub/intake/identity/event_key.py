@@ -75,11 +75,6 @@ _DIRECTIONS = {"ENTRY": "ENTRY", "IN": "ENTRY", "ARRIVAL": "ENTRY", "EXIT": "EXI
                "OUT": "EXIT", "DEPARTURE": "EXIT"}
 
 
-def _utc_date(value: str) -> str:
-    """A dateTime's UTC calendar day (interior writes +05:00, partners UTC)."""
-    return _minute(value)[:10] if "T" in value else _date(value)
-
-
 def _direction(value: str) -> str:
     try:
         return _DIRECTIONS[value.strip().upper()]
@@ -119,24 +114,35 @@ FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
     "citizenship-decision": _DECISION,
     "violation": (_f("case", "CaseNumber"),),
     # A partner's notice of a deportation or entry ban carries its own case or
-    # ban number; what both reports share is the day it was carried out (one
-    # deportation of a person per day) or the day the ban starts.
-    "deportation": (_f("executed", "ExecutedAt", norm=_utc_date),),
-    "entry-ban": (_f("from", "ValidFrom", norm=_date),),
+    # ban number; what both reports share is the moment it was carried out (to the
+    # UTC minute, as crossings) or the ban's validity. A day alone was too weak: two
+    # deportations, or two partners' bans starting the same day, of one person
+    # became one event id (tests/unit/intake/identity/test_event_key_unique.py).
+    "deportation": (_f("executed", "ExecutedAt", norm=_minute),),
+    "entry-ban": (
+        _f("from", "ValidFrom", norm=_date), _f("to", "ValidTo", norm=_date, required=False),
+    ),
     "asylum-application": (_f("application", "ApplicationNumber"),),
     "refugee-status-decision": _DECISION,
     # Issue and revocation of one permit are two facts.
     "work-permit": (_f("permit", "PermitNumber"), _f("action", "Action", norm=_text)),
+    # One quota decision: a later decision for the same region, sector, category and
+    # year (a revision) is a fact of its own, told apart by its decision date.
     "labour-quota": (
         _f("kato", "Kato"),
         _f("sector", "Sector", norm=_text),
         _f("category", "Category", norm=_text, required=False),
         _f("year", "Year"),
+        _f("decided", "DecisionDate", norm=_date),
     ),
     "kandas-admission": (_f("decision", "DecisionNumber"),),
     "kandas-resettlement": (_f("certificate", "CertificateNumber"),),
     # Registration of a partner's citizen in the partner state: no interior twin.
-    "partner-registration": (_f("state", "PartnerState"), _f("from", "From", norm=_date)),
+    "partner-registration": (
+        _f("state", "PartnerState"),
+        _f("from", "From", norm=_date),
+        _f("to", "To", norm=_date, required=False),
+    ),
     # SDMX observations are keyed by their series and period.
     "statistics-observation": (
         _f("dataflow", "Dataflow", norm=_text),

@@ -10,6 +10,7 @@ from connectors.labour import LabourConnector
 from infra.agencies.filedrop import FileDropWriter
 from infra.agencies.generator import Generator, GeneratorConfig, Rates
 from tests.support.agencies import FAST_TRANSPORT
+from tests.support.reliability import record_outcome
 
 FEED = "labour-files"
 
@@ -54,8 +55,6 @@ class TestFileDrop:
         conn = FileDropConnector("labour", tmp_path, page_size=100, settle_s=0.5)
         records, position = drain(conn)
         assert records == [], "neither the .part file nor the half-written file is consumed"
-        age(growing)  # an old but unparseable file still waits (give_up_s not reached)
-        assert drain(conn, position)[0] == []
         finish()
         records, position = drain(conn, position)
         assert records == [], "just modified: not settled yet"
@@ -65,14 +64,75 @@ class TestFileDrop:
         records, position = drain(conn, position)
         assert [r.record_id for r in records] == ids(gen, FEED, range(40, 80))
 
-    def test_unparseable_file_handed_on_whole_after_give_up(self, tmp_path) -> None:
+    def test_truncated_file_keeps_complete_records_and_reports_at_once(self, tmp_path) -> None:
         gen = Generator(GeneratorConfig(seed=3))
         writer = FileDropWriter(gen, tmp_path, batch_size=10)
-        growing, _finish = writer.write_growing()
-        age(growing, 3600)
-        records, position = drain(FileDropConnector("labour", tmp_path, give_up_s=600))
-        assert len(records) == 1 and records[0].body == growing.read_bytes()
-        assert position["done"] == {growing.name: records[0].origin.split("@", 1)[1]}
+        growing, _finish = writer.write_growing()  # cut in the middle of a record
+        age(growing)  # settled: no upload is touching it
+        conn = FileDropConnector("labour", tmp_path, page_size=4)
+        pages = list(conn.pages(None, max_pages=100))
+        records = [r for p in pages for r in p.records]
+        notices = [n for p in pages for n in p.notices]
+        kept = {r.record_id for r in records[:-1]}
+        complete = ids(gen, FEED, range(len(records) - 1))
+        assert 0 < len(kept) < 10 and [r.record_id for r in records[:-1]] == complete
+        broken = records[-1]  # cut inside its start tag: named by its place in the file
+        assert broken.record_id == f"file:{growing.name}#{len(records) - 1}"
+        assert growing.read_bytes().endswith(broken.body) and broken.body.lstrip().startswith(b"<")
+        assert b"</Batch>" not in broken.body and len(broken.body) < len(growing.read_bytes()) / 2
+        assert len(notices) == 1 and "damaged" in notices[0] and broken.record_id in notices[0]
+        record_outcome("file drop", "batch file truncated mid-record",
+                       f"{len(kept)} complete records kept at once; the broken part quarantined "
+                       f"under its own record id; the run's notices say so")
+
+    def test_record_cut_after_its_start_tag_keeps_its_record_id(self, tmp_path) -> None:
+        gen = Generator(GeneratorConfig(seed=3))
+        writer = FileDropWriter(gen, tmp_path, batch_size=8)
+        (path,) = writer.write(1)
+        data = path.read_bytes()
+        third = ids(gen, FEED, [3])[0]
+        path.write_bytes(data[: data.index(f'recordId="{third}"'.encode()) + 200])
+        age(path)
+        records, _ = drain(FileDropConnector("labour", tmp_path))
+        assert [r.record_id for r in records] == [*ids(gen, FEED, range(3)), third]
+        assert records[-1].body.count(b"recordId=") == 1
+
+    def test_damaged_file_quarantined_by_validation_only_in_its_broken_part(
+        self, tmp_path
+    ) -> None:
+        from hub.intake.validate.validator import validate_record
+
+        gen = Generator(GeneratorConfig(seed=3))
+        writer = FileDropWriter(gen, tmp_path, batch_size=6)
+        (path,) = writer.write(1)
+        path.write_bytes(path.read_bytes() + b"<garbage")  # damaged after the batch
+        age(path)
+        records, _ = drain(FileDropConnector("labour", tmp_path))
+        assert [r.record_id for r in records[:6]] == ids(gen, FEED, range(6))
+        assert records[6].record_id == f"file:{path.name}#6"
+        assert records[6].body.strip() == b"</Batch>\n<garbage"
+        rules = {f.rule for r in records[:6] for f in validate_record(r.body).findings}
+        assert "xml.malformed" not in rules  # the complete records parse on their own
+        assert validate_record(records[6].body).findings[0].rule == "xml.malformed"
+        record_outcome("file drop", "garbage appended after a complete batch",
+                       "all 6 records kept; the tail alone quarantined as file:NAME#6")
+
+    def test_unreadable_file_is_a_notice_not_a_failure(self, tmp_path) -> None:
+        gen = Generator(GeneratorConfig(seed=3))
+        writer = FileDropWriter(gen, tmp_path, batch_size=5)
+        for p in writer.write(2):
+            age(p)
+        # A regular file whose read fails with EIO, even for root (tests run as root).
+        (tmp_path / "zz-unreadable.xml").symlink_to("/proc/self/mem")
+        conn = FileDropConnector("labour", tmp_path, clock=lambda: time.time() + 3600)
+        pages = list(conn.pages(None, max_pages=100))
+        assert sum(len(p.records) for p in pages) == 10
+        notices = [n for p in pages for n in p.notices]
+        assert notices and all("zz-unreadable.xml cannot be read" in n for n in notices)
+        assert "zz-unreadable.xml" not in pages[-1].position["done"]  # retried next time
+        record_outcome("file drop", "unreadable file beside good ones",
+                       "good files read; the unreadable one reported at once as a run notice "
+                       "and retried on the next poll")
 
     def test_hostile_file_handed_on_whole_at_once(self, tmp_path) -> None:
         gen = Generator(GeneratorConfig(seed=5, rates=Rates(hostile=0.2, correction=0, invalid=0)))

@@ -83,8 +83,9 @@ class TestTokenSigning:
         path = tmp_path / "manifest.xml"
         path.write_bytes(batch.manifest_bytes)
         if shutil.which("xmlsec1"):
-            result = subprocess.run(["xmlsec1", "--verify", "--trusted-pem", str(pki.hub_ca.cert),
-                                     str(path)], capture_output=True, text=True, timeout=30)
+            anchor = str(pki.hub_signing_ca.cert)
+            result = subprocess.run(["xmlsec1", "--verify", "--trusted-pem", anchor, str(path)],
+                                    capture_output=True, text=True, timeout=30)
             assert result.returncode == 0, result.stderr
 
     @pytest.mark.parametrize("pss", [False, True])

@@ -179,7 +179,7 @@ class TestRefused:
         signed = EnvelopedSigner(SigningKey.from_parts(key, cert)).sign_bytes(make_event())
         with pytest.raises(TrustError) as info:
             verify_hub_document(signed, trust=trust)
-        assert info.value.rule == "sig.unknown-key"
+        assert info.value.rule == "sig.untrusted-ca"  # TLS CA is no signing anchor
 
     def test_hostile_bytes_are_refused_before_verification(self, trust) -> None:
         data = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'

@@ -57,7 +57,7 @@ class TestXmlsecVerifiesHub:
     def test_hub_signed_event_ecdsa(self, pki: DevPki, tmp_path: Path) -> None:
         path = tmp_path / "event.xml"
         path.write_bytes(EnvelopedSigner(pki.hub_signing_key()).sign_bytes(make_event()))
-        result = xmlsec_verify(path, pki.hub_ca.cert)
+        result = xmlsec_verify(path, pki.hub_signing_ca.cert)
         assert result.returncode == 0, result.stderr
         assert "OK" in result.stderr
 
@@ -65,14 +65,14 @@ class TestXmlsecVerifiesHub:
         fresh_pki.rotate_hub_key("rsa")
         path = tmp_path / "event.xml"
         path.write_bytes(EnvelopedSigner(fresh_pki.hub_signing_key()).sign_bytes(make_event()))
-        result = xmlsec_verify(path, fresh_pki.hub_ca.cert)
+        result = xmlsec_verify(path, fresh_pki.hub_signing_ca.cert)
         assert result.returncode == 0, result.stderr
 
     def test_xmlsec_refuses_tampered_hub_event(self, pki: DevPki, tmp_path: Path) -> None:
         signed = EnvelopedSigner(pki.hub_signing_key()).sign_bytes(make_event())
         path = tmp_path / "event.xml"
         path.write_bytes(signed.replace(b"KZ-ALA-01", b"KZ-ALA-09"))
-        assert xmlsec_verify(path, pki.hub_ca.cert).returncode != 0
+        assert xmlsec_verify(path, pki.hub_signing_ca.cert).returncode != 0
 
     def test_xmlsec_refuses_foreign_ca(self, pki: DevPki, tmp_path: Path) -> None:
         path = tmp_path / "event.xml"
@@ -84,7 +84,7 @@ class TestXmlsecVerifiesHub:
             [make_event(i) for i in range(5)])
         path = tmp_path / "manifest.xml"
         path.write_bytes(batch.manifest_bytes)
-        result = xmlsec_verify(path, pki.hub_ca.cert)
+        result = xmlsec_verify(path, pki.hub_signing_ca.cert)
         assert result.returncode == 0, result.stderr
 
 

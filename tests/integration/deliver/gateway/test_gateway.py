@@ -128,7 +128,7 @@ class TestPartnerDrain:
         assert set(uzb_seen) == expected["UZB"] and set(uzb_seen.values()) == {1}
 
         # the standard tool agrees with signxml
-        result = xmlsec1_verify(received[0], pki.hub_ca, tmp_path)
+        result = xmlsec1_verify(received[0], pki.hub_signing_ca, tmp_path)
         assert result.returncode == 0, result.stderr
         assert "OK" in result.stderr
 

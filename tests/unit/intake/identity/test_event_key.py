@@ -87,7 +87,7 @@ class TestOtherFacts:
         assert interior == partner
 
     def test_quota_and_observation_have_no_person(self) -> None:
-        quota = {"Kato": "750000000", "Sector": "F", "Year": "2026"}
+        quota = {"Kato": "750000000", "Sector": "F", "Year": "2026", "DecisionDate": "2026-01-05"}
         key = event_key("LabourQuota", "", quota)
         assert key.startswith("labour-quota/v1||")
         assert event_key("LabourQuota", "", {**quota, "Category": "CAT4"}) != key
