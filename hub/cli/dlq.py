@@ -34,7 +34,7 @@ DEFAULT_LIMIT = 50
 
 
 @dataclass(frozen=True, slots=True)
-class Quarantined:
+class DlqEntry:
     partition: int
     offset: int
     timestamp_ms: int
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--raw", action="store_true", help="also print the raw document")
 
 
-def read_dlq(settings: Settings) -> Iterator[Quarantined]:
+def read_dlq(settings: Settings) -> Iterator[DlqEntry]:
     """Every committed record of the DLQ topic, in offset order per partition."""
     from kafka import TopicPartition
 
@@ -93,12 +93,12 @@ def read_dlq(settings: Settings) -> Iterator[Quarantined]:
                 break
             for tp, msgs in sorted(batch.items(), key=lambda kv: kv[0].partition):
                 for m in msgs:
-                    yield Quarantined(tp.partition, m.offset, m.timestamp, json.loads(m.value))
+                    yield DlqEntry(tp.partition, m.offset, m.timestamp, json.loads(m.value))
     finally:
         client.close()
 
 
-def _matches(item: Quarantined, args: argparse.Namespace) -> bool:
+def _matches(item: DlqEntry, args: argparse.Namespace) -> bool:
     if args.source and item.value.get("source") != args.source:
         return False
     rules = {f.get("rule") for f in item.value.get("findings", [])}
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     return 1
 
 
-def _show(item: Quarantined, settings: Settings, *, raw: bool) -> None:
+def _show(item: DlqEntry, settings: Settings, *, raw: bool) -> None:
     v = item.value
     print(f"source      {v.get('source')}\nrecord      {v.get('record_id')}\n"
           f"stage       {v.get('stage')}\norigin      {v.get('origin')}\n"

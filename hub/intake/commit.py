@@ -48,7 +48,7 @@ def commit_page(
         for q in outcome.quarantined:
             txn.send(
                 topics.dlq,
-                json.dumps(q.dlq_value(), ensure_ascii=False, separators=(",", ":")).encode(),
+                q.dlq_json(),
                 key=q.raw.record_id.encode(),
                 headers=[*headers, ("rule", q.rule.encode())],
             )

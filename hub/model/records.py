@@ -10,6 +10,7 @@ typed reading of a valid record that normalisation keys and resolves.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -47,6 +48,10 @@ class Quarantined:
     def rule(self) -> str:
         """The first finding's rule: what the record is counted under."""
         return self.findings[0].rule
+
+    def dlq_json(self) -> bytes:
+        """The DLQ message's value."""
+        return json.dumps(self.dlq_value(), ensure_ascii=False, separators=(",", ":")).encode()
 
     def dlq_value(self) -> dict[str, Any]:
         return {

@@ -9,11 +9,11 @@ import pytest
 from connectors.base import RawRecord
 from hub.cli import main
 from hub.config import load_settings
-from hub.intake.pipeline import Quarantined, encode_quarantined
 from hub.intake.raw_store import RawStore
 from hub.kafka.clients import producer
 from hub.kafka.topics import ensure_topics, topics_for
 from hub.model.findings import Finding
+from hub.model.records import Quarantined
 
 BODY = b"<StayRegistration><Kato>999999999</Kato></StayRegistration>"
 
@@ -38,7 +38,7 @@ def _quarantine(settings, record_id: str, *, commit: bool) -> None:
     prod.init_transactions()
     prod.begin_transaction()
     prod.send(topics_for(settings).dlq, key=record_id.encode(),
-              value=encode_quarantined(Quarantined(raw, (finding,), "validate")))
+              value=Quarantined(raw, (finding,), "validate").dlq_json())
     prod.flush()
     if commit:
         prod.commit_transaction()
