@@ -63,6 +63,17 @@ class Settings:
     pkcs11_pin: str = field(default="", repr=False)
     #: tests: leave a broker the test session started running afterwards (HUB_KEEP_BROKER)
     keep_broker: bool = False
+    #: Kafka client security (KAFKA_SECURITY_PROTOCOL ...), applied to every client the hub
+    #: makes (hub/kafka/clients.py); PLAINTEXT on the loopback development broker
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    #: PEM files: the CA that issued the brokers' certificates, and a client certificate
+    #: and key when the cluster asks for one (mutual TLS)
+    kafka_ssl_cafile: str = ""
+    kafka_ssl_certfile: str = ""
+    kafka_ssl_keyfile: str = ""
 
     @property
     def raw_store_dir(self) -> Path:
@@ -120,6 +131,19 @@ _TOOL_FIELDS: dict[str, tuple[str, _Conv, str, bool]] = {
     "AIRFLOW__API__BASE_URL": ("airflow_api_url", str, "a URL", False),
 }
 
+# Kafka's own variable names for client security (the names Kafka tooling uses).
+_KAFKA_SECURITY_ENV = {
+    "KAFKA_SECURITY_PROTOCOL": "kafka_security_protocol",
+    "KAFKA_SASL_MECHANISM": "kafka_sasl_mechanism",
+    "KAFKA_SASL_USERNAME": "kafka_sasl_username",
+    "KAFKA_SASL_PASSWORD": "kafka_sasl_password",
+    "KAFKA_SSL_CAFILE": "kafka_ssl_cafile",
+    "KAFKA_SSL_CERTFILE": "kafka_ssl_certfile",
+    "KAFKA_SSL_KEYFILE": "kafka_ssl_keyfile",
+}
+KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build settings from defaults and ``HUB_*`` / ``KAFKA_BOOTSTRAP_SERVERS`` / ``AIRFLOW__*``."""
@@ -136,6 +160,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if bootstrap:
         values["kafka_bootstrap"] = bootstrap
         values["external_kafka"] = True
+    values.update(_kafka_security(env))
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.intake_partitions < 1:
         raise ConfigError("HUB_INTAKE_PARTITIONS must be at least 1")
@@ -150,6 +175,31 @@ def _convert(key: str, raw: str, spec: tuple[str, _Conv, str, bool]) -> object:
         if secret:  # neither the message nor the chained error may show the value
             raise ConfigError(f"{key}=<hidden>: expected {expected}") from None
         raise ConfigError(f"{key}={raw!r}: expected {expected}") from exc
+
+
+def _kafka_security(env: Mapping[str, str]) -> dict[str, str]:
+    """Kafka client security from Kafka's own variable names, checked together."""
+    values = {name: env[key] for key, name in _KAFKA_SECURITY_ENV.items() if env.get(key)}
+    protocol = values.setdefault("kafka_security_protocol", "PLAINTEXT").upper()
+    values["kafka_security_protocol"] = protocol
+    if protocol not in KAFKA_PROTOCOLS:
+        raise ConfigError(f"KAFKA_SECURITY_PROTOCOL={protocol!r}: one of {KAFKA_PROTOCOLS}")
+    if protocol.startswith("SASL_"):
+        mechanism = values.get("kafka_sasl_mechanism", "").upper()
+        if mechanism not in KAFKA_SASL_MECHANISMS:
+            raise ConfigError(
+                f"KAFKA_SASL_MECHANISM={mechanism!r}: one of {KAFKA_SASL_MECHANISMS} "
+                f"with KAFKA_SECURITY_PROTOCOL={protocol}"
+            )
+        values["kafka_sasl_mechanism"] = mechanism
+        if not values.get("kafka_sasl_username") or not values.get("kafka_sasl_password"):
+            raise ConfigError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and "
+                "KAFKA_SASL_PASSWORD"
+            )
+    if bool(values.get("kafka_ssl_certfile")) != bool(values.get("kafka_ssl_keyfile")):
+        raise ConfigError("KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE go together: set both")
+    return values
 
 
 def process_environment() -> dict[str, str]:

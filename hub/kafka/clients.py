@@ -11,6 +11,9 @@ Two clients, each where it serves best (measured, see bench/README.md):
 
 Every producer is idempotent with ``acks=all``; every consumer reads with
 ``read_committed``, so aborted transactions (a crashed stage) are never seen.
+Every client, of either library, takes the cluster's TLS and SASL settings
+(``KAFKA_SECURITY_PROTOCOL`` ... in :mod:`hub.config`): a production cluster
+(infra/production/kafka) accepts nothing else.
 """
 
 from __future__ import annotations
@@ -40,13 +43,54 @@ PARTITIONER = "murmur2_random"
 CONNECT_TIMEOUT_MS = 10_000
 
 
-def admin(settings: Settings | None = None) -> KafkaAdminClient:
+def security_config(settings: Settings) -> dict[str, object]:
+    """TLS and SASL options of a kafka-python client, from the KAFKA_* settings."""
+    protocol = settings.kafka_security_protocol
+    config: dict[str, object] = {"security_protocol": protocol}
+    if protocol.startswith("SASL_"):
+        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl_plain_username"] = settings.kafka_sasl_username
+        config["sasl_plain_password"] = settings.kafka_sasl_password
+    if protocol in ("SSL", "SASL_SSL"):
+        for option, value in (
+            ("ssl_cafile", settings.kafka_ssl_cafile),
+            ("ssl_certfile", settings.kafka_ssl_certfile),
+            ("ssl_keyfile", settings.kafka_ssl_keyfile),
+        ):
+            if value:
+                config[option] = value
+    return config
+
+
+def librdkafka_security_config(settings: Settings) -> dict[str, Any]:
+    """The same TLS and SASL settings in librdkafka's names (the stages' hot path)."""
+    protocol = settings.kafka_security_protocol
+    config: dict[str, Any] = {"security.protocol": protocol.lower()}
+    if protocol.startswith("SASL_"):
+        config["sasl.mechanism"] = settings.kafka_sasl_mechanism
+        config["sasl.username"] = settings.kafka_sasl_username
+        config["sasl.password"] = settings.kafka_sasl_password
+    if protocol in ("SSL", "SASL_SSL"):
+        for option, value in (
+            ("ssl.ca.location", settings.kafka_ssl_cafile),
+            ("ssl.certificate.location", settings.kafka_ssl_certfile),
+            ("ssl.key.location", settings.kafka_ssl_keyfile),
+        ):
+            if value:
+                config[option] = value
+    return config
+
+
+def admin(settings: Settings | None = None, **overrides: object) -> KafkaAdminClient:
     settings = settings or load_settings()
-    return KafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap,
-        client_id="mhub-admin",
-        request_timeout_ms=CONNECT_TIMEOUT_MS,
-    )
+    config: dict[str, object] = {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "client_id": "mhub-admin",
+        "request_timeout_ms": CONNECT_TIMEOUT_MS,
+        **security_config(settings),
+    }
+    config.update(overrides)
+    return KafkaAdminClient(**config)
 
 
 def producer(
@@ -61,6 +105,7 @@ def producer(
         "linger_ms": LINGER_MS,
         "batch_size": BATCH_SIZE,
         "client_id": transactional_id or "mhub-producer",
+        **security_config(settings),
     }
     if transactional_id:
         config["transactional_id"] = transactional_id
@@ -80,6 +125,7 @@ def consumer(
         "auto_offset_reset": "earliest",
         "enable_auto_commit": False,
         "group_id": group_id,
+        **security_config(settings),
     }
     config.update(overrides)
     return KafkaConsumer(*topics, **config)
@@ -98,6 +144,7 @@ def librdkafka_producer_config(settings: Settings, transactional_id: str) -> dic
         "queue.buffering.max.kbytes": QUEUE_MAX_KBYTES,
         "partitioner": PARTITIONER,
         "socket.connection.setup.timeout.ms": CONNECT_TIMEOUT_MS,
+        **librdkafka_security_config(settings),
     }
 
 
@@ -111,4 +158,5 @@ def librdkafka_consumer_config(settings: Settings, group_id: str) -> dict[str, A
         "auto.offset.reset": "earliest",
         "enable.partition.eof": True,
         "socket.connection.setup.timeout.ms": CONNECT_TIMEOUT_MS,
+        **librdkafka_security_config(settings),
     }
