@@ -114,7 +114,8 @@ def _cert(subject: str, key: ec.EllipticCurvePrivateKey, issuer: tuple | None,
     issuer_name, signer = (issuer[0].subject, issuer[1]) if issuer else (name, key)
     b = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name)
          .public_key(key.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=2)))
+         .not_valid_before(now - dt.timedelta(minutes=5))
+         .not_valid_after(now + dt.timedelta(days=2)))
     if node is None:
         b = b.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
     else:
@@ -258,9 +259,14 @@ class SecureCluster:
         self.wait_ready()
         self._run_script("scram-setup.sh", str(self.nodes[0].directory / "server.properties"),
                          "add-users")
-        self._run_script("acls.sh", HUB_TOPIC_PREFIX="mhub.")
         self.apply_journal()
         return self
+
+    def provision(self, topic_prefix: str) -> None:
+        """Run acls.sh for a hub with this topic prefix (one per test on a shared cluster)."""
+        self.journal.unlink(missing_ok=True)
+        self._run_script("acls.sh", HUB_TOPIC_PREFIX=topic_prefix)
+        self.apply_journal()
 
     def start_node(self, n: Node) -> None:
         log = open(n.directory / "logs" / "stdout.log", "ab")  # noqa: SIM115 - the child's
@@ -365,11 +371,12 @@ class SecureCluster:
                                         _resource(opts)))
         client = admin(self.settings("admin"))
         try:
-            result = client.alter_user_scram_credentials(users)
-            _raise_errors(result, "SCRAM users")
-            result = client.create_acls(acls)
-            if result.get("failed"):
-                raise RuntimeError(f"ACLs refused: {result['failed']}")
+            if users:
+                _raise_errors(client.alter_user_scram_credentials(users), "SCRAM users")
+            if acls:
+                result = client.create_acls(acls)
+                if result.get("failed"):
+                    raise RuntimeError(f"ACLs refused: {result['failed']}")
         finally:
             client.close()
 
@@ -397,7 +404,7 @@ def _parse_call(argv: list[str]) -> tuple[str, dict[str, list[str]]]:
     return tool, opts
 
 
-def _scram_upsertion(opts: dict[str, list[str]]):  # noqa: ANN202 - kafka-python type
+def _scram_upsertion(opts: dict[str, list[str]]):
     from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
 
     if opts.get("entity-type") != ["users"] or "alter" not in opts:
@@ -410,13 +417,13 @@ def _scram_upsertion(opts: dict[str, list[str]]):  # noqa: ANN202 - kafka-python
     return UserScramCredentialUpsertion(opts["entity-name"][0], mech, m[3], int(m[2]))
 
 
-def _operation(name: str):  # noqa: ANN202
+def _operation(name: str):
     from kafka.admin import ACLOperation
 
     return ACLOperation[name.upper()]
 
 
-def _resource(opts: dict[str, list[str]]):  # noqa: ANN202
+def _resource(opts: dict[str, list[str]]):
     from kafka.admin import ACLResourcePatternType, ResourcePattern, ResourceType
 
     pattern = ACLResourcePatternType[opts.get("resource-pattern-type", ["literal"])[0].upper()]
