@@ -90,3 +90,10 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 
 # Agency simulators (real HTTP servers on ephemeral ports) and TLS material.
 from tests.support.agencies import make_simulator, tls_files  # noqa: E402, F401
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the reliability table (docs/reliability.md) from the rows tests recorded."""
+    from tests.support.reliability import write_table
+
+    write_table()

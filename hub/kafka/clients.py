@@ -62,9 +62,10 @@ def security_config(settings: Settings) -> dict[str, object]:
     return config
 
 
-def librdkafka_security(settings: Settings) -> dict[str, Any]:
+def librdkafka_security_config(settings: Settings) -> dict[str, Any]:
     """The same TLS and SASL settings in librdkafka's names, for the stages' clients."""
-    config: dict[str, Any] = {"security.protocol": settings.kafka_security_protocol}
+    # librdkafka spells protocols in lower case (sasl_ssl); Kafka's variables in upper.
+    config: dict[str, Any] = {"security.protocol": settings.kafka_security_protocol.lower()}
     if settings.kafka_security_protocol.startswith("SASL_"):
         config["sasl.mechanism"] = settings.kafka_sasl_mechanism
         config["sasl.username"] = settings.kafka_sasl_username
@@ -143,7 +144,7 @@ def librdkafka_producer_config(settings: Settings, transactional_id: str) -> dic
         "queue.buffering.max.kbytes": QUEUE_MAX_KBYTES,
         "partitioner": PARTITIONER,
         "socket.connection.setup.timeout.ms": CONNECT_TIMEOUT_MS,
-        **librdkafka_security(settings),
+        **librdkafka_security_config(settings),
     }
 
 
@@ -157,5 +158,5 @@ def librdkafka_consumer_config(settings: Settings, group_id: str) -> dict[str, A
         "auto.offset.reset": "earliest",
         "enable.partition.eof": True,
         "socket.connection.setup.timeout.ms": CONNECT_TIMEOUT_MS,
-        **librdkafka_security(settings),
+        **librdkafka_security_config(settings),
     }

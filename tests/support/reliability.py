@@ -1,69 +1,60 @@
-"""The reliability table: every fault and attack a test tried, with what it observed.
+"""The reliability table: every fault and attack the suites try, with what was observed.
 
-Tests call :func:`record_outcome` (area, case, observed outcome) as they run; at
-the end of the test session (interpreter exit, so it works under any runner) the
-rows are merged into ``docs/reliability.md``: rows recorded now replace the same
-(area, case) from earlier runs, others stay, so running one test file refreshes
-its rows without dropping the rest. Rows are sorted by area then case, and the
-file says when it was written. Regenerate the whole table with the fault suite,
-e.g. ``.venv/bin/python -m pytest tests -q -k "fault or trust or gateway"``.
+Tests call :func:`record_outcome` with what they saw (after their assertions, so
+a row is written only for an outcome the test checked); at the end of the
+session :func:`write_table` merges the rows into ``docs/reliability.md``: a row
+of the same area and case is replaced, others are kept, so running one suite
+does not erase another's rows. Rows are sorted and dated.
 """
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import threading
 from pathlib import Path
 
-TABLE = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
-_HEADER = "| area | case | observed outcome |\n| --- | --- | --- |\n"
-_rows: dict[tuple[str, str], str] = {}
-_lock = threading.Lock()
-_registered = False
+from hub.config import PROJECT_ROOT
+
+TABLE = PROJECT_ROOT / "docs" / "reliability.md"
+_HEADER = """# Reliability: faults and attacks tried, and what was observed
+
+Written by the test suites themselves (`tests/support/reliability.py`): each row is
+recorded by a test after its assertions passed, on the date shown. Regenerate with
+`make test` (or run the suites named in the rows).
+
+"""
+_COLUMNS = "| Area | Case | Observed outcome | Date |\n|---|---|---|---|\n"
+
+_rows: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def record_outcome(area: str, case: str, outcome: str) -> None:
-    """Remember one row; the table is written when the test session ends."""
-    global _registered
-    with _lock:
-        _rows[(_cell(area), _cell(case))] = _cell(outcome)
-        if not _registered:
-            atexit.register(write_table)
-            _registered = True
+    """Note one case's observed outcome for the table written at session end."""
+    _rows[(area, case)] = (outcome, dt.date.today().isoformat())
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return " ".join(text.replace("|", "\\|").split())
 
 
-def _existing(path: Path) -> dict[tuple[str, str], str]:
-    rows: dict[tuple[str, str], str] = {}
+def _existing(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    rows: dict[tuple[str, str], tuple[str, str]] = {}
     if not path.exists():
         return rows
     for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("| ") or line.startswith(("| area |", "| --- |")):
-            continue
         cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-        if len(cells) == 3:
-            rows[(cells[0], cells[1])] = cells[2]
+        if len(cells) == 4 and line.startswith("| ") and cells[0] not in ("Area", "---"):
+            rows[(cells[0], cells[1])] = (cells[2], cells[3])
     return rows
 
 
-def write_table(path: Path | None = None) -> Path:
-    """Merge this session's rows into the table and write it, sorted, with today's date."""
-    path = path or TABLE
-    with _lock:
-        rows = _existing(path)
-        rows.update(_rows)
-    today = dt.datetime.now(dt.UTC).date().isoformat()
-    body = "".join(f"| {a} | {c} | {o} |\n" for (a, c), o in sorted(rows.items()))
+def write_table(path: Path = TABLE) -> Path | None:
+    """Merge this session's rows into the table; nothing is written if none were recorded."""
+    if not _rows:
+        return None
+    rows = _existing(path)
+    rows.update({(_cell(a), _cell(c)): (_cell(o), d) for (a, c), (o, d) in _rows.items()})
+    lines = [f"| {a} | {c} | {o} | {d} |\n" for (a, c), (o, d) in sorted(rows.items())]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "# Reliability: faults and attacks tried, and what was observed\n\n"
-        f"Written by the test suite (tests/support/reliability.py) on {today}. "
-        "Each row is one case a test ran against the real parts; the outcome is what "
-        "the test observed and asserted.\n\n" + _HEADER + body,
-        encoding="utf-8",
-    )
+    stamp = f"Last written {dt.date.today().isoformat()}.\n\n"
+    path.write_text(_HEADER + stamp + _COLUMNS + "".join(lines), encoding="utf-8")
     return path

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Kafka ACLs of the hub: least privilege per stage and per agency.
-# Topic names carry the hub's prefix (HUB_TOPIC_PREFIX, default "mhub."); consumer
-# groups of an agency are prefixed with its user name ("mvd." ...).
+# Topic names, the stages' transactional ids and stage 2's group carry the hub's prefix
+# (HUB_TOPIC_PREFIX, default "mhub."; hub/intake/stage.py, hub/publish/stage.py);
+# consumer groups of an agency are prefixed with its user name ("mvd." ...).
+# Checked against a running cluster by tests/integration/kafka.
 set -euo pipefail
 KAFKA=${KAFKA_HOME:-/opt/kafka}
 P=${HUB_TOPIC_PREFIX:-mhub.}
@@ -10,17 +12,18 @@ acl() {
     --command-config /etc/kafka/admin-client.properties --add "$@"
 }
 
-# Stage 1 (one transactional producer per source): writes intake, DLQ and source positions.
-for t in intake dlq connector-state; do
+# Stage 1 (one transactional producer per source): writes intake, DLQ, identity notices
+# (merges found at intake) and source positions.
+for t in intake dlq identity connector-state; do
   acl --allow-principal User:mhub-stage1 --operation Write --operation Describe --topic "${P}$t"
 done
 acl --allow-principal User:mhub-stage1 --operation Read --topic "${P}connector-state"
 acl --allow-principal User:mhub-stage1 --operation Write --operation Describe \
-  --transactional-id mhub-stage1- --resource-pattern-type prefixed
+  --transactional-id "${P}stage1-" --resource-pattern-type prefixed
 
 # Stage 2 (consume-transform-produce per intake partition).
 acl --allow-principal User:mhub-stage2 --operation Read --topic "${P}intake"
-acl --allow-principal User:mhub-stage2 --operation Read --group mhub-stage2
+acl --allow-principal User:mhub-stage2 --operation Read --group "${P}stage2"
 for t in events. identity corroborations batches dedup-index; do
   acl --allow-principal User:mhub-stage2 --operation Write --operation Describe \
     --topic "${P}$t" --resource-pattern-type prefixed
@@ -28,7 +31,7 @@ done
 acl --allow-principal User:mhub-stage2 --operation Read --topic "${P}dedup-index"
 acl --allow-principal User:mhub-stage2 --operation Read --topic "${P}batches"
 acl --allow-principal User:mhub-stage2 --operation Write --operation Describe \
-  --transactional-id mhub-stage2- --resource-pattern-type prefixed
+  --transactional-id "${P}stage2-" --resource-pattern-type prefixed
 
 # Partner gateway: reads the event families it forwards to CIS partners, and the batches.
 for t in events. batches; do

@@ -1,0 +1,31 @@
+"""The reliability table merges rows, replaces a re-run case, and escapes cells."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import reliability
+
+
+def test_rows_merge_sorted_and_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reliability, "_rows", {})
+    table = tmp_path / "reliability.md"
+    reliability.record_outcome("kafka", "b case", "first")
+    reliability.record_outcome("faults", "a|pipe", "ok")
+    reliability.write_table(table)
+    monkeypatch.setattr(reliability, "_rows", {})
+    reliability.record_outcome("kafka", "b case", "second")
+    reliability.write_table(table)
+    rows = [r for r in table.read_text().splitlines() if r.startswith("| ") and "Area" not in r]
+    assert [r.split(" | ")[:3] for r in rows] == [
+        ["| faults", "a\\|pipe", "ok"],
+        ["| kafka", "b case", "second"],
+    ]
+
+
+def test_nothing_recorded_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reliability, "_rows", {})
+    assert reliability.write_table(tmp_path / "t.md") is None
+    assert not (tmp_path / "t.md").exists()
