@@ -123,6 +123,11 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
             results.append(q.get(timeout=0.5))
         if sum(r["stage"] == 1 for r in results) == len(stage1):
             done.set()
+        crashed = [p for p in stage1 + stage2 if p.exitcode not in (None, 0)]
+        if crashed:
+            for proc in stage1 + stage2:
+                proc.kill()
+            raise SystemExit(f"a hub process failed (exit {crashed[0].exitcode}): see above")
         if time.monotonic() - last >= PROGRESS_EVERY_S:
             last = time.monotonic()
             print(f"  {time.time() - t0:6.1f}s  stage 1: {pulled.value:,}/{n:,} committed"

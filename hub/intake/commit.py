@@ -20,8 +20,12 @@ from hub.intake.page import PageOutcome
 from hub.intake.positions import encode_position
 from hub.kafka.topics import Topics, intake_partition
 from hub.kafka.transactions import TransactionalProducer
-from hub.model.candidate import INTAKE_SCHEMA, Candidate, encode_batch
+from hub.model.candidate import INTAKE_SCHEMA, Candidate, encode_batches
 from hub.ops.run_summary import SourceRunSummary
+
+# An intake message carries up to this many bytes of candidates: well under the
+# broker's default 1 MB message limit, large enough that a page costs a few messages.
+INTAKE_MESSAGE_MAX_BYTES = 512 * 1024
 
 
 def commit_page(
@@ -38,13 +42,14 @@ def commit_page(
     headers = [("source", source.encode()), ("schema", INTAKE_SCHEMA)]
     with producer.transaction() as txn:
         for partition, batch in _by_partition(outcome.candidates, topics.partitions).items():
-            txn.send(
-                topics.intake,
-                encode_batch(batch),
-                key=source.encode(),
-                partition=partition,
-                headers=[*headers, ("count", str(len(batch)).encode())],
-            )
+            for count, value in encode_batches(batch, INTAKE_MESSAGE_MAX_BYTES):
+                txn.send(
+                    topics.intake,
+                    value,
+                    key=source.encode(),
+                    partition=partition,
+                    headers=[*headers, ("count", str(count).encode())],
+                )
         for q in outcome.quarantined:
             txn.send(
                 topics.dlq,

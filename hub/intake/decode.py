@@ -37,6 +37,14 @@ def _text(el: etree._Element | None) -> str:
     return (el.text or "").strip() if el is not None else ""
 
 
+def _local(tag: str) -> str:
+    """Local name of a Clark-notation tag (``{ns}Name`` -> ``Name``), without a QName object."""
+    return tag[tag.index("}") + 1 :] if tag[0] == "{" else tag
+
+
+_DSIG_PREFIX = f"{{{DSIG_NS}}}"
+
+
 def _as_datetime(value: date | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
@@ -51,7 +59,7 @@ def decode_person(person: etree._Element) -> PersonData:
     sex = citizenship = ""
     mrz: tuple[str, str] | None = None
     for child in person.iterchildren(etree.Element):
-        name = etree.QName(child).localname
+        name = _local(child.tag)
         if name == "IIN":
             iin = _text(child)
         elif name == "Document":
@@ -76,9 +84,10 @@ def decode_person(person: etree._Element) -> PersonData:
 
 def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> None:
     for child in el.iterchildren(etree.Element):
-        if child.tag == _PERSON or etree.QName(child).namespace == DSIG_NS:
+        tag = child.tag
+        if tag == _PERSON or tag.startswith(_DSIG_PREFIX):
             continue
-        key = prefix + etree.QName(child).localname
+        key = prefix + _local(tag)
         if len(child):
             _flatten(child, key + ".", out)
         else:

@@ -19,6 +19,7 @@ tests/unit/publish/test_render.py checks the bytes against lxml's C14N.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from typing import Any
 
@@ -32,8 +33,16 @@ _ATTR_ESCAPES = str.maketrans(
 )
 
 
+_NEEDS_ESCAPE = re.compile(r"[&<>\r\"\t\n]")
+
+
+def _text(value: str) -> str:
+    """C14N text escaping; most values need none, and a scan is cheaper than a translate."""
+    return value.translate(_TEXT_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
+
+
 def _t(name: str, value: str) -> str:
-    return f"<{name}>{value.translate(_TEXT_ESCAPES)}</{name}>"
+    return f"<{name}>{_text(value)}</{name}>"
 
 
 def utc_now() -> str:
@@ -73,7 +82,9 @@ def event_leaf(rendered: bytes) -> bytes:
 def _attrs(**attrs: str) -> str:
     """Non-empty attributes in C14N order (unqualified names, sorted by name)."""
     return "".join(
-        f' {k}="{v.translate(_ATTR_ESCAPES)}"' for k, v in sorted(attrs.items()) if v
+        f' {k}="{v.translate(_ATTR_ESCAPES) if _NEEDS_ESCAPE.search(v) else v}"'
+        for k, v in sorted(attrs.items())
+        if v
     )
 
 
@@ -85,7 +96,7 @@ def _person(person_id: str, person: dict[str, Any]) -> str:
             issuingState=ident.get("issuing_state", ""),
             documentType=ident.get("document_type", ""),
         )
-        out.append(f"<Identifier{attrs}>{ident['value'].translate(_TEXT_ESCAPES)}</Identifier>")
+        out.append(f"<Identifier{attrs}>{_text(ident['value'])}</Identifier>")
     for name in person.get("names", []):
         out.append(f"<Name{_attrs(form=name['form'], script=name['script'])}>")
         out.append(_t("Surname", name["surname"]))
