@@ -31,11 +31,12 @@ from hub.config import Settings, load_settings
 from hub.intake import staging
 from hub.intake.commit import commit_page
 from hub.intake.normalise import Normaliser
-from hub.intake.page import PartnerTrust, process_page
+from hub.intake.page import PageOutcome, PartnerTrust, process_page
 from hub.intake.positions import load_positions
 from hub.intake.raw_store import RawStore
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
+from hub.ops import metrics
 from hub.ops.run_summary import SourceRunSummary, save
 from hub.sources import SourceConfig, load_sources
 
@@ -101,6 +102,7 @@ class IntakeRun:
         """Keep the raw bytes, judge the page, commit it with the position after it."""
         self.raw_store.put_many((raw.body, raw.digest) for raw in page.records)
         outcome = process_page(page.records, self.normaliser, self.partner)
+        started = time.monotonic()
         commit_page(
             self.producer,
             self.topics,
@@ -110,9 +112,32 @@ class IntakeRun:
             before_commit=self.normaliser.flush,
             summary=self.summary,
         )
+        self._report(page, outcome, time.monotonic() - started)
         for notice in page.notices:  # after the commit: a replayed page is not counted twice
             log.warning("%s: %s", self.source.name, notice)
             self.summary.notices.append(notice)
+
+
+    def _report(self, page: Page, outcome: PageOutcome, seconds: float) -> None:
+        """A progress line and the metrics of one committed page."""
+        quarantined: dict[str, int] = {}
+        for q in outcome.quarantined:
+            quarantined[q.rule] = quarantined.get(q.rule, 0) + 1
+        metrics.page_committed(
+            self.settings,
+            self.source.name,
+            pulled=len(page.records),
+            valid=len(outcome.candidates),
+            quarantined=quarantined,
+            seconds=seconds,
+        )
+        s = self.summary
+        log.info(
+            "%s: page %d committed in %.0f ms: %d records, %d valid, %d quarantined "
+            "(this run: %d pulled, %d to intake)",
+            s.source, s.pages, seconds * 1000, len(page.records), len(outcome.candidates),
+            len(outcome.quarantined), s.pulled, s.intake,
+        )
 
 
 def _partner_trust(source: SourceConfig, settings: Settings) -> PartnerTrust | None:
@@ -157,10 +182,13 @@ def run_source(
             position = load_positions(settings, run.topics.connector_state).get(source.name)
             conn.start()
             run.stack.callback(conn.stop)
+            exhausted = False
             for page in conn.pages(position, max_pages=max_pages or source.max_pages):
                 run.commit(page)
                 # Acknowledge to the source (SMEV Ack) only once the page is durable here.
                 conn.commit(page.position)
+                exhausted = page.exhausted
+            summary.backlog = 0 if exhausted else None
     return summary
 
 
@@ -188,7 +216,16 @@ def extract(
     try:
         meta = {"source": source.name, "run_id": run_id, "family": source.family}
         pages = conn.pages(position, max_pages=source.max_pages)
-        ref = staging.write_pages(stage_dir(settings, source.name, run_id), pages, meta)
+        seen: list[Page] = []
+
+        def pulled() -> Iterator[Page]:
+            for page in pages:
+                seen[:] = [page]
+                log.info("%s: page pulled: %d records", source.name, len(page.records))
+                yield page
+
+        ref = staging.write_pages(stage_dir(settings, source.name, run_id), pulled(), meta)
+        ref["exhausted"] = bool(seen and seen[0].exhausted)
     finally:
         conn.stop()
     ref["started_at"] = time.time()
@@ -214,6 +251,7 @@ def intake(
             for page in staging.read_pages(ref):
                 run.commit(page)
                 conn.commit(page.position)
+            summary.backlog = 0 if ref.get("exhausted") else None
     return summary
 
 

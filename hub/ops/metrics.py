@@ -114,13 +114,26 @@ def backlog(kind: str, key: str, n: int, settings: Settings | None = None) -> No
 
 def transaction_seconds(stage: str, seconds: float, settings: Settings | None = None) -> None:
     """One transaction's latency into the histogram (buckets, sum, count) in one write."""
+    _add_all(settings, _histogram_rows(stage, seconds))
+
+
+def _histogram_rows(stage: str, seconds: float) -> list[tuple[str, dict[str, str], float]]:
     rows = [("transaction_seconds_bucket", {"stage": stage, "le": _le(b)}, 1.0)
             for b in LATENCY_BUCKETS if seconds <= b]
-    rows += [
+    return [
+        *rows,
         ("transaction_seconds_bucket", {"stage": stage, "le": "+Inf"}, 1.0),
         ("transaction_seconds_sum", {"stage": stage}, seconds),
         ("transaction_seconds_count", {"stage": stage}, 1.0),
     ]
+
+
+Sample = tuple[str, dict[str, str], float]
+
+
+def _add_all(settings: Settings | None, rows: list[Sample], gauges: list[Sample] | None = None
+             ) -> None:
+    """Counters added and gauges set in ONE write: what a page or a transaction costs."""
     with closing(_connect(metrics_file(settings))) as db:
         db.execute("BEGIN IMMEDIATE")
         db.executemany(
@@ -128,7 +141,43 @@ def transaction_seconds(stage: str, seconds: float, settings: Settings | None = 
             "ON CONFLICT(name, labels) DO UPDATE SET value = value + excluded.value",
             [(n, _labels(lab), v) for n, lab, v in rows],
         )
+        db.executemany(
+            "INSERT INTO sample(name, labels, value) VALUES (?, ?, ?) "
+            "ON CONFLICT(name, labels) DO UPDATE SET value = excluded.value",
+            [(n, _labels(lab), v) for n, lab, v in gauges or []],
+        )
         db.execute("COMMIT")
+
+
+def page_committed(
+    settings: Settings | None,
+    source: str,
+    *,
+    pulled: int,
+    valid: int,
+    quarantined: Mapping[str, int],
+    seconds: float,
+) -> None:
+    """Stage 1's counts of one committed page and its intake transaction's latency."""
+    rows = [
+        ("records_pulled_total", {"source": source}, float(pulled)),
+        ("records_valid_total", {"source": source}, float(valid)),
+        *(("records_quarantined_total", {"source": source, "rule": rule}, float(n))
+          for rule, n in quarantined.items()),
+        *_histogram_rows("intake", seconds),
+    ]
+    _add_all(settings, rows)
+
+
+def batch_published(
+    settings: Settings | None, partition: int, *, published: Mapping[str, int], seconds: float
+) -> None:
+    """Stage 2's events of one committed transaction and its latency."""
+    rows = [
+        *(("events_published_total", {"family": f}, float(n)) for f, n in published.items()),
+        *_histogram_rows("publish", seconds),
+    ]
+    _add_all(settings, rows)
 
 
 def _le(bound: float) -> str:

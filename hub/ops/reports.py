@@ -2,7 +2,7 @@
 
 Operator charts come from the run summaries under ``var/runs`` (records pulled /
 valid / quarantined per source over runs, quarantine reasons, published per
-family, lag). Migration statistics (arrivals, departures and saldo by region,
+family, freshness). Migration statistics (arrivals, departures and saldo by region,
 CIS vs non-CIS) come from the ``statistics`` event topic when it has events;
 without them that chart is skipped, not drawn empty.
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.config import Settings, load_settings
+from hub.ops.run_summary import format_backlog
 
 # Runs per source drawn in the "over runs" chart; older runs stay in var/runs.
 MAX_RUNS_PER_SOURCE = 50
@@ -285,19 +286,21 @@ def chart_published(publish: list[dict[str, Any]], path: Path) -> Path | None:
     return path
 
 
-def chart_lag(sources: list[dict[str, Any]], path: Path) -> Path | None:
-    latest: dict[str, dict[str, Any]] = {}
+def chart_freshness(sources: list[dict[str, Any]], path: Path) -> Path | None:
+    """Time since each source's last successful pull: what an operator watches."""
+    done: dict[str, float] = {}
     for s in sources:
-        if s.get("lag_s") is not None:
-            latest[s["source"]] = s
-    if not latest:
+        if s.get("state") == "success" and s.get("finished_at"):
+            done[s["source"]] = max(done.get(s["source"], 0.0), float(s["finished_at"]))
+    if not done:
         return None
     plt = _plt()
-    names = sorted(latest)
-    minutes = [latest[n]["lag_s"] / 60 for n in names]
+    names = sorted(done)
+    now = time.time()
+    minutes = [(now - done[n]) / 60 for n in names]
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(names) + 1.4))
     ax.barh(names, minutes, color="#dd8452")
-    ax.set_title("Lag of each source at its last run (newest record's age)")
+    ax.set_title("Freshness: time since each source's last successful pull")
     ax.set_xlabel("minutes")
     fig.tight_layout()
     fig.savefig(path)
@@ -358,7 +361,7 @@ def _html(charts: dict[str, Path], sources: list[dict[str, Any]], generated: str
         "records": "Records per source",
         "quarantine": "Quarantine reasons",
         "published": "Published events",
-        "lag": "Source lag",
+        "freshness": "Freshness of each source",
         "migration": "Migration statistics",
     }
     latest: dict[str, dict[str, Any]] = {}
@@ -375,7 +378,7 @@ def _html(charts: dict[str, Path], sources: list[dict[str, Any]], generated: str
                 _count(s.get("pulled")),
                 _count(s.get("valid")),
                 _count(s.get("quarantined")),
-                "" if s.get("lag_s") is None else f"{s['lag_s'] / 60:.1f}",
+                format_backlog(s.get("backlog"), s.get("backlog_unit", "pages")),
             )
         )
         + "</tr>"
@@ -393,7 +396,7 @@ td:first-child,td:nth-child(2){{text-align:left}}</style></head><body>
 <h1>Migration Exchange Hub — reports</h1><p>Generated {html.escape(generated)}.</p>
 <h2>Last run of each source</h2>
 <table><tr><th>source</th><th>state</th><th>finished</th><th>pulled</th><th>valid</th>
-<th>quarantined</th><th>lag (min)</th></tr>{rows}</table>
+<th>quarantined</th><th>backlog</th></tr>{rows}</table>
 {imgs}
 </body></html>
 """
@@ -423,7 +426,7 @@ def build_reports(
             ("records", chart_records(sources, out / "records.png") if sources else None),
             ("quarantine", chart_quarantine(sources, out / "quarantine.png")),
             ("published", chart_published(publish, out / "published.png")),
-            ("lag", chart_lag(sources, out / "lag.png")),
+            ("freshness", chart_freshness(sources, out / "freshness.png")),
             ("migration", chart_migration(statistics, out / "migration.png")),
         ]
     )

@@ -47,21 +47,10 @@ class SourceRunSummary:
     def quarantined_total(self) -> int:
         return sum(self.quarantined.values())
 
-    # The stage-1 driver's old name for newest_record_age_s; goes when the driver stops using it.
-    @property
-    def lag_s(self) -> float | None:
-        return self.newest_record_age_s
-
-    @lag_s.setter
-    def lag_s(self, value: float | None) -> None:
-        self.newest_record_age_s = value
-
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["quarantined"] = dict(self.quarantined)
         d["kind"] = "source"
-        # hub/ops/reports.py still charts this under its old name (its owner replaces it)
-        d["lag_s"] = self.newest_record_age_s
         return d
 
 
@@ -89,15 +78,6 @@ class PublishRunSummary:
     @property
     def published_total(self) -> int:
         return sum(self.published.values())
-
-    # The stage-2 driver's old name for backlog_records; goes when the driver stops using it.
-    @property
-    def lag_records(self) -> int:
-        return self.backlog_records
-
-    @lag_records.setter
-    def lag_records(self, value: int) -> None:
-        self.backlog_records = value
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -73,7 +73,6 @@ def _when(ts: float | None) -> str:
 
 
 # The stage-1 task's old name; goes when hub/ops/tasks.py intake stops using it.
-format_lag = format_duration
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -132,7 +131,7 @@ def collect(settings: Settings, airflow_url: str | None = None) -> dict[str, Any
             "published": sum((s.get("published") or {}).values()),
             "replays": s.get("replays", 0),
             "corroborations": s.get("corroborations", 0),
-            "backlog_records": s.get("backlog_records", s.get("lag_records", 0)),
+            "backlog_records": s.get("backlog_records", 0),
         }
         for k, s in sorted(latest.items())
         if k.startswith("p")

@@ -76,12 +76,12 @@ def intake(ref: dict[str, Any], *, dag_id: str, run_id: str) -> dict[str, Any]:
     from hub.intake import stage
 
     summary = stage.intake(ref)
-    from hub.ops.status import format_lag
+    from hub.ops.run_summary import format_backlog
 
-    lag = "" if summary.lag_s is None else f", lag {format_lag(summary.lag_s)}"
+    backlog = f", backlog {format_backlog(summary.backlog, summary.backlog_unit)}"
     headline = (
         f"**{summary.source}: {summary.state}** — {summary.pulled} pulled, {summary.valid} valid, "
-        f"{summary.quarantined_total} quarantined, {summary.intake} to intake{lag}"
+        f"{summary.quarantined_total} quarantined, {summary.intake} to intake{backlog}"
     )
     _show(headline, render_markdown(summary), dag_id=dag_id, run_id=run_id)
     return summary.to_dict()
@@ -110,7 +110,7 @@ def summarise_publish(
         partitions += 1
         for key in ("consumed", "new", "corrections", "replays", "stale", "corroborations"):
             totals[key] += int(s.get(key, 0))
-        totals["lag_records"] += int(s.get("lag_records", 0))
+        totals["backlog_records"] += int(s.get("backlog_records", 0))
         published.update({f: int(n) for f, n in s.get("published", {}).items()})
     result = {"partitions": partitions, **totals, "published": dict(published)}
     rows = [("partitions", partitions), *totals.items(), ("published", published.total())]

@@ -14,18 +14,24 @@ head is restored, so the next manifest links to the last *published* one.
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.config import Settings
 from hub.kafka.topics import Topics
 from hub.kafka.transactions import IntakeMessage, Transaction, TransactionalProducer
 from hub.model.candidate import Candidate, decode_batch
+from hub.ops import metrics
 from hub.ops.run_summary import PublishRunSummary
 from hub.publish.dedup import BoundedIndexCache, DedupStats, IndexEntry, Outcome, Report, decide
 from hub.publish.index import ENTRIES_FORMAT, FORMAT_HEADER, DedupStore, encode_entries
 from hub.publish.render import event_leaf, render_event, utc_now
 from security.batch import BatchSigner
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,11 +52,13 @@ class BatchPublisher:
     store: DedupStore
     cache: BoundedIndexCache
     summary: PublishRunSummary
+    settings: Settings | None = None
     stats: DedupStats = field(default_factory=DedupStats)
 
     def publish(self, messages: list[IntakeMessage], group_metadata: Any) -> None:
         decided = self.decide(messages)
         head_before = self.signer.head
+        started = time.monotonic()
         try:
             with self.producer.transaction() as txn:
                 self._send(txn, decided)
@@ -66,6 +74,22 @@ class BatchPublisher:
         self.store.apply(decided.index.items(), max(index_next + 1, self.store.applied_offset))
         for key, entry in decided.index.items():
             self.cache.put(key, entry)
+        self._report(decided, time.monotonic() - started)
+
+    def _report(self, decided: Decided, seconds: float) -> None:
+        """A progress line and the metrics of one committed transaction."""
+        published: dict[str, int] = {}
+        for c in decided.events:
+            published[c.family] = published.get(c.family, 0) + 1
+        metrics.batch_published(
+            self.settings, self.partition, published=published, seconds=seconds
+        )
+        log.info(
+            "partition %d: batch committed in %.0f ms: %d events, %d corroborations "
+            "(this run: %d consumed, %d published)",
+            self.partition, seconds * 1000, len(decided.events), len(decided.corroborations),
+            self.summary.consumed, self.summary.published_total,
+        )
 
     def decide(self, messages: list[IntakeMessage]) -> Decided:
         decided = Decided()

@@ -93,7 +93,9 @@ class PartitionRun:
             stack.close()
             raise
         cache = BoundedIndexCache(INDEX_CACHE_ENTRIES, miss=store.get)
-        publisher = BatchPublisher(producer, topics, partition, signer, store, cache, summary)
+        publisher = BatchPublisher(
+            producer, topics, partition, signer, store, cache, summary, settings
+        )
         return cls(reader, publisher, stack)
 
 
@@ -119,7 +121,7 @@ def publish_partition(
         with run.stack:
             for batch in _batches(run.reader, max_records, summary, follow):
                 run.publisher.publish(batch, run.reader.group_metadata)
-            summary.lag_records = run.reader.backlog()
+            summary.backlog_records = run.reader.backlog()
     return summary
 
 
