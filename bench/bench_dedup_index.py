@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hub.publish.cache import BoundedIndexCache  # noqa: E402
 from hub.publish.dedup import (  # noqa: E402
-    BoundedIndexCache,
     IndexEntry,
     Outcome,
     Report,

@@ -25,7 +25,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hub.intake.identity.registry import PersonRegistry
-from hub.publish.dedup import BoundedIndexCache, IndexEntry
+from hub.publish.cache import BoundedIndexCache
+from hub.publish.dedup import IndexEntry
 from infra.labelled.generator import generate
 
 #: The rate the design asks of the registry: the hub's end-to-end target.

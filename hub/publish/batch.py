@@ -26,7 +26,8 @@ from hub.kafka.transactions import IntakeMessage, Transaction, TransactionalProd
 from hub.model.candidate import Candidate, decode_batch
 from hub.ops import metrics
 from hub.ops.run_summary import PublishRunSummary
-from hub.publish.dedup import BoundedIndexCache, DedupStats, IndexEntry, Outcome, Report, decide
+from hub.publish.cache import BoundedIndexCache
+from hub.publish.dedup import DedupStats, IndexEntry, Outcome, Report, decide
 from hub.publish.index import ENTRIES_FORMAT, FORMAT_HEADER, DedupStore, encode_entries
 from hub.publish.render import event_leaf, render_event, utc_now
 from security.batch import BatchSigner

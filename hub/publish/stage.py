@@ -30,8 +30,9 @@ from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import IntakeMessage, IntakeReader, TransactionalProducer
 from hub.ops.run_summary import PublishRunSummary, save
 from hub.publish.batch import BatchPublisher
+from hub.publish.cache import BoundedIndexCache
 from hub.publish.chain import open_batch_signer
-from hub.publish.dedup import BoundedIndexCache, DedupStats, Outcome
+from hub.publish.dedup import DedupStats, Outcome
 from hub.publish.index import DedupStore
 
 # Intake messages per poll: each holds one page's candidates for this partition

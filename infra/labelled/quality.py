@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from hub.intake.identity.event_key import event_id, event_key
 from hub.intake.identity.registry import PersonRegistry
 from hub.model.candidate import content_digest
+from hub.publish.cache import BoundedIndexCache
 from hub.publish.dedup import (
-    BoundedIndexCache,
     DedupStats,
     IndexEntry,
     Report,

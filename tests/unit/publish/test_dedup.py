@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from hub.errors import StateError
+from hub.publish.cache import BoundedIndexCache
 from hub.publish.dedup import (
-    BoundedIndexCache,
     DedupStats,
     IndexEntry,
     Outcome,
