@@ -74,8 +74,15 @@ class RawStore:
                 offset += len(body)
             f.flush()
             os.fsync(f.fileno())
-        # The index names a pack only after its bytes are on disk.
-        self.db.executemany("INSERT OR IGNORE INTO raw VALUES (?, ?, ?, ?, ?)", rows)
+        # The index names a pack only after its bytes are on disk; one index
+        # transaction per page (autocommit would make each row its own commit).
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO raw VALUES (?, ?, ?, ?, ?)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         return digests
 
     def _known(self, digests: list[str]) -> set[str]:
