@@ -119,6 +119,20 @@ def issue_cert(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key()),
             critical=False,
         )
+    builder = _usage_extensions(builder, usage, public_key, key_usage_digital_signature, dns_names)
+    if signing_key is None:
+        raise ValueError("issuer_key is required (the subject's own key when self-signing)")
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+def _usage_extensions(
+    builder: x509.CertificateBuilder,
+    usage: Usage,
+    public_key: Any,
+    digital_signature: bool,
+    dns_names: tuple[str, ...],
+) -> x509.CertificateBuilder:
+    """The extensions that say what a certificate is for: CA, signing, TLS server or client."""
     if usage == "ca":
         builder = builder.add_extension(
             x509.BasicConstraints(ca=True, path_length=0), critical=True
@@ -128,7 +142,7 @@ def issue_cert(
             x509.BasicConstraints(ca=False, path_length=None), critical=True
         ).add_extension(
             _key_usage(
-                digital_signature=key_usage_digital_signature,
+                digital_signature=digital_signature,
                 content_commitment=usage == "signing",
                 key_encipherment=usage.startswith("tls")
                 and isinstance(public_key, rsa.RSAPublicKey),
@@ -148,9 +162,7 @@ def issue_cert(
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
         )
-    if signing_key is None:
-        raise ValueError("issuer_key is required (the subject's own key when self-signing)")
-    return builder.sign(signing_key, hashes.SHA256())
+    return builder
 
 
 def _key_usage(

@@ -123,50 +123,62 @@ class GatewayService:
         self.store = store
 
     def handle(self, partner: str, request: Request) -> Any:
+        """The response to one SOAP request of ``partner`` (who may only touch its own queue)."""
         if request.queue and request.queue != partner:
             raise SoapFault(
                 f"queue {request.queue} is not yours; your queue is {partner}",
                 subcode="AccessDenied",
             )
-        if request.operation == "GetRequest":
-            delivery = self.store.get(partner)
-            if delivery is None:
-                return response("GetResponse", queue=partner)
-            out = response(
-                "GetResponse",
-                queue=partner,
-                deliveries=delivery.deliveries,
-                expiresAt=f"{delivery.expires_at:.0f}",
+        operation = {
+            "GetRequest": self._get,
+            "AckRequest": self._ack,
+            "GetStatusRequest": self._status,
+        }.get(request.operation, self._statistics)
+        return operation(partner, request)
+
+    def _get(self, partner: str, request: Request) -> Any:
+        delivery = self.store.get(partner)
+        if delivery is None:
+            return response("GetResponse", queue=partner)
+        out = response(
+            "GetResponse",
+            queue=partner,
+            deliveries=delivery.deliveries,
+            expiresAt=f"{delivery.expires_at:.0f}",
+        )
+        out.append(parse_untrusted(delivery.body))
+        return out
+
+    def _ack(self, partner: str, request: Request) -> Any:
+        result = self.store.ack(partner, request.message_id)
+        if result is AckResult.UNKNOWN:
+            raise SoapFault(
+                f"no message {request.message_id} in queue {partner}", subcode="UnknownMessage"
             )
-            out.append(parse_untrusted(delivery.body))
-            return out
-        if request.operation == "AckRequest":
-            result = self.store.ack(partner, request.message_id)
-            if result is AckResult.UNKNOWN:
-                raise SoapFault(
-                    f"no message {request.message_id} in queue {partner}", subcode="UnknownMessage"
-                )
-            if result is AckResult.EXPIRED:
-                raise SoapFault(
-                    f"message {request.message_id} expired before it was acknowledged",
-                    subcode="MessageExpired",
-                )
-            return response("AckResponse", messageId=request.message_id, status=result.value)
-        if request.operation == "GetStatusRequest":
-            status = self.store.status(partner, request.message_id)
-            if status is None:
-                raise SoapFault(
-                    f"no message {request.message_id} in queue {partner}", subcode="UnknownMessage"
-                )
-            return response(
-                "GetStatusResponse",
-                messageId=status.message_id,
-                eventId=status.event_id,
-                status=status.status.value,
-                deliveries=status.deliveries,
-                enqueuedAt=f"{status.enqueued_at:.0f}",
-                expiresAt=f"{status.expires_at:.0f}",
+        if result is AckResult.EXPIRED:
+            raise SoapFault(
+                f"message {request.message_id} expired before it was acknowledged",
+                subcode="MessageExpired",
             )
+        return response("AckResponse", messageId=request.message_id, status=result.value)
+
+    def _status(self, partner: str, request: Request) -> Any:
+        status = self.store.status(partner, request.message_id)
+        if status is None:
+            raise SoapFault(
+                f"no message {request.message_id} in queue {partner}", subcode="UnknownMessage"
+            )
+        return response(
+            "GetStatusResponse",
+            messageId=status.message_id,
+            eventId=status.event_id,
+            status=status.status.value,
+            deliveries=status.deliveries,
+            enqueuedAt=f"{status.enqueued_at:.0f}",
+            expiresAt=f"{status.expires_at:.0f}",
+        )
+
+    def _statistics(self, partner: str, request: Request) -> Any:
         with self.store._lock:
             stats = stats_from(self.store.db, self.store.clock(), partner)
         s = stats[0] if stats else None
