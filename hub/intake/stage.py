@@ -82,6 +82,7 @@ class IntakeRun:
         stack.callback(raw_store.close)
         normaliser = Normaliser.open(registry_url(settings))
         stack.callback(normaliser.close)
+        normaliser.registry.source = source.name  # its merges are re-sent until committed
         producer = TransactionalProducer.open(
             settings, transactional_id(settings, source.name), role="stage1"
         )
