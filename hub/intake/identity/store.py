@@ -9,12 +9,8 @@ Tables::
     persons(person_id PK, iin, birth_date, merged_into)      one row per canonical person
     strong_ids(ident PK, person_id, qualifier)               'iin:…' / 'doc:STATE:NUMBER' -> person
     name_keys(key, person_id) PK(key, person_id)             weak keys; namesakes share a key
-    merges(seq, survivor, absorbed, evidence, at, source, published)
-                                                             append-only; ``published`` set
-                                                             once the source's intake
-                                                             transaction carrying it committed
-    fact_keys(event_id PK, person_id)                        the person an event key was first
-                                                             made with (see identity.fact_keys)
+    merges(seq, survivor, absorbed, evidence, at, source, published)   append-only (outbox.py)
+    fact_keys(event_id PK, person_id)                        key person of an event (fact_keys.py)
     reviews(seq, kind, person_ids, identifiers, detail, at)  conflicts for a human
 """
 
@@ -84,9 +80,7 @@ class RegistryStore(Protocol):
         ...
 
     def unpublished_merges(self, source: str) -> list[tuple[int, str, str, str]]: ...
-
     def mark_merges_published(self, source: str) -> int: ...
-
     def get_fact_keys(self, event_ids: Sequence[str]) -> dict[str, str]: ...
 
     def merges_since(self, seq: int) -> list[tuple[int, str, str]]:
@@ -188,8 +182,7 @@ class _SqlStore:
         return [(q, i) for q, i in cur.fetchall()]
 
     def _add_columns(self) -> None:
-        """Registries made before merges were re-sent: add the columns; old merges count
-        as published (they went out, or were lost, long ago)."""
+        """Older registries gain the columns; their merges count as published."""
         have = {d[0] for d in self._conn.execute("SELECT * FROM merges LIMIT 0").description}
         for column in ("source TEXT NOT NULL DEFAULT ''", "published INTEGER NOT NULL DEFAULT 1"):
             if column.split()[0] not in have:
@@ -197,28 +190,20 @@ class _SqlStore:
 
     def unpublished_merges(self, source: str) -> list[tuple[int, str, str, str]]:
         """(seq, survivor, absorbed, evidence) of ``source``'s merges no commit carried yet."""
-        cur = self._conn.execute(
-            "SELECT seq, survivor, absorbed, evidence FROM merges"
-            f" WHERE source = {self.P} AND published = 0 ORDER BY seq",
-            (source,),
-        )
+        cur = self._conn.execute("SELECT seq, survivor, absorbed, evidence FROM merges"
+                                 f" WHERE source = {self.P} AND published = 0 ORDER BY seq",
+                                 (source,))
         return [(int(q), s, a, e) for q, s, a, e in cur.fetchall()]
 
     def mark_merges_published(self, source: str) -> int:
         """After ``source``'s intake commit: its written merges are all out (one writer each)."""
-        cur = self._conn.execute(
-            f"UPDATE merges SET published = 1 WHERE source = {self.P} AND published = 0",
-            (source,),
-        )
+        cur = self._conn.execute("UPDATE merges SET published = 1"
+                                 f" WHERE source = {self.P} AND published = 0", (source,))
         return int(cur.rowcount or 0)
 
     def get_fact_keys(self, event_ids: Sequence[str]) -> dict[str, str]:
-        if not event_ids:
-            return {}
-        rows = self._select_in(
-            "SELECT event_id, person_id FROM fact_keys WHERE event_id IN ({params})", event_ids
-        )
-        return {e: p for e, p in rows}
+        sql = "SELECT event_id, person_id FROM fact_keys WHERE event_id IN ({params})"
+        return dict(self._select_in(sql, event_ids)) if event_ids else {}
 
     def merges_since(self, seq: int) -> list[tuple[int, str, str]]:
         cur = self._conn.execute(

@@ -4,7 +4,7 @@ The recipe an agency follows with standard tools only: ``xmlsec1 --verify
 --trusted-pem hub-signing-ca.pem`` on the batch manifest; remove the
 corroboration's ``BatchProof``, take exclusive C14N and SHA-256; climb the
 proof's path (RFC 6962 prefixes 0x00 / 0x01) and compare with the signed Root.
-The document also validates against ``hub/schemas/exchange/v1/corroboration.xsd``.
+The document also validates against ``hub/schemas/exchange/corroboration/v1/corroboration.xsd``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def test_agency_recipe_verifies_a_corroboration(pki: DevPki, tmp_path: Path) -> 
     assert checked.returncode == 0, checked.stderr
     signed_root = bytes.fromhex(etree.fromstring(manifest).findtext(BATCH + "Root"))
     assert _root_by_recipe(doc) == signed_root
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "exchange/v1/corroboration.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "exchange/corroboration/v1/corroboration.xsd")))
     assert schema.validate(etree.fromstring(doc)), schema.error_log
 
     tampered = doc.replace(b"<Source>partner.uzb</Source>", b"<Source>partner.kgz</Source>")
