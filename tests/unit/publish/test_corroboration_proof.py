@@ -25,6 +25,7 @@ from tests.support.reliability import record_outcome
 
 XMLSEC1 = shutil.which("xmlsec1")
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "hub" / "schemas"
+XSD = SCHEMA_DIR / "exchange" / "corroboration" / "v1" / "corroboration.xsd"
 PROOF = "{urn:kz:mhub:proof:1}"
 BATCH = "{urn:kz:mhub:batch:1}"
 CORR = {
@@ -78,7 +79,7 @@ def test_agency_recipe_verifies_a_corroboration(pki: DevPki, tmp_path: Path) -> 
     assert checked.returncode == 0, checked.stderr
     signed_root = bytes.fromhex(etree.fromstring(manifest).findtext(BATCH + "Root"))
     assert _root_by_recipe(doc) == signed_root
-    schema = etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "exchange/corroboration/v1/corroboration.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
     assert schema.validate(etree.fromstring(doc)), schema.error_log
 
     tampered = doc.replace(b"<Source>partner.uzb</Source>", b"<Source>partner.kgz</Source>")
