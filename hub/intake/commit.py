@@ -7,14 +7,22 @@ and the source's position after the page. A crash before the commit leaves
 nothing visible and the position unmoved, so the retry pulls the same page; a
 crash after it never pulls the page again. Persons resolved for the page are
 made durable before the commit: a retry re-resolves to the same ids.
+
+Merge notices are not taken from the page but from the registry, after its
+flush inside the transaction: every merge this source wrote and no committed
+transaction carried yet (``merges.published``), so a merge flushed by a page
+whose transaction then aborted goes out with the next page, once. After the
+commit they are marked published; a kill between the commit and the mark
+re-sends them (merges are idempotent for consumers: same survivor, same
+absorbed id).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from hub.intake.page import PageOutcome
 from hub.intake.positions import encode_position
@@ -28,6 +36,14 @@ from hub.ops.run_summary import SourceRunSummary
 INTAKE_MESSAGE_MAX_BYTES = 512 * 1024
 
 
+class MergeOutbox(Protocol):
+    """The registry's merges a source has written but not yet published."""
+
+    def unpublished(self) -> Sequence[dict[str, Any]]: ...
+
+    def published(self) -> None: ...
+
+
 def commit_page(
     producer: TransactionalProducer,
     topics: Topics,
@@ -37,8 +53,12 @@ def commit_page(
     *,
     before_commit: Callable[[], None],
     summary: SourceRunSummary,
+    merges: MergeOutbox | None = None,
 ) -> None:
-    """Write the page and its position atomically; ``before_commit`` runs inside the txn."""
+    """Write the page and its position atomically; ``before_commit`` runs inside the txn.
+
+    With ``merges``, merge notices come from it after ``before_commit`` (see module).
+    """
     headers = [("source", source.encode()), ("schema", INTAKE_SCHEMA)]
     with producer.transaction() as txn:
         for partition, batch in _by_partition(outcome.candidates, topics.partitions).items():
@@ -57,11 +77,18 @@ def commit_page(
                 key=q.raw.record_id.encode(),
                 headers=[*headers, ("rule", q.rule.encode())],
             )
-        for notice in outcome.identity:
-            key = notice.get("survivor") or notice["person_ids"][0]
-            txn.send(topics.identity, json.dumps(notice).encode(), key=key.encode())
+        notices = outcome.identity
+        if merges is not None:
+            notices = [n for n in notices if n.get("kind") != "merge"]
         txn.send(topics.connector_state, encode_position(position), key=source.encode())
         before_commit()
+        if merges is not None:
+            notices = [*notices, *merges.unpublished()]
+        for notice in notices:
+            key = notice.get("survivor") or notice["person_ids"][0]
+            txn.send(topics.identity, json.dumps(notice).encode(), key=key.encode())
+    if merges is not None:
+        merges.published()
     _count(summary, outcome, position)
 
 

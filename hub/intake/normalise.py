@@ -19,7 +19,8 @@ from typing import Any
 from lxml import etree
 
 from hub.intake.decode import decode_valid
-from hub.intake.identity.event_key import EventKeyError, event_id, event_key
+from hub.intake.identity.event_key import EventKeyError
+from hub.intake.identity.fact_keys import FactKeys
 from hub.intake.identity.model import IdentityConflict, IdentityMerge, from_person_block
 from hub.intake.identity.registry import PersonRegistry
 from hub.intake.identity.translit import icao_latin
@@ -45,6 +46,10 @@ class Normaliser:
     """Normalises pages of valid records against one person registry."""
 
     registry: PersonRegistry
+    facts: FactKeys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.facts = FactKeys(self.registry)
 
     @classmethod
     def open(cls, url: str) -> Normaliser:
@@ -55,7 +60,7 @@ class Normaliser:
 
     def flush(self) -> None:
         """Make resolved persons durable; called before the intake transaction commits."""
-        self.registry.flush()
+        self.facts.flush()
 
     def normalise(self, records: list[ValidRecord]) -> NormalisedPage:
         page = NormalisedPage()
@@ -69,7 +74,7 @@ class Normaliser:
                 person_id = resolution.person_id
                 page.identity.extend(identity_value(e) for e in resolution.merges)
                 page.identity.extend(identity_value(e) for e in resolution.conflicts)
-            page.items.append(_candidate(record, rec, person_id))
+            page.items.append(_candidate(record, rec, person_id, self.facts))
         return page
 
 
@@ -89,10 +94,16 @@ def _identifiers(p: PersonData) -> Any:
     )
 
 
-def _candidate(record: ValidRecord, rec: SourceRecord, person_id: str) -> Candidate | Quarantined:
+def _candidate(
+    record: ValidRecord, rec: SourceRecord, person_id: str, facts: FactKeys
+) -> Candidate | Quarantined:
     raw = record.raw
     try:
-        key = event_key(record.record_type, person_id, rec.fields)
+        # keyed (and routed) by the person of the fact's first report: see identity.fact_keys
+        has_iin = bool(rec.person is not None and rec.person.iin)
+        key, eid, key_person = facts.key(
+            record.record_type, person_id, rec.fields, has_iin=has_iin
+        )
     except EventKeyError as exc:
         finding = Finding(
             rule="event-key.missing-field",
@@ -111,13 +122,13 @@ def _candidate(record: ValidRecord, rec: SourceRecord, person_id: str) -> Candid
         family=family_of(record.record_type),
         fact=event_type_of(record.record_type),
         event_key=key,
-        event_id=str(event_id(key)),
-        partition_key=person_id or key,
+        event_id=eid,
+        partition_key=key_person or key,
         person_id=person_id,
         occurred_at=_iso(rec.occurred_at),
         updated_at=_iso(rec.updated_at),
         raw_digest=raw.digest,
-        content_digest=content_digest(person_id, rec.fields).hex(),
+        content_digest=content_digest(key_person, rec.fields).hex(),
         record_xml=etree.tostring(record.element, method="c14n", exclusive=True).decode(),
         schema_version=record.schema_version,
         person=person_summary(rec.person) if rec.person is not None else {},

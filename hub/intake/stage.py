@@ -30,6 +30,7 @@ from connectors.base import Page, SourceConnector
 from hub.config import Settings, load_settings
 from hub.intake import staging
 from hub.intake.commit import commit_page
+from hub.intake.identity.outbox import RegistryOutbox
 from hub.intake.normalise import Normaliser
 from hub.intake.page import PageOutcome, PartnerTrust, process_page
 from hub.intake.positions import load_positions
@@ -82,6 +83,7 @@ class IntakeRun:
         stack.callback(raw_store.close)
         normaliser = Normaliser.open(registry_url(settings))
         stack.callback(normaliser.close)
+        normaliser.registry.source = source.name  # its merges are re-sent until committed
         producer = TransactionalProducer.open(
             settings, transactional_id(settings, source.name), role="stage1"
         )
@@ -111,6 +113,7 @@ class IntakeRun:
             page.position,
             before_commit=self.normaliser.flush,
             summary=self.summary,
+            merges=RegistryOutbox(self.normaliser.registry),
         )
         self._report(page, outcome, time.monotonic() - started)
         for notice in page.notices:  # after the commit: a replayed page is not counted twice

@@ -27,6 +27,7 @@ from hub.model.candidate import Candidate, decode_batch
 from hub.ops import metrics
 from hub.ops.run_summary import PublishRunSummary
 from hub.publish.cache import BoundedIndexCache
+from hub.publish.corroboration import render_corroboration
 from hub.publish.dedup import DedupStats, IndexEntry, Outcome, Report, decide
 from hub.publish.index import ENTRIES_FORMAT, FORMAT_HEADER, DedupStore, encode_entries
 from hub.publish.render import event_leaf, render_event, utc_now
@@ -114,10 +115,12 @@ class BatchPublisher:
 
     def _send(self, txn: Transaction, decided: Decided) -> None:
         topics = self.topics
-        if decided.events:
+        if decided.events or decided.corroborations:
             recorded_at = utc_now()
             rendered = [render_event(c, recorded_at) for c in decided.events]
-            signed = self.signer.sign_digests([event_leaf(r) for r in rendered])
+            # corroborations are leaves of the same batch, after the events
+            corr_xml = [render_corroboration(c) for c in decided.corroborations]
+            signed = self.signer.sign_digests([event_leaf(r) for r in (*rendered, *corr_xml)])
             batch_id = signed.batch_id.encode()
             for i, (cand, body) in enumerate(zip(decided.events, rendered, strict=True)):
                 txn.send(
@@ -141,10 +144,13 @@ class BatchPublisher:
                 headers=[("chain", signed.head.chain.encode())],
             )
             self.summary.batches += 1
+            first = len(rendered)
+            for i, corr in enumerate(decided.corroborations):
+                corr["signed"] = signed.splice_proof(corr_xml[i], first + i).decode()
         for corr in decided.corroborations:
             txn.send(
                 topics.corroborations,
-                json.dumps(corr, separators=(",", ":")).encode(),
+                json.dumps(corr, separators=(",", ":"), ensure_ascii=False).encode(),
                 key=(corr["person_id"] or corr["event_id"]).encode(),
                 headers=[("event-id", corr["event_id"].encode())],
             )

@@ -9,11 +9,12 @@ true person: the one number that must be zero (no two people merged).
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from hub.intake.identity.event_key import event_id, event_key
+from hub.intake.identity.fact_keys import FactKeys
 from hub.intake.identity.registry import PersonRegistry
 from hub.model.candidate import content_digest
 from hub.publish.cache import BoundedIndexCache
@@ -66,10 +67,19 @@ class QualityReport:
     true_facts: int
     conflicts: Counter[str] = field(default_factory=Counter)
     merges: int = 0
+    split_facts: int = 0  # true facts published under more than one event id
+    shared_ids: int = 0  # published event ids that stand for more than one true fact
 
 
-def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -> QualityReport:
-    """Run resolution and dedup over the set in order, as stages 1 and 2 would."""
+def evaluate(
+    data: LabelledSet, registry: PersonRegistry, cache_capacity: int, *, rekey: bool = True
+) -> QualityReport:
+    """Run resolution and dedup over the set in order, as stages 1 and 2 would.
+
+    ``rekey=False`` keys every record by its canonical person, as before
+    :mod:`hub.intake.identity.fact_keys`, to count what that costs.
+    """
+    facts = FactKeys(registry, enabled=rekey)
     backing: dict[bytes, IndexEntry] = {}
     cache = BoundedIndexCache(cache_capacity, backing.get)
     stats = DedupStats()
@@ -82,14 +92,18 @@ def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -
         merges += len(res.merges)
         conflicts.update(c.kind.value for c in res.conflicts)
         person_of.append(res.person_id)
-        eid = event_id(event_key(rec.record_type, res.person_id, rec.fields))
-        digest = content_digest(res.person_id, rec.fields)
+        has_iin = bool(rec.ids.iin)
+        _key, eid_text, key_person = facts.key(
+            rec.record_type, res.person_id, rec.fields, has_iin=has_iin
+        )
+        eid = uuid.UUID(eid_text)
+        digest = content_digest(key_person, rec.fields)
         decision = decide(Report(eid, rec.source, rec.record_id, rec.version, digest), cache)
         backing.update(decision.writes)  # the dedup index topic, as stage 2 writes it
         cache.apply(decision)
         stats.record(decision)
         fact_of.append(decision.event_id)
-    registry.flush()
+    facts.flush()
     final_persons = [registry.canonical(p) for p in person_of]
     return QualityReport(
         records=len(data.records),
@@ -99,4 +113,17 @@ def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -
         true_facts=len({r.fact_truth for r in data.records}),
         conflicts=conflicts,
         merges=merges,
+        **_splits(fact_of, [r.fact_truth for r in data.records]),
     )
+
+
+def _splits(predicted: Sequence[Hashable], truth: Sequence[Hashable]) -> dict[str, int]:
+    ids_of: dict[Hashable, set[Hashable]] = {}
+    facts_of: dict[Hashable, set[Hashable]] = {}
+    for p, t in zip(predicted, truth, strict=True):
+        ids_of.setdefault(t, set()).add(p)
+        facts_of.setdefault(p, set()).add(t)
+    return {
+        "split_facts": sum(1 for s in ids_of.values() if len(s) > 1),
+        "shared_ids": sum(1 for s in facts_of.values() if len(s) > 1),
+    }

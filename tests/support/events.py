@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -138,16 +139,25 @@ def tamper(signed: bytes) -> bytes:
     return out
 
 
-def corroboration(event_id: str, person_id: str, source: str = "partner.kgz") -> bytes:
-    return json.dumps(
-        {
-            "event_id": event_id,
-            "source": source,
-            "record_id": "KG-N-77",
-            "version": 1,
-            "person_id": person_id,
-        }
-    ).encode()
+def corroboration(
+    event_id: str, person_id: str, source: str = "partner.kgz", *, signer: Any = None,
+    tamper: dict[str, Any] | None = None,
+) -> bytes:
+    """The corroborations topic's JSON; with ``signer``, its signed document under ``signed``
+    (enveloped XMLDSig here; stage 2 uses a batch proof, which verifies the same way).
+    ``tamper`` changes JSON fields after signing."""
+    from hub.publish.corroboration import render_corroboration
+
+    value: dict[str, Any] = {
+        "kind": "corroboration", "event_id": event_id, "event_key": "", "type": "border-crossing",
+        "source": source, "record_id": "KG-N-77", "version": 1, "raw_digest": "",
+        "first_source": "interior", "person_id": person_id,
+    }
+    if signer is not None:
+        signed = signer.sign(etree.fromstring(render_corroboration(value)))
+        value["signed"] = signed.decode() if isinstance(signed, bytes) else signed
+    value.update(tamper or {})
+    return json.dumps(value).encode()
 
 
 def merge(survivor: str, absorbed: str) -> bytes:

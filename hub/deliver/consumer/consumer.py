@@ -108,15 +108,39 @@ def decode_event(verifier: EventVerifier, topics: Topics, msg: Any) -> HubEvent 
     )
 
 
-def decode_corroboration(value: bytes) -> Corroboration:
-    d = json.loads(value)
+_CORR = "{urn:kz:mhub:corroboration:1}"
+
+
+def decode_corroboration(verifier: EventVerifier, msg: Any) -> Corroboration | Rejected:
+    """A corroboration proven by its signed document; the JSON must agree with it."""
+    where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
+    try:
+        d = json.loads(msg.value)
+        signed = str(d.get("signed") or "").encode()
+    except (ValueError, AttributeError):
+        return Rejected("corroboration is not JSON", "corroboration.malformed", msg.value, **where)
+    if not signed:
+        return Rejected("corroboration carries no signed document", "corroboration.unsigned",
+                        msg.value, str(d.get("event_id", "")), **where)
+    try:
+        element, _how = verifier.verify(signed)
+    except (TrustError, DocumentError) as exc:
+        return Rejected(str(exc), exc.rule, msg.value, str(d.get("event_id", "")), **where)
+    got = {name: (element.findtext(_CORR + name) or "").strip()
+           for name in ("EventId", "Source", "SourceRecordId", "SourceVersion", "RawDigest",
+                        "PersonId")}
+    claimed = {"EventId": d.get("event_id"), "Source": d.get("source"),
+               "SourceRecordId": d.get("record_id"), "SourceVersion": d.get("version"),
+               "RawDigest": d.get("raw_digest"), "PersonId": d.get("person_id")}
+    if element.tag != _CORR + "Corroboration" or any(
+        str(claimed[k] if claimed[k] is not None else "") != v for k, v in got.items()
+    ):
+        return Rejected("corroboration JSON differs from its signed document",
+                        "corroboration.mismatch", msg.value, got["EventId"], **where)
     return Corroboration(
-        event_id=str(d["event_id"]),
-        source=str(d.get("source", "")),
-        record_id=str(d.get("record_id", "")),
-        version=int(d.get("version", 1)),
-        raw_digest=str(d.get("raw_digest", "")),
-        person_id=str(d.get("person_id", "")),
+        event_id=got["EventId"], source=got["Source"], record_id=got["SourceRecordId"],
+        version=int(got["SourceVersion"] or 1), raw_digest=got["RawDigest"],
+        person_id=got["PersonId"],
     )
 
 
@@ -201,7 +225,12 @@ class EventConsumer:
 
     def _decode(self, msg: Any) -> StreamItem | None:
         if msg.topic == self.topics.corroborations:
-            corr = decode_corroboration(msg.value)
+            corr = decode_corroboration(self.verifier, msg)
+            if isinstance(corr, Rejected):
+                self.counts["rejected"] += 1
+                log.warning("rejected corroboration at %s/%d@%d: %s",
+                            corr.topic, corr.partition, corr.offset, corr.reason)
+                return corr
             self.state.add_corroboration(corr)
             self.counts["corroborations"] += 1
             return corr

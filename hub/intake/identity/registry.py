@@ -112,7 +112,10 @@ class PersonRegistry:
         self._names = LruCache[str, tuple[str, ...]](cache_size)
         self._persons = LruCache[str, PersonRow](cache_size)
         self._alias: dict[str, str] = {}
+        self._absorbed_by: dict[str, set[str]] = {}  # survivor -> ids aliased to it
         self._merge_seq = 0
+        #: the stage-1 source this registry resolves for: its merges are re-sent by it
+        self.source = ""
         self._pending = WriteBatch()
         self._p_strong: dict[str, tuple[str, str]] = {}
         self._p_names: dict[str, list[str]] = {}
@@ -138,6 +141,14 @@ class PersonRegistry:
             if seen > 64:  # a cycle would mean corrupt merge records
                 break
         return person_id
+
+    def absorbed(self, person_id: str) -> frozenset[str]:
+        """Every id merged into ``person_id`` (empty for almost every person)."""
+        return frozenset(self._absorbed_by.get(person_id, ()))
+
+    def stage_fact_keys(self, rows: Iterable[tuple[str, str]]) -> None:
+        """(event id, key person) rows to write with the next flush (identity.fact_keys)."""
+        self._pending.fact_keys.extend(rows)
 
     def _lookup_strong(self, idents: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -423,10 +434,7 @@ class PersonRegistry:
 
     def _absorb(self, survivor: str, absorbed: str) -> None:
         """Point the absorbed person (and anything already aliased to it) at the survivor."""
-        for alias, target in list(self._alias.items()):
-            if target == absorbed:
-                self._alias[alias] = survivor
-        self._alias[absorbed] = survivor
+        self._absorb_alias(survivor, absorbed)
         # Keep what the survivor learns from the absorbed person.
         a, s = self._person(absorbed), self._person(survivor)
         merged = PersonRow(survivor, s.iin or a.iin, s.birth_date or a.birth_date)
@@ -440,7 +448,8 @@ class PersonRegistry:
 
     def flush(self) -> None:
         """Commit everything resolved since the last flush in one transaction."""
-        batch, self._pending = self._pending, WriteBatch()
+        batch, self._pending = self._pending, WriteBatch(source=self.source)
+        batch.source = self.source
         lost = self.store.write(batch)
         for ident, (pid, _q) in self._p_strong.items():
             self._strong.put(ident, pid)
@@ -459,13 +468,14 @@ class PersonRegistry:
 
     def discard_pending(self) -> None:
         """Forget unflushed resolutions (the caller's transaction aborted)."""
-        self._pending = WriteBatch()
+        self._pending = WriteBatch(source=self.source)
         self._p_strong.clear()
         self._p_names.clear()
         self._p_persons.clear()
         self._p_docs.clear()
         self._since_flush = 0
         self._alias.clear()
+        self._absorbed_by.clear()
         self._merge_seq = 0
         self._persons = LruCache[str, PersonRow](self._persons.capacity)
         self._refresh_aliases()
@@ -476,10 +486,11 @@ class PersonRegistry:
             self._merge_seq = seq
 
     def _absorb_alias(self, survivor: str, absorbed: str) -> None:
-        for alias, target in list(self._alias.items()):
-            if target == absorbed:
-                self._alias[alias] = survivor
+        moved = self._absorbed_by.pop(absorbed, set())
+        for alias in moved:
+            self._alias[alias] = survivor
         self._alias[absorbed] = survivor
+        self._absorbed_by.setdefault(survivor, set()).update(moved, (absorbed,))
 
     def reviews(self) -> list[dict[str, object]]:
         """The review table (conflicts recorded for a human), oldest first."""

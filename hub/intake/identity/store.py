@@ -9,7 +9,8 @@ Tables::
     persons(person_id PK, iin, birth_date, merged_into)      one row per canonical person
     strong_ids(ident PK, person_id, qualifier)               'iin:…' / 'doc:STATE:NUMBER' -> person
     name_keys(key, person_id) PK(key, person_id)             weak keys; namesakes share a key
-    merges(seq, survivor, absorbed, evidence, at)            append-only
+    merges(seq, survivor, absorbed, evidence, at, source, published)   append-only (outbox.py)
+    fact_keys(event_id PK, person_id)                        key person of an event (fact_keys.py)
     reviews(seq, kind, person_ids, identifiers, detail, at)  conflicts for a human
 """
 
@@ -51,11 +52,13 @@ class WriteBatch:
     merges: list[tuple[str, str, str]] = field(default_factory=list)  # survivor, absorbed, json
     # kind, person ids (json), identifiers (json), detail
     reviews: list[tuple[str, str, str, str]] = field(default_factory=list)
+    fact_keys: list[tuple[str, str]] = field(default_factory=list)  # event id, key person
+    source: str = ""  # the stage-1 source whose intake transaction will carry the merges
 
     def __len__(self) -> int:
         return (
             len(self.new_persons) + len(self.person_updates) + len(self.strong)
-            + len(self.names) + len(self.merges) + len(self.reviews)
+            + len(self.names) + len(self.merges) + len(self.reviews) + len(self.fact_keys)
         )
 
 
@@ -75,6 +78,10 @@ class RegistryStore(Protocol):
     def get_documents(self, person_id: str) -> list[tuple[str, str]]:
         """(qualifier, ident) of the documents bound to a person."""
         ...
+
+    def unpublished_merges(self, source: str) -> list[tuple[int, str, str, str]]: ...
+    def mark_merges_published(self, source: str) -> int: ...
+    def get_fact_keys(self, event_ids: Sequence[str]) -> dict[str, str]: ...
 
     def merges_since(self, seq: int) -> list[tuple[int, str, str]]:
         """(seq, survivor, absorbed) of merges after ``seq``, oldest first."""
@@ -117,6 +124,8 @@ class _SqlStore:
             *_SCHEMA,
             f"""CREATE TABLE IF NOT EXISTS merges (seq {self._SEQ}, survivor TEXT NOT NULL,
                 absorbed TEXT NOT NULL, evidence TEXT NOT NULL, at TEXT NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS fact_keys (event_id TEXT PRIMARY KEY,
+                person_id TEXT NOT NULL)""",
             f"""CREATE TABLE IF NOT EXISTS reviews (seq {self._SEQ}, kind TEXT NOT NULL,
                 person_ids TEXT NOT NULL, identifiers TEXT NOT NULL, detail TEXT NOT NULL,
                 at TEXT NOT NULL)""",
@@ -171,6 +180,30 @@ class _SqlStore:
             (person_id,),
         )
         return [(q, i) for q, i in cur.fetchall()]
+
+    def _add_columns(self) -> None:
+        """Older registries gain the columns; their merges count as published."""
+        have = {d[0] for d in self._conn.execute("SELECT * FROM merges LIMIT 0").description}
+        for column in ("source TEXT NOT NULL DEFAULT ''", "published INTEGER NOT NULL DEFAULT 1"):
+            if column.split()[0] not in have:
+                self._conn.execute(f"ALTER TABLE merges ADD COLUMN {column}")
+
+    def unpublished_merges(self, source: str) -> list[tuple[int, str, str, str]]:
+        """(seq, survivor, absorbed, evidence) of ``source``'s merges no commit carried yet."""
+        cur = self._conn.execute("SELECT seq, survivor, absorbed, evidence FROM merges"
+                                 f" WHERE source = {self.P} AND published = 0 ORDER BY seq",
+                                 (source,))
+        return [(int(q), s, a, e) for q, s, a, e in cur.fetchall()]
+
+    def mark_merges_published(self, source: str) -> int:
+        """After ``source``'s intake commit: its written merges are all out (one writer each)."""
+        cur = self._conn.execute("UPDATE merges SET published = 1"
+                                 f" WHERE source = {self.P} AND published = 0", (source,))
+        return int(cur.rowcount or 0)
+
+    def get_fact_keys(self, event_ids: Sequence[str]) -> dict[str, str]:
+        sql = "SELECT event_id, person_id FROM fact_keys WHERE event_id IN ({params})"
+        return dict(self._select_in(sql, event_ids)) if event_ids else {}
 
     def merges_since(self, seq: int) -> list[tuple[int, str, str]]:
         cur = self._conn.execute(
@@ -235,8 +268,15 @@ class _SqlStore:
             )
             cur.execute(f"DELETE FROM name_keys WHERE person_id = {p}", (absorbed,))
             cur.execute(
-                f"INSERT INTO merges (survivor, absorbed, evidence, at) VALUES ({p},{p},{p},{p})",
-                (survivor, absorbed, evidence, at),
+                "INSERT INTO merges (survivor, absorbed, evidence, at, source, published)"
+                f" VALUES ({p},{p},{p},{p},{p},0)",
+                (survivor, absorbed, evidence, at, batch.source),
+            )
+        if batch.fact_keys:
+            cur.executemany(
+                f"INSERT INTO fact_keys (event_id, person_id) VALUES ({p},{p})"
+                " ON CONFLICT (event_id) DO NOTHING",
+                batch.fact_keys,
             )
         if batch.reviews:
             cur.executemany(
@@ -275,6 +315,7 @@ class SqliteStore(_SqlStore):
         self._conn.execute("PRAGMA busy_timeout=10000")
         for stmt in self._schema():
             self._conn.execute(stmt)
+        self._add_columns()
 
     def _insert_strong(self, cur: Any, rows: list[tuple[str, str, str]]) -> int:
         # total_changes counts rows this connection changed; DO NOTHING rows do not count.
@@ -321,6 +362,7 @@ class PostgresStore(_SqlStore):
         with self._conn.transaction():
             for stmt in self._schema():
                 self._conn.execute(stmt)
+            self._add_columns()
 
     def _select_in(self, sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
         # One round trip whatever the batch size: = ANY(array) uses the index.

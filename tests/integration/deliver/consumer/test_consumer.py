@@ -11,6 +11,7 @@ from hub.kafka.topics import topics_for
 from tests.support import events as ev
 from tests.support.devpki import PkiFiles
 from tests.support.fixtures import batch_records
+from tests.support.reliability import record_outcome
 
 IDLE_S = 1.5
 
@@ -114,7 +115,7 @@ class TestCorroborationsAndMerges:
                 (
                     t.corroborations,
                     kgz.person_id.encode(),
-                    ev.corroboration(ev.event_id(e0), kgz.person_id),
+                    ev.corroboration(ev.event_id(e0), kgz.person_id, signer=hub_signer),
                     [],
                 ),
             ]
@@ -163,7 +164,9 @@ class TestCorroborationsAndMerges:
                     (
                         t.corroborations,
                         p.person_id.encode(),
-                        ev.corroboration(ev.event_id(e), p.person_id, "partner.uzb"),
+                        ev.corroboration(
+                            ev.event_id(e), p.person_id, "partner.uzb", signer=hub_signer
+                        ),
                         [],
                     )
                 ]
@@ -172,6 +175,32 @@ class TestCorroborationsAndMerges:
             assert [c.event_id for c in late] == [ev.event_id(e)]
             assert [c.source for c in cons.state.corroborations(ev.event_id(e))] == ["partner.uzb"]
 
+
+    def test_tampered_or_unsigned_corroboration_is_rejected(
+        self, hub_settings, hub_signer, pki, publish, tmp_path
+    ):
+        t = topics_for(hub_settings)
+        p = ev.PEOPLE[3]
+        eid = ev.event_id(ev.border_event(p, 9))
+        publish([
+            (t.corroborations, p.person_id.encode(), value, [])
+            for value in (
+                ev.corroboration(eid, p.person_id, "partner.uzb", signer=hub_signer),
+                ev.corroboration(eid, p.person_id, "partner.kgz", signer=hub_signer,
+                                 tamper={"source": "partner.rus"}),
+                ev.corroboration(eid, p.person_id, "partner.kgz"),
+            )
+        ])
+        items = _consume(hub_settings, pki, tmp_path, "agency-t")
+        assert [c.source for c in items if isinstance(c, Corroboration)] == ["partner.uzb"]
+        assert sorted(r.rule for r in items if isinstance(r, Rejected)) == [
+            "corroboration.mismatch", "corroboration.unsigned"
+        ]
+        record_outcome(
+            "trust", "corroboration with a changed JSON field, or without its signed form",
+            "the consumer library rejects both (corroboration.mismatch / .unsigned); the "
+            "signed one is applied",
+        )
 
 class TestBatchProofs:
     def test_batch_signed_events_verify_against_their_manifest(
