@@ -63,6 +63,7 @@ def run_year(
     settings: Settings,
     *,
     drop_arrivals: int = 0,
+    quarantine_arrivals: int = 0,
     period: str | None = None,
     out_dir: Path | None = None,
 ) -> YearRun:
@@ -72,10 +73,13 @@ def run_year(
     from hub.ops.report_statistics import build_statistics_report
     from hub.ops.statistics.consumer import consume_statistics
     from infra.agencies.server import AgencySimulator
-    from infra.agencies.year import YearGenerator, YearPlan, YearStatistics
+    from infra.agencies.year import YearPlan
+    from infra.agencies.year_serve import YearGenerator, YearStatistics
 
     open_pki(settings)
-    plan = YearPlan.build(targets, drop_arrivals=drop_arrivals)
+    plan = YearPlan.build(
+        targets, drop_arrivals=drop_arrivals, quarantine_arrivals=quarantine_arrivals
+    )
     sim = AgencySimulator(YearGenerator(plan), counts=plan.counts())
     sim.state.statistics = YearStatistics(plan)  # type: ignore[assignment]
     sim.start()

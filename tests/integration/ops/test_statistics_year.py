@@ -7,6 +7,7 @@ pseudonymised feed; the report's figures compared with the targets exactly.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -95,7 +96,7 @@ class TestGeneratedYear:
         assert len({(f["event_id"], f["version"]) for f in facts}) == len(facts)
         gen_people = set()
         plan = result.plan
-        from infra.agencies.year import YearGenerator
+        from infra.agencies.year_serve import YearGenerator
 
         gen = YearGenerator(plan)
         secrets: set[str] = set()
@@ -140,3 +141,24 @@ class TestReconciliation:
         assert all(r[1] == "arrivals" and "missing records of interior" in r[6] for r in gaps)
         html = (tmp_path / "report" / "index.html").read_text()
         assert "missing records of interior" in html
+
+    def test_records_in_quarantine_are_named_with_their_count_and_agency(
+        self, tmp_path: Path, kafka_settings: Settings, unique_name: Callable[[str], str]
+    ) -> None:
+        """The interior ministry sends 5 arrivals with a broken IIN: the hub quarantines
+        them, the bureau counted them; the report says where they are, not "missing"."""
+        settings = isolated_settings(tmp_path, kafka_settings, unique_name)
+        targets = Targets.from_mapping({"year": 2006, "arrivals": 30, "departures": 10})
+        out = tmp_path / "report"
+        result = run_year(targets, settings, quarantine_arrivals=5, out_dir=out)
+        assert result.plan.quarantined == 5
+        assert result.figures.arrivals == 25
+        with (out / "reconciliation.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        gaps = [r for r in rows if r["gap"] != "0"]
+        assert sum(int(r["gap"]) for r in gaps) == 5
+        for r in gaps:
+            assert r["flow"] == "arrivals"
+            # every record of the gap is in quarantine: no "missing records" left over
+            assert r["likely cause"] == f"records still in quarantine ({r['gap']} from interior)"
+        assert "records still in quarantine" in (out / "index.html").read_text()
