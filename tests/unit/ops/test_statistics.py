@@ -73,7 +73,8 @@ class TestPeriods:
 class TestLikelyCause:
     def test_quarantine_first_then_the_rest_is_missing(self) -> None:
         ev = Evidence(("interior",), Counter({(d.ARRIVAL, "71", "interior"): 2}))
-        assert likely_cause(2, ev, d.ARRIVAL, "71") == "records still in quarantine (2 from interior)"
+        held = "records still in quarantine (2 from interior)"
+        assert likely_cause(2, ev, d.ARRIVAL, "71") == held
         assert likely_cause(5, ev, d.ARRIVAL, "71") == (
             "records still in quarantine (2 from interior); "
             "missing records of interior (3 fewer than the bureau counted)"
