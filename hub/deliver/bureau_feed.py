@@ -78,6 +78,15 @@ ALLOWED_FIELDS = frozenset(
     }
 )
 _EV = "{urn:kz:mhub:event:1}"
+#: JSON Schema of one feed message's value (package data; documented in docs/statistics-feed.md)
+FEED_SCHEMA = "feed/statistics-feed-v1.schema.json"
+
+
+def feed_schema() -> dict[str, Any]:
+    """The feed's JSON Schema (draft 2020-12), for the bureau and the tests."""
+    from importlib.resources import files
+
+    return dict(json.loads(files("hub.schemas").joinpath(FEED_SCHEMA).read_text("utf-8")))
 
 
 def feed_topic(settings: Settings) -> str:

@@ -13,15 +13,19 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 from kafka import TopicPartition
+from lxml import etree
 
 from hub.config import Settings
-from hub.deliver.bureau_feed import feed_topic
+from hub.deliver.bureau_feed import FEED_FAMILIES, feed_schema, feed_topic
 from hub.kafka.clients import consumer
+from hub.kafka.topics import topics_for
 from hub.ops.statistics.year import run_year
 from infra.agencies.year import Targets
 from tests.support.exchange import isolated_settings
 
+EV = "{urn:kz:mhub:event:1}"
 TARGETS = """
 year = 2006
 arrivals = 90
@@ -35,17 +39,32 @@ non_CIS = 12
 """
 
 
-def _feed(settings: Settings) -> list[dict]:
-    """An independent reader of the bureau's feed (plain consumer, read_committed)."""
-    topic = feed_topic(settings)
+def _read(settings: Settings, topic: str) -> list[bytes]:
+    """An independent reader of one topic from the start (plain consumer, read_committed)."""
     cons = consumer(settings=settings, consumer_timeout_ms=3000)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(cons.partitions_for_topic(topic) or [])]
         cons.assign(tps)
         cons.seek_to_beginning(*tps)
-        return [json.loads(m.value) for m in cons]
+        return [m.value for m in cons]
     finally:
         cons.close()
+
+
+def _feed(settings: Settings) -> list[dict]:
+    return [json.loads(v) for v in _read(settings, feed_topic(settings))]
+
+
+def _event_records(settings: Settings) -> dict[str, str]:
+    """event id -> the agency record id it was published from (Provenance), every family."""
+    out: dict[str, str] = {}
+    for family in FEED_FAMILIES:
+        for raw in _read(settings, topics_for(settings).events(family)):
+            root = etree.fromstring(raw)
+            record_id = root.findtext(f"{EV}Provenance/{EV}SourceRecordId")
+            if root.tag == f"{EV}Event" and record_id:
+                out[root.findtext(f"{EV}EventId")] = record_id
+    return out
 
 
 def _strings(value: object) -> list[str]:
@@ -94,6 +113,10 @@ class TestGeneratedYear:
         facts = _feed(settings)
         assert facts, "the bureau's feed is empty"
         assert len({(f["event_id"], f["version"]) for f in facts}) == len(facts)
+        validator = jsonschema.Draft202012Validator(feed_schema())
+        for f in facts:
+            validator.validate(f)  # every message against docs/statistics-feed.md's schema
+        self._check_true_persons(settings, facts, result)
         gen_people = set()
         plan = result.plan
         from infra.agencies.year_serve import YearGenerator
@@ -122,6 +145,36 @@ class TestGeneratedYear:
         for f in facts:
             by_pseudonym[f["pseudonym"]].add(f["family"])
         assert any(len(fams) > 1 for fams in by_pseudonym.values())
+
+    def _check_true_persons(self, settings: Settings, facts: list[dict], result) -> None:  # type: ignore[no-untyped-def]
+        """Against the generator's ground truth: one true person, one pseudonym, and back."""
+        from infra.agencies.year_serve import YearGenerator
+
+        gen = YearGenerator(result.plan)
+        true_person: dict[str, int] = {}  # agency record id -> generated person id
+        for feed, entries in result.plan.feeds.items():
+            for i in range(len(entries)):
+                t = gen.ground_truth(feed, i)
+                if t.person_id is not None and entries[i].pid is not None:
+                    true_person[t.record_id] = t.person_id
+        records = _event_records(settings)
+        pseudonyms: dict[int, set[str]] = defaultdict(set)
+        persons: dict[str, set[int]] = defaultdict(set)
+        families: dict[int, set[str]] = defaultdict(set)
+        for f in facts:
+            pid = true_person[records[f["event_id"]]]
+            pseudonyms[pid].add(f["pseudonym"])
+            persons[f["pseudonym"]].add(pid)
+            families[pid].add(f["family"])
+        assert len(pseudonyms) == len(
+            {p for e in result.plan.feeds.values() for p in (x.pid for x in e) if p is not None}
+        )
+        split = {p: s for p, s in pseudonyms.items() if len(s) > 1}
+        shared = {s: p for s, p in persons.items() if len(p) > 1}
+        assert not split, f"a true person under several pseudonyms: {list(split.items())[:3]}"
+        assert not shared, f"true persons sharing a pseudonym: {list(shared.items())[:3]}"
+        across = [p for p, fams in families.items() if len(fams) > 1]
+        assert across, "no person seen by two agencies: the cross-agency check proved nothing"
 
 
 class TestReconciliation:
