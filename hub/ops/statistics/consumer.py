@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hub.config import Settings, load_settings
 from hub.deliver.consumer import EventConsumer, HubEvent, Rejected
+from hub.kafka.faults import FaultHook
 from hub.ops.statistics.definitions import FAMILIES, fact_of
 from hub.ops.statistics.store import FactStore
 
@@ -64,6 +65,7 @@ def consume_statistics(
 ) -> Counter[str]:
     """Apply every new event of the statistics families to the store; return counts."""
     settings = settings or load_settings()
+    faults = FaultHook(settings.crash_at)
     counts: Counter[str] = Counter()
     with (
         FactStore(store_path(settings)) as store,
@@ -91,6 +93,7 @@ def consume_statistics(
                 record_id=item.body.get("recordId", ""),
                 updated_at=utc_text(item.body.get("updatedAt", "")),
             )
+            faults.reached("statistics.after-apply")  # crash tests: stored, offset not committed
             counts["events"] += 1
             counts["corrections" if item.version > 1 else "originals"] += 1
             counts[fact.kind or "not-counted"] += 1

@@ -14,18 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
-from kafka import TopicPartition
-from lxml import etree
 
 from hub.config import Settings
-from hub.deliver.bureau_feed import FEED_FAMILIES, feed_schema, feed_topic
-from hub.kafka.clients import consumer
-from hub.kafka.topics import topics_for
+from hub.deliver.bureau_feed import FEED_FAMILIES, feed_schema
 from hub.ops.statistics.year import run_year
 from infra.agencies.year import Targets
 from tests.support.exchange import isolated_settings
+from tests.support.statistics import EV, events, read_feed
 
-EV = "{urn:kz:mhub:event:1}"
 TARGETS = """
 year = 2006
 arrivals = 90
@@ -39,31 +35,13 @@ non_CIS = 12
 """
 
 
-def _read(settings: Settings, topic: str) -> list[bytes]:
-    """An independent reader of one topic from the start (plain consumer, read_committed)."""
-    cons = consumer(settings=settings, consumer_timeout_ms=3000)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(cons.partitions_for_topic(topic) or [])]
-        cons.assign(tps)
-        cons.seek_to_beginning(*tps)
-        return [m.value for m in cons]
-    finally:
-        cons.close()
-
-
-def _feed(settings: Settings) -> list[dict]:
-    return [json.loads(v) for v in _read(settings, feed_topic(settings))]
-
-
 def _event_records(settings: Settings) -> dict[str, str]:
     """event id -> the agency record id it was published from (Provenance), every family."""
     out: dict[str, str] = {}
-    for family in FEED_FAMILIES:
-        for raw in _read(settings, topics_for(settings).events(family)):
-            root = etree.fromstring(raw)
-            record_id = root.findtext(f"{EV}Provenance/{EV}SourceRecordId")
-            if root.tag == f"{EV}Event" and record_id:
-                out[root.findtext(f"{EV}EventId")] = record_id
+    for root in events(settings, FEED_FAMILIES):
+        record_id = root.findtext(f"{EV}Provenance/{EV}SourceRecordId")
+        if record_id:
+            out[root.findtext(f"{EV}EventId")] = record_id
     return out
 
 
@@ -110,7 +88,7 @@ class TestGeneratedYear:
         self._check_feed(settings, result)
 
     def _check_feed(self, settings: Settings, result) -> None:  # type: ignore[no-untyped-def]
-        facts = _feed(settings)
+        facts = read_feed(settings)
         assert facts, "the bureau's feed is empty"
         assert len({(f["event_id"], f["version"]) for f in facts}) == len(facts)
         validator = jsonschema.Draft202012Validator(feed_schema())
