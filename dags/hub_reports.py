@@ -1,4 +1,4 @@
-"""Reports: charts of the run summaries and migration statistics, rebuilt on change."""
+"""Reports: the migration statistics of a period and the operator charts, rebuilt on change."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import reduce
 from operator import or_
 
 import pendulum
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Param, task
 
 from hub.ops.assets import EVENTS
 
@@ -26,22 +26,33 @@ with DAG(
         "execution_timeout": timedelta(minutes=10),
     },
     tags=["mhub", "reports"],
+    params={
+        "period": Param(
+            "",
+            type="string",
+            pattern=r"^(\d{4}(-(Q[1-4]|\d{2}))?)?$",
+            description="YYYY, YYYY-Qn or YYYY-MM; empty: the current year",
+        )
+    },
     doc_md="""
 ### `hub_reports` — runbook
 
 Runs when any event family's Asset changes (`hub_publish` published new events
-of that family), or on demand. Renders PNG charts and `index.html` under
-`var/reports/` from the run summaries in `var/runs/` (records pulled / valid /
-quarantined per source, quarantine reasons, published per family, lag) and, when
-the `statistics` event topic has observations, arrivals, departures and saldo by
-region, CIS vs non-CIS. Safe to re-run at any time: it only reads.
+of that family), or on demand (trigger with `{"period": "2006-Q1"}` for another
+period than the current year). First the statistics consumer takes the new
+events, then the migration statistics report of the period is written under
+`var/reports/statistics/<period>/` (HTML, a PNG per chart, a CSV per table,
+reconciliation with the bureau), then the operator page `var/reports/index.html`
+(records, quarantine reasons, published events, freshness) linking every
+statistics report. Safe to re-run at any time: it only reads events.
 """,
 ) as dag:
 
     @task
-    def render(run_id=None) -> dict:
+    def render(run_id=None, params=None) -> dict:
         from hub.ops import tasks
 
-        return tasks.rebuild_reports(dag_id="hub_reports", run_id=run_id)
+        period = (params or {}).get("period") or ""
+        return tasks.rebuild_reports(dag_id="hub_reports", run_id=run_id, period=period)
 
     render()

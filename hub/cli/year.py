@@ -21,11 +21,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="report folder")
 
 
+NO_SIMULATORS = (
+    "needs the agency simulators and the year generator (infra/agencies), which are part of "
+    "the repository checkout, not of the installed hub: run it from a checkout "
+    "(PYTHONPATH=<checkout>)"
+)
+
+
 def run(args: argparse.Namespace) -> int:
+    from hub.errors import ConfigError
     from hub.kafka.topics import ensure_topics, topics_for
     from hub.ops.statistics.year import run_year
-    from infra.agencies.year import Targets
 
+    try:
+        from infra.agencies.year import Targets
+    except ModuleNotFoundError as exc:
+        raise ConfigError(NO_SIMULATORS) from exc
     settings = load_settings()
     ensure_topics(topics_for(settings).specs(), settings)
     result = run_year(Targets.load(args.targets), settings, out_dir=args.out)

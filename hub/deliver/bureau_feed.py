@@ -1,5 +1,7 @@
 """The statistics bureau's feed: person-level facts, every identity a keyed pseudonym.
 
+    python -m hub.deliver.bureau_feed [--batch N]   # drain what is there, then stop
+
 Consume-transform-produce, exactly once: events are read with
 ``read_committed`` from the person-level event topics, each becomes one JSON
 fact on ``<prefix>statistics-feed``, and the facts and the consumed offsets are
@@ -28,6 +30,7 @@ from kafka.structs import OffsetAndMetadata
 
 from hub.config import Settings, load_settings
 from hub.kafka.clients import consumer, producer
+from hub.kafka.faults import FaultHook
 from hub.kafka.topics import TopicSpec, ensure_topics, topics_for
 from security.pseudonym import KEY_FILE, Pseudonymizer
 from security.safe_xml import parse_untrusted
@@ -78,6 +81,15 @@ ALLOWED_FIELDS = frozenset(
     }
 )
 _EV = "{urn:kz:mhub:event:1}"
+#: JSON Schema of one feed message's value (package data; documented in docs/statistics-feed.md)
+FEED_SCHEMA = "feed/statistics-feed-v1.schema.json"
+
+
+def feed_schema() -> dict[str, Any]:
+    """The feed's JSON Schema (draft 2020-12), for the bureau and the tests."""
+    from importlib.resources import files
+
+    return dict(json.loads(files("hub.schemas").joinpath(FEED_SCHEMA).read_text("utf-8")))
 
 
 def feed_topic(settings: Settings) -> str:
@@ -121,10 +133,14 @@ def transform(raw: bytes, family: str, pseudo: Pseudonymizer) -> dict[str, Any] 
 
 
 def run_bureau_feed(
-    settings: Settings | None = None, *, idle_timeout_s: float = IDLE_TIMEOUT_S
+    settings: Settings | None = None,
+    *,
+    idle_timeout_s: float = IDLE_TIMEOUT_S,
+    max_poll_records: int = MAX_POLL_RECORDS,
 ) -> Counter[str]:
     """Drain new events into the feed, exactly once; return counts."""
     settings = settings or load_settings()
+    faults = FaultHook(settings.crash_at)
     topics = topics_for(settings)
     out_topic = feed_topic(settings)
     ensure_topics(
@@ -133,7 +149,7 @@ def run_bureau_feed(
     family_of = {topics.events(f): f for f in FEED_FAMILIES}
     pseudo = pseudonymizer(settings)
     cons = consumer(
-        *family_of, settings=settings, group_id=out_topic, max_poll_records=MAX_POLL_RECORDS
+        *family_of, settings=settings, group_id=out_topic, max_poll_records=max_poll_records
     )
     prod = producer(settings, transactional_id=out_topic)
     counts: Counter[str] = Counter()
@@ -147,7 +163,7 @@ def run_bureau_feed(
                     idle_since = time.monotonic()  # still joining the group: not idle yet
                 continue
             idle_since = time.monotonic()
-            _commit(prod, cons, polled, family_of, pseudo, out_topic, counts)
+            _commit(prod, cons, polled, family_of, pseudo, out_topic, counts, faults)
     finally:
         prod.close()
         cons.close()
@@ -162,6 +178,7 @@ def _commit(
     pseudo: Pseudonymizer,
     out_topic: str,
     counts: Counter[str],
+    faults: FaultHook,
 ) -> None:
     """One transaction: the facts of one poll and the offsets after them."""
     prod.begin_transaction()
@@ -181,7 +198,24 @@ def _commit(
                 counts["facts"] += 1
             offsets[tp] = OffsetAndMetadata(msgs[-1].offset + 1, "", -1)
         prod.send_offsets_to_transaction(offsets, cons.group_metadata())
+        faults.reached("bureau-feed.before-commit")  # crash tests: a transaction left open
         prod.commit_transaction()
+        faults.reached("bureau-feed.after-commit")
     except BaseException:
         prod.abort_transaction()
         raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="drain new events into the bureau's feed")
+    parser.add_argument("--batch", type=int, default=MAX_POLL_RECORDS, help="facts per transaction")
+    args = parser.parse_args(argv)
+    for key, n in sorted(run_bureau_feed(max_poll_records=args.batch).items()):
+        print(f"{key}: {n}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

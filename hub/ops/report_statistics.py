@@ -19,9 +19,10 @@ from typing import Any
 from hub.config import Settings
 from hub.ops.statistics import definitions
 from hub.ops.statistics.consumer import store_path
+from hub.ops.statistics.evidence import quarantined_facts
 from hub.ops.statistics.figures import Figures, Table, compute
 from hub.ops.statistics.periods import parse_period
-from hub.ops.statistics.reconcile import reconcile
+from hub.ops.statistics.reconcile import gather_evidence, reconcile
 from hub.ops.statistics.store import FactStore
 
 DPI = 110
@@ -167,15 +168,20 @@ def _charts(figs: Figures, recon: Table, out: Path) -> dict[str, Path | None]:
 
 
 def build_statistics_report(
-    settings: Settings, period: str, *, out_dir: Path | None = None
+    settings: Settings, period: str, *, out_dir: Path | None = None, read_quarantine: bool = True
 ) -> StatisticsReport:
-    """Figures of ``period`` from the fact store, drawn and written under ``out_dir``."""
+    """Figures of ``period`` from the fact store, drawn and written under ``out_dir``.
+
+    With ``read_quarantine`` the DLQ is read for the reconciliation's evidence
+    (needs the broker); without it, quarantine is never named as a cause.
+    """
     per = parse_period(period)
     out = out_dir or settings.var_dir / "reports" / "statistics" / per.label
     out.mkdir(parents=True, exist_ok=True)
     with FactStore(store_path(settings)) as store:
         figs = compute(store, per)
-        recon = reconcile(store, per)
+        held = quarantined_facts(settings, per, store) if read_quarantine else None
+        recon = reconcile(store, per, gather_evidence(store, per, held))
     charts = {k: v for k, v in _charts(figs, recon, out).items() if v is not None}
     tables = [*figs.tables.values(), recon]
     csvs = {f"{t.name}.csv": write_csv(t, out) for t in tables}

@@ -1,10 +1,10 @@
-"""Reports for operators and statisticians: PNG charts and one HTML page.
+"""Reports for operators: PNG charts and one HTML page.
 
 Operator charts come from the run summaries under ``var/runs`` (records pulled /
 valid / quarantined per source over runs, quarantine reasons, published per
-family, freshness). Migration statistics (arrivals, departures and saldo by region,
-CIS vs non-CIS) come from the ``statistics`` event topic when it has events;
-without them that chart is skipped, not drawn empty.
+family, freshness). The migration statistics have their own report
+(``hub.ops.report_statistics``, ``mhub report``) under ``reports/statistics/<period>``;
+this page links every one written so far.
 
     mhub-style use:  python -m hub.ops.reports [--out DIR]
 """
@@ -16,8 +16,7 @@ import html
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,22 +26,7 @@ from hub.ops.run_summary import format_backlog
 
 # Runs per source drawn in the "over runs" chart; older runs stay in var/runs.
 MAX_RUNS_PER_SOURCE = 50
-# Reading the statistics topic must not hang a report: give up after this long.
-STATISTICS_READ_TIMEOUT_S = 20.0
-# Statistics events read at most (aggregates: a country-wide year is a few thousand).
-STATISTICS_MAX_EVENTS = 200_000
 DPI = 110
-
-# Synonyms of the SDMX dimensions in a statistics event (attribute or element local names).
-# (compared after _norm: lower case, no "_" or "-")
-_REGION_KEYS = ("region", "refarea", "kato", "area")
-_FLOW_KEYS = ("flow", "migrationflow", "direction", "indicator", "measure")
-_GROUP_KEYS = ("flowgroup", "cisgroup", "cis", "counterpartgroup", "partnergroup", "countrygroup")
-_VALUE_KEYS = ("obsvalue", "value", "count")
-_ARRIVAL = {"arr", "arrival", "arrivals", "in", "immigration", "entry", "inflow"}
-_DEPARTURE = {"dep", "departure", "departures", "out", "emigration", "exit", "outflow"}
-_NON_CIS = {"non_cis", "noncis", "non-cis", "ncis", "other", "false", "0", "n", "rest"}
-_CIS = {"cis", "sng", "true", "1", "y"}
 
 
 def load_summaries(runs_dir: Path) -> list[dict[str, Any]]:
@@ -55,120 +39,6 @@ def load_summaries(runs_dir: Path) -> list[dict[str, Any]]:
             continue  # a summary being written right now; the next report has it
     out.sort(key=lambda s: s.get("started_at") or 0)
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    region: str
-    flow: str  # "arrivals" | "departures"
-    cis: bool | None
-    value: float
-    #: the event's id and version: a revised figure supersedes the earlier version
-    event_id: str = ""
-    version: int = 0
-
-
-def _norm(name: str) -> str:
-    """``{ns}OBS_VALUE``, ``obsValue`` and ``obs-value`` all become ``obsvalue``."""
-    return name.rsplit("}", 1)[-1].lower().replace("_", "").replace("-", "")
-
-
-def observation_from_event(xml: bytes) -> Observation | None:
-    """The SDMX dimensions of one statistics event, or None when it is not a flow count."""
-    from security.safe_xml import parse_untrusted
-
-    try:
-        root = parse_untrusted(xml)
-    except Exception:
-        return None
-    fields: dict[str, str] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        name = _norm(el.tag)
-        attrs = {_norm(k): v for k, v in el.attrib.items()}
-        if name == "value" and "id" in attrs and "value" in attrs:
-            # SDMX-ML generic: <Value id="REGION" value="..."/>
-            fields[_norm(attrs["id"])] = attrs["value"]
-            continue
-        if "value" in attrs and len(attrs) <= 2:
-            # <ObsValue value="123"/>, <Region value="..."/>
-            fields.setdefault(name, attrs["value"])
-        elif el.text and el.text.strip() and len(el) == 0:
-            fields.setdefault(name, el.text.strip())
-        for k, v in attrs.items():
-            if k != "value":
-                fields.setdefault(k, v)
-
-    def first(keys: Iterable[str], allowed: set[str] | None = None) -> str:
-        for k in keys:
-            v = fields.get(k, "")
-            if v and (allowed is None or v.lower() in allowed):
-                return v.lower() if allowed is not None else v
-        return ""
-
-    flow_raw = first(_FLOW_KEYS, _ARRIVAL | _DEPARTURE)
-    if not flow_raw:
-        return None
-    flow = "arrivals" if flow_raw in _ARRIVAL else "departures"
-    try:
-        value = float(first(_VALUE_KEYS))
-    except ValueError:
-        return None
-    group = first(_GROUP_KEYS, _CIS | _NON_CIS)
-    cis = True if group in _CIS else False if group in _NON_CIS else None
-    region = first(_REGION_KEYS) or "unknown"
-    try:
-        version = int(fields.get("eventversion", "0"))
-    except ValueError:
-        version = 0
-    return Observation(
-        region=region[:2] if region.isdigit() else region,
-        flow=flow,
-        cis=cis,
-        value=value,
-        event_id=fields.get("eventid", ""),
-        version=version,
-    )
-
-
-def read_statistics(settings: Settings) -> list[Observation]:
-    """All statistics observations published so far (read_committed, bounded in time)."""
-    from kafka import TopicPartition
-
-    from hub.kafka.clients import consumer
-    from hub.kafka.topics import topics_for
-
-    topic = topics_for(settings).events("statistics")
-    cons = consumer(settings=settings, consumer_timeout_ms=1000)
-    try:
-        parts = cons.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in parts]
-        if not tps:
-            return []
-        cons.assign(tps)
-        cons.seek_to_beginning(*tps)
-        end = cons.end_offsets(tps)
-        out: list[Observation] = []
-        latest: dict[str, Observation] = {}
-        deadline = time.monotonic() + STATISTICS_READ_TIMEOUT_S
-        seen = 0
-        while time.monotonic() < deadline and seen < STATISTICS_MAX_EVENTS:
-            if all(cons.position(tp) >= end[tp] for tp in tps):
-                break
-            for records in cons.poll(timeout_ms=500).values():
-                for msg in records:
-                    seen += 1
-                    obs = observation_from_event(msg.value)
-                    if obs is None:
-                        continue
-                    if not obs.event_id:
-                        out.append(obs)
-                    elif obs.event_id not in latest or obs.version > latest[obs.event_id].version:
-                        latest[obs.event_id] = obs  # a revision replaces the provisional figure
-        return out + list(latest.values())
-    finally:
-        cons.close()
 
 
 def _plt() -> Any:
@@ -308,61 +178,27 @@ def chart_freshness(sources: list[dict[str, Any]], path: Path) -> Path | None:
     return path
 
 
-def chart_migration(obs: list[Observation], path: Path) -> Path | None:
-    if not obs:
-        return None
-    plt = _plt()
-    by_region: dict[str, Counter[str]] = defaultdict(Counter)
-    by_group: dict[str, Counter[str]] = defaultdict(Counter)
-    for o in obs:
-        by_region[o.region][o.flow] += o.value
-        group = "CIS" if o.cis else "non-CIS" if o.cis is False else "unknown"
-        by_group[group][o.flow] += o.value
-    regions = sorted(by_region)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8), width_ratios=[2.2, 1])
-    xs = list(range(len(regions)))
-    arr = [by_region[r]["arrivals"] for r in regions]
-    dep = [by_region[r]["departures"] for r in regions]
-    ax1.bar([x - 0.2 for x in xs], arr, 0.4, label="arrivals", color="#55a868")
-    ax1.bar([x + 0.2 for x in xs], dep, 0.4, label="departures", color="#c44e52")
-    ax1.plot(xs, [a - d for a, d in zip(arr, dep, strict=True)], "D", color="black", label="saldo")
-    ax1.axhline(0, color="black", linewidth=0.6)
-    ax1.set_xticks(xs, regions, rotation=60, fontsize=8)
-    ax1.set_title("Migration by region (KATO): arrivals, departures, saldo")
-    ax1.set_ylabel("persons")
-    ax1.legend(fontsize=8)
-    groups = [g for g in ("CIS", "non-CIS", "unknown") if g in by_group]
-    gx = list(range(len(groups)))
-    ax2.bar(
-        [x - 0.2 for x in gx],
-        [by_group[g]["arrivals"] for g in groups],
-        0.4,
-        label="arrivals",
-        color="#55a868",
+def statistics_links(out: Path) -> str:
+    """Links to the statistics reports written under ``out/statistics``, newest period first."""
+    pages = sorted((out / "statistics").glob("*/index.html"), reverse=True)
+    if not pages:
+        return "<p>No statistics report yet: run <code>mhub report --period YYYY</code>.</p>"
+    items = "".join(
+        f"<li><a href='statistics/{html.escape(p.parent.name)}/index.html'>"
+        f"Migration statistics, {html.escape(p.parent.name)}</a></li>"
+        for p in pages
     )
-    ax2.bar(
-        [x + 0.2 for x in gx],
-        [by_group[g]["departures"] for g in groups],
-        0.4,
-        label="departures",
-        color="#c44e52",
-    )
-    ax2.set_xticks(gx, groups)
-    ax2.set_title("CIS vs non-CIS")
-    ax2.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return f"<ul>{items}</ul>"
 
 
-def _html(charts: dict[str, Path], sources: list[dict[str, Any]], generated: str) -> str:
+def _html(
+    charts: dict[str, Path], sources: list[dict[str, Any]], generated: str, links: str = ""
+) -> str:
     titles = {
         "records": "Records per source",
         "quarantine": "Quarantine reasons",
         "published": "Published events",
         "freshness": "Freshness of each source",
-        "migration": "Migration statistics",
     }
     latest: dict[str, dict[str, Any]] = {}
     for s in sources:
@@ -394,6 +230,7 @@ def _html(charts: dict[str, Path], sources: list[dict[str, Any]], generated: str
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:right}}
 td:first-child,td:nth-child(2){{text-align:left}}</style></head><body>
 <h1>Migration Exchange Hub — reports</h1><p>Generated {html.escape(generated)}.</p>
+<h2>Migration statistics</h2>{links}
 <h2>Last run of each source</h2>
 <table><tr><th>source</th><th>state</th><th>finished</th><th>pulled</th><th>valid</th>
 <th>quarantined</th><th>backlog</th></tr>{rows}</table>
@@ -402,12 +239,7 @@ td:first-child,td:nth-child(2){{text-align:left}}</style></head><body>
 """
 
 
-def build_reports(
-    settings: Settings | None = None,
-    out_dir: Path | None = None,
-    *,
-    statistics: list[Observation] | None = None,
-) -> dict[str, Path]:
+def build_reports(settings: Settings | None = None, out_dir: Path | None = None) -> dict[str, Path]:
     """Render every chart that has data, and ``index.html``; return name -> path."""
     settings = settings or load_settings()
     out = out_dir or settings.var_dir / "reports"
@@ -415,11 +247,6 @@ def build_reports(
     summaries = load_summaries(settings.var_dir / "runs")
     sources = [s for s in summaries if s.get("kind") == "source"]
     publish = [s for s in summaries if s.get("kind") == "publish"]
-    if statistics is None:
-        try:
-            statistics = read_statistics(settings)
-        except Exception:  # no broker, no topic: the operator charts still render
-            statistics = []
     charts: dict[str, Path] = {}
     made: Iterator[tuple[str, Path | None]] = iter(
         [
@@ -427,7 +254,6 @@ def build_reports(
             ("quarantine", chart_quarantine(sources, out / "quarantine.png")),
             ("published", chart_published(publish, out / "published.png")),
             ("freshness", chart_freshness(sources, out / "freshness.png")),
-            ("migration", chart_migration(statistics, out / "migration.png")),
         ]
     )
     for name, path in made:
@@ -435,7 +261,7 @@ def build_reports(
             charts[name] = path
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     index = out / "index.html"
-    index.write_text(_html(charts, sources, generated), encoding="utf-8")
+    index.write_text(_html(charts, sources, generated, statistics_links(out)), encoding="utf-8")
     return {**charts, "index": index}
 
 

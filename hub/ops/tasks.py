@@ -131,8 +131,9 @@ def summarise_publish(
 
 
 def rebuild_reports(
-    settings: Settings | None = None, *, dag_id: str = "", run_id: str = ""
+    settings: Settings | None = None, *, dag_id: str = "", run_id: str = "", period: str = ""
 ) -> dict[str, str]:
+    """The statistics report of ``period`` (default: this year) and the operator page."""
     from datetime import UTC, datetime
 
     from hub.ops import reports
@@ -140,13 +141,13 @@ def rebuild_reports(
     from hub.ops.statistics.consumer import consume_statistics
 
     settings = settings or load_settings()
-    paths = {k: str(v) for k, v in reports.build_reports(settings).items()}
     consume_statistics(settings)  # resumes where its consumer group stopped
-    year = str(datetime.now(UTC).year)
-    stats = build_statistics_report(settings, year).paths
-    paths.update({f"statistics/{k}": str(v) for k, v in stats.items() if k.endswith(".png")})
+    stats = build_statistics_report(settings, period or str(datetime.now(UTC).year)).paths
+    # The operator page after the statistics, so it links the period just written.
+    paths = {k: str(v) for k, v in reports.build_reports(settings).items()}
+    paths.update({f"statistics/{k}": str(v) for k, v in stats.items() if k != "index"})
     paths["statistics"] = str(stats["index"])
-    charts = [k for k in paths if k != "index"]
+    charts = [k for k, v in paths.items() if v.endswith(".png")]
     rows = [("charts", ", ".join(charts) or "none yet"), ("page", paths["index"])]
     _show(f"**reports rebuilt** — {len(charts)} charts", _table(rows), dag_id=dag_id, run_id=run_id)
     return paths

@@ -13,9 +13,10 @@ which region, which day) so that the hub's statistics definitions
 
 Around them come records that must not move those totals: temporary permits,
 work permits, quotas, kandas admissions, asylum, deportations, entry bans.
-``YearGenerator`` serves the plan through the ordinary agency simulator;
-``YearStatistics`` is the bureau's SDMX view of the same truth, optionally with
-records an agency never sent (``drop_arrivals``) so the figures disagree.
+``infra.agencies.year_serve`` serves the plan through the ordinary agency
+simulator and the bureau's SDMX view of the same truth, optionally with records
+an agency never sent (``drop_arrivals``) or sent invalid, so they sit in the
+hub's quarantine (``quarantine_arrivals``), and the figures disagree.
 """
 
 from __future__ import annotations
@@ -24,19 +25,19 @@ import random
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from infra.agencies import reference as ref
-from infra.agencies.generator import VALID, Generator, GeneratorConfig, Rates, Truth
-from infra.agencies.statistics import Obs as SdmxObs
-from infra.agencies.statistics import SeriesKey, matches
+from infra.agencies.generator import Generator, GeneratorConfig
 
 # Share of departures that are CIS citizens when the targets leave it open.
 CIS_DEPARTURE_SHARE = 0.7
 # Records that must not count, per counted record (noise the definitions must ignore).
 NOISE_PER_RECORD = 0.25
+#: an entry's field marking it to be sent invalid (the hub quarantines it)
+QUARANTINE = "quarantine"
 POPULATION = 20_000  # people drawn from; plenty for a test year, quick to index
 ADULT_AGE = 18  # migrants for permanent residence are adults in this plan
 NOISE_TYPES = (
@@ -143,9 +144,16 @@ class YearPlan:
     #: the bureau's truth: (region, YYYY-MM, ARR|DEP, CIS|NONCIS) -> persons
     bureau: Counter[tuple[str, str, str, str]]
     dropped: int = 0
+    quarantined: int = 0
 
     @classmethod
-    def build(cls, targets: Targets, seed: int = 2006, drop_arrivals: int = 0) -> YearPlan:
+    def build(
+        cls,
+        targets: Targets,
+        seed: int = 2006,
+        drop_arrivals: int = 0,
+        quarantine_arrivals: int = 0,
+    ) -> YearPlan:
         rng = random.Random(seed)
         gen = Generator(GeneratorConfig(seed=seed, population=POPULATION))
         pools = _pools(gen, targets.year)
@@ -156,14 +164,20 @@ class YearPlan:
             arr = e.fields["Status"] == "ISSUED"
             group = "CIS" if e.fields["group"] == "CIS" else "NONCIS"
             bureau[(e.fields["region"], f"{e.day:%Y-%m}", "ARR" if arr else "DEP", group)] += 1
-        drop = [i for i, e in enumerate(interior) if e.fields["Status"] == "ISSUED"][:drop_arrivals]
-        interior = [e for i, e in enumerate(interior) if i not in set(drop)]
+        issued = [i for i, e in enumerate(interior) if e.fields["Status"] == "ISSUED"]
+        drop = set(issued[:drop_arrivals])
+        held = set(issued[drop_arrivals : drop_arrivals + quarantine_arrivals])
+        interior = [
+            Entry(e.record_type, e.day, e.pid, {**e.fields, QUARANTINE: "1"}) if i in held else e
+            for i, e in enumerate(interior)
+            if i not in drop
+        ]
         counted = len(interior) + len(labour)
         feeds = {"interior": interior, "labour": labour}
         _add_noise(feeds, rng, pools, targets.year, counted)
         for entries in feeds.values():
             entries.sort(key=lambda e: e.day)
-        return cls(targets, seed, feeds, bureau, len(drop))
+        return cls(targets, seed, feeds, bureau, len(drop), len(held))
 
     def counts(self) -> dict[str, int]:
         return {feed: len(entries) for feed, entries in self.feeds.items()}
@@ -260,134 +274,3 @@ def _add_noise(
                 pid, _ = _pick_person(rng, pools, rng.choice(("CIS", "non-CIS")))
             fields = {"Kind": "TEMPORARY", "Status": "ISSUED", "region": _region(rng)}
             feeds[feed].append(Entry(record_type, day, pid, fields))
-
-
-class YearGenerator(Generator):
-    """The plan's records, served by the ordinary simulator: all valid, one per entry."""
-
-    def __init__(self, plan: YearPlan) -> None:
-        rates = Rates(duplicate=0.0, correction=0.0, invalid=0.0, hostile=0.0)
-        # The year's records were entered by its close: updatedAt in the next January.
-        epoch = datetime(plan.targets.year + 1, 1, 2, tzinfo=UTC)
-        super().__init__(
-            GeneratorConfig(seed=plan.seed, population=POPULATION, rates=rates, epoch=epoch)
-        )
-        self.plan = plan
-
-    def entry(self, feed: str, index: int) -> Entry:
-        return self.plan.feeds[self.family(feed)][index]
-
-    def kind(self, feed: str, index: int) -> tuple[str, str | None]:
-        return VALID, None
-
-    def _record_type(self, feed: str, index: int) -> tuple[str, str]:
-        root = self.entry(feed, index).record_type
-        return root, CODES[root]
-
-    def _person_for_fact(self, fact_id: str) -> int:
-        feed, index = fact_id.rsplit(":", 1)
-        pid = self.entry(feed, int(index)).pid
-        return 0 if pid is None else pid
-
-    def _fact_time(self, t: Truth, fr: random.Random) -> datetime:
-        day = self.entry(t.feed, t.index).day
-        return datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
-
-    def _render(self, t: Truth) -> str:
-        custom = _CUSTOM.get(t.record_type)
-        if custom is None:
-            return super()._render(t)
-        family = self.family(t.feed)
-        from infra.agencies.generator import NS
-
-        rr = self._entry_rng(t.feed, t.index, "render")
-        e = self.entry(t.feed, t.index)
-        person = (
-            "" if t.person_id is None else self._person_xml(t, self.person(t.person_id), family, rr)
-        )
-        return (
-            f'<{t.record_type} xmlns="{NS[family]}" xmlns:c="{NS["common"]}" '
-            f'recordId="{t.record_id}" version="{t.version}" updatedAt="{t.updated_at}">'
-            f"{person}{custom(e, t.index, self.plan.targets.year)}</{t.record_type}>"
-        )
-
-
-def _permit_body(e: Entry, index: int, year: int) -> str:
-    start = e.day + timedelta(days=1)
-    return (
-        f"<PermitNumber>ВНЖ-{year}-{index:06d}</PermitNumber><Kind>{e.fields['Kind']}</Kind>"
-        f"<Status>{e.fields['Status']}</Status><DecisionDate>{e.day}</DecisionDate>"
-        f"<ValidFrom>{start}</ValidFrom><ValidTo>{start + timedelta(days=3 * 365)}</ValidTo>"
-        f"<Kato>{ref.kato_code(e.fields['region'])}</Kato>"
-    )
-
-
-def _resettlement_body(e: Entry, index: int, year: int) -> str:
-    return (
-        f"<CertificateNumber>KC-{year}-{index:06d}</CertificateNumber>"
-        f"<ProgrammeYear>{year}</ProgrammeYear>"
-        f"<FromKato>{ref.kato_code(e.fields['from'])}</FromKato>"
-        f"<ToKato>{ref.kato_code(e.fields['to'])}</ToKato>"
-        f"<ArrivedOn>{e.day}</ArrivedOn><FamilyMembers>0</FamilyMembers>"
-    )
-
-
-def _quota_body(e: Entry, index: int, year: int) -> str:
-    r = random.Random(index)
-    allotted = r.randrange(10, 500)
-    return (
-        f"<Kato>{ref.kato_code(e.fields['region'])}</Kato><Sector>{r.choice(ref.SECTORS)}</Sector>"
-        f"<Category>{r.choice(ref.WORKER_CATEGORIES)}</Category><Year>{year}</Year>"
-        f"<Allotted>{allotted}</Allotted><Used>{r.randrange(allotted + 1)}</Used>"
-        f"<DecisionDate>{e.day}</DecisionDate>"
-    )
-
-
-_CUSTOM = {
-    "ResidencePermit": _permit_body,
-    "KandasResettlement": _resettlement_body,
-    "LabourQuota": _quota_body,
-}
-
-
-class YearStatistics:
-    """The bureau's SDMX dataflow for the plan's year (same interface as MigrationStatistics)."""
-
-    def __init__(self, plan: YearPlan) -> None:
-        self.plan = plan
-        self.published_at = datetime(plan.targets.year + 1, 2, 15, 4, tzinfo=UTC)
-
-    def prepared(self) -> datetime:
-        return self.published_at
-
-    def _series(self) -> dict[SeriesKey, list[SdmxObs]]:
-        out: dict[SeriesKey, list[SdmxObs]] = {}
-        b = self.plan.bureau
-        cells = sorted({(r, m, g) for r, m, _ind, g in b})
-        for region, month, group in cells:
-            arr, dep = b[(region, month, "ARR", group)], b[(region, month, "DEP", group)]
-            for ind, value in (("ARR", arr), ("DEP", dep), ("NET", arr - dep)):
-                key = SeriesKey("M", region, ind, group)
-                out.setdefault(key, []).append(SdmxObs(month, value, "A", self.published_at))
-        return out
-
-    def query(
-        self,
-        key: str = "all",
-        *,
-        start_period: str | None = None,
-        end_period: str | None = None,
-        updated_after: datetime | None = None,
-    ) -> Any:
-        for sk, obs in self._series().items():
-            if not matches(sk, key):
-                continue
-            keep = [
-                o
-                for o in obs
-                if (not start_period or o.period >= start_period[:7])
-                and (not end_period or o.period[: len(end_period)] <= end_period)
-                and (updated_after is None or o.updated > updated_after)
-            ]
-            if keep:
-                yield sk, keep

@@ -48,6 +48,10 @@ COMMIT_EVERY = 500
 COMMIT_INTERVAL_S = 2.0
 POLL_TIMEOUT_MS = 500
 MAX_POLL_RECORDS = 500
+# Waiting for partitions is not idleness: after a crash the dead member holds its
+# partitions until its session times out (10 s by default) and the group rebalances.
+# A consumer with an idle timeout waits this long for an assignment at most.
+JOIN_TIMEOUT_S = 120.0
 
 
 def family_of_topic(topics: Topics, topic: str) -> str:
@@ -202,11 +206,13 @@ class EventConsumer:
 
     def stream(self) -> Iterator[StreamItem]:
         """Every item in arrival order; each is considered handled when the next is asked for."""
-        idle_since = time.monotonic()
+        idle_since = started = time.monotonic()
         while True:
             polled = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
             if not polled:
                 self._maybe_commit(force=self._since_commit > 0)
+                if not self._consumer.assignment() and time.monotonic() - started < JOIN_TIMEOUT_S:
+                    idle_since = time.monotonic()  # still joining the group: not idle yet
                 if self.idle_timeout_s is not None and (
                     time.monotonic() - idle_since >= self.idle_timeout_s
                 ):

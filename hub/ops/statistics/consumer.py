@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hub.config import Settings, load_settings
 from hub.deliver.consumer import EventConsumer, HubEvent, Rejected
+from hub.kafka.faults import FaultHook
 from hub.ops.statistics.definitions import FAMILIES, fact_of
 from hub.ops.statistics.store import FactStore
 
@@ -26,6 +28,19 @@ from hub.ops.statistics.store import FactStore
 # (the reports DAG and `mhub year` run it as a batch step, not as a daemon).
 IDLE_TIMEOUT_S = 8.0  # > the broker's initial group rebalance delay (3 s)
 GROUP = "statistics"
+
+
+def utc_text(stamp: str) -> str:
+    """An ISO time as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC), so stored times compare as text."""
+    if not stamp:
+        return ""
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def store_path(settings: Settings) -> Path:
@@ -50,6 +65,7 @@ def consume_statistics(
 ) -> Counter[str]:
     """Apply every new event of the statistics families to the store; return counts."""
     settings = settings or load_settings()
+    faults = FaultHook(settings.crash_at)
     counts: Counter[str] = Counter()
     with (
         FactStore(store_path(settings)) as store,
@@ -69,7 +85,15 @@ def consume_statistics(
             if not isinstance(item, HubEvent):
                 continue
             fact = fact_of(item.body, item.citizenships)
-            changed = store.apply(item.event_id, item.version, item.source, fact)
+            changed = store.apply(
+                item.event_id,
+                item.version,
+                item.source,
+                fact,
+                record_id=item.body.get("recordId", ""),
+                updated_at=utc_text(item.body.get("updatedAt", "")),
+            )
+            faults.reached("statistics.after-apply")  # crash tests: stored, offset not committed
             counts["events"] += 1
             counts["corrections" if item.version > 1 else "originals"] += 1
             counts[fact.kind or "not-counted"] += 1

@@ -16,13 +16,16 @@ from pathlib import Path
 from hub.ops.statistics.definitions import Fact
 
 _COLUMNS = tuple(f.name for f in fields(Fact))
-_Q = {c: f'"{c}"' for c in ("event_id", "version", "source", *_COLUMNS)}  # "group" is SQL
+_KEYS = ("event_id", "version", "source", "record_id", "updated_at")
+_Q = {c: f'"{c}"' for c in (*_KEYS, *_COLUMNS)}  # "group" is SQL
 _TYPE = {"value": "INTEGER", "used": "INTEGER"}
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS facts (
     event_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
     source TEXT NOT NULL,
+    record_id TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL DEFAULT '',
     {", ".join(f"{_Q[c]} {_TYPE.get(c, 'TEXT')} NOT NULL" for c in _COLUMNS)}
 );
 CREATE INDEX IF NOT EXISTS facts_kind_day ON facts(kind, day);
@@ -39,16 +42,34 @@ class FactStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(facts)")}
+        for col in ("record_id", "updated_at"):  # stores written before these columns
+            if col not in have:
+                self._db.execute(f"ALTER TABLE facts ADD COLUMN {col} TEXT NOT NULL DEFAULT ''")
 
-    def apply(self, event_id: str, version: int, source: str, fact: Fact) -> bool:
-        """Record ``fact`` for ``event_id`` unless a version as new is already there."""
-        cols = ("event_id", "version", "source", *_COLUMNS)
+    def apply(
+        self,
+        event_id: str,
+        version: int,
+        source: str,
+        fact: Fact,
+        *,
+        record_id: str = "",
+        updated_at: str = "",
+    ) -> bool:
+        """Record ``fact`` for ``event_id`` unless a version as new is already there.
+
+        ``record_id`` and ``updated_at`` are the agency's record id and the time it
+        recorded this version: the reconciliation's evidence (quarantine, late
+        corrections).
+        """
+        cols = (*_KEYS, *_COLUMNS)
         sets = ", ".join(f"{_Q[c]}=excluded.{_Q[c]}" for c in cols[1:])
         cur = self._db.execute(
             f"INSERT INTO facts ({', '.join(_Q[c] for c in cols)}) "
             f"VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT(event_id) DO UPDATE SET {sets} WHERE excluded.version > facts.version",
-            (event_id, version, source, *astuple(fact)),
+            (event_id, version, source, record_id, updated_at, *astuple(fact)),
         )
         self._db.commit()
         return cur.rowcount > 0
@@ -72,6 +93,33 @@ class FactStore:
             kinds,
         )
         return dict(rows.fetchall())
+
+    def record_ids(self, source: str) -> set[str]:
+        """The agency record ids of ``source`` that reached the statistics."""
+        rows = self._db.execute("SELECT record_id FROM facts WHERE source = ?", (source,))
+        return {r[0] for r in rows if r[0]}
+
+    def corrections_after(
+        self, kinds: tuple[str, ...], first_day: str, last_day: str, after: str
+    ) -> Iterator[Fact]:
+        """Facts of corrected events (version > 1) the agency recorded after ``after``."""
+        marks = ", ".join("?" * len(kinds))
+        rows = self._db.execute(
+            f"SELECT {', '.join(_Q[c] for c in _COLUMNS)} FROM facts WHERE kind IN ({marks}) "
+            "AND day >= ? AND day <= ? AND version > 1 AND updated_at > ?",
+            (*kinds, first_day, last_day, after),
+        )
+        for row in rows:
+            yield Fact(*row)
+
+    def latest_update(self, kinds: tuple[str, ...], first_day: str, last_day: str) -> str:
+        """The latest ``updated_at`` among facts of ``kinds`` (the bureau's publication)."""
+        marks = ", ".join("?" * len(kinds))
+        row = self._db.execute(
+            f"SELECT MAX(updated_at) FROM facts WHERE kind IN ({marks}) AND day >= ? AND day <= ?",
+            (*kinds, first_day, last_day),
+        ).fetchone()
+        return str(row[0] or "")
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM facts").fetchone()[0])

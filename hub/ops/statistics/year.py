@@ -58,24 +58,19 @@ def run_hub(settings: Settings, sources: list[SourceConfig]) -> None:
         publish_partition(p, settings)
 
 
-def run_year(
-    targets: Any,
-    settings: Settings,
-    *,
-    drop_arrivals: int = 0,
-    period: str | None = None,
-    out_dir: Path | None = None,
-) -> YearRun:
-    """Generate the year, run it through the hub, consume, report; return the figures."""
-    from hub.deliver.bureau_feed import run_bureau_feed
+def publish_year(
+    targets: Any, settings: Settings, *, drop_arrivals: int = 0, quarantine_arrivals: int = 0
+) -> Any:
+    """Generate the year and run it through both stages; return the plan (the truth)."""
     from hub.keys import open_pki
-    from hub.ops.report_statistics import build_statistics_report
-    from hub.ops.statistics.consumer import consume_statistics
     from infra.agencies.server import AgencySimulator
-    from infra.agencies.year import YearGenerator, YearPlan, YearStatistics
+    from infra.agencies.year import YearPlan
+    from infra.agencies.year_serve import YearGenerator, YearStatistics
 
     open_pki(settings)
-    plan = YearPlan.build(targets, drop_arrivals=drop_arrivals)
+    plan = YearPlan.build(
+        targets, drop_arrivals=drop_arrivals, quarantine_arrivals=quarantine_arrivals
+    )
     sim = AgencySimulator(YearGenerator(plan), counts=plan.counts())
     sim.state.statistics = YearStatistics(plan)  # type: ignore[assignment]
     sim.start()
@@ -83,6 +78,26 @@ def run_year(
         run_hub(settings, year_sources(sim.url, targets.year))
     finally:
         sim.stop()
+    return plan
+
+
+def run_year(
+    targets: Any,
+    settings: Settings,
+    *,
+    drop_arrivals: int = 0,
+    quarantine_arrivals: int = 0,
+    period: str | None = None,
+    out_dir: Path | None = None,
+) -> YearRun:
+    """Generate the year, run it through the hub, consume, report; return the figures."""
+    from hub.deliver.bureau_feed import run_bureau_feed
+    from hub.ops.report_statistics import build_statistics_report
+    from hub.ops.statistics.consumer import consume_statistics
+
+    plan = publish_year(
+        targets, settings, drop_arrivals=drop_arrivals, quarantine_arrivals=quarantine_arrivals
+    )
     consumed = consume_statistics(settings)
     feed = run_bureau_feed(settings)
     built = build_statistics_report(settings, period or str(targets.year), out_dir=out_dir)

@@ -1,4 +1,4 @@
-"""Reports (charts from run summaries and statistics events) and ``mhub status``."""
+"""Operator reports (charts from run summaries, links to the statistics) and ``mhub status``."""
 
 from __future__ import annotations
 
@@ -7,26 +7,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from hub.config import Settings
-from hub.kafka.clients import producer
-from hub.kafka.topics import TopicSpec, ensure_topics
-from hub.ops.reports import build_reports, observation_from_event, read_statistics
+from hub.ops.reports import build_reports
 from hub.ops.run_summary import PublishRunSummary, SourceRunSummary, save
 from hub.ops.status import collect, render
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def _obs_xml(region: str, flow: str, group: str, value: int, eid: str = "", v: int = 1) -> bytes:
-    ident = f"<EventId>{eid}</EventId><EventVersion>{v}</EventVersion>" if eid else ""
-    return (
-        f'<Event xmlns="urn:kz:mhub:event:1">{ident}<Observation>'
-        f'<Value id="REF_AREA" value="{region}"/><Value id="FLOW" value="{flow}"/>'
-        f'<Value id="CIS_GROUP" value="{group}"/><ObsValue value="{value}"/>'
-        "</Observation></Event>"
-    ).encode()
 
 
 def _runs(var: Path, sources: dict[str, int]) -> None:
@@ -59,70 +45,33 @@ def _runs(var: Path, sources: dict[str, int]) -> None:
     save(p, var / "runs")
 
 
-class TestObservations:
-    @pytest.mark.parametrize(
-        ("xml", "expected"),
-        [
-            (_obs_xml("751110000", "ARR", "CIS", 12), ("75", "arrivals", True, 12.0)),
-            (_obs_xml("11", "DEP", "NON_CIS", 5), ("11", "departures", False, 5.0)),
-            (
-                b"<O><REGION>19</REGION><DIRECTION>out</DIRECTION><OBS_VALUE>7</OBS_VALUE></O>",
-                ("19", "departures", None, 7.0),
-            ),
-        ],
-    )
-    def test_sdmx_dimensions_are_read(self, xml: bytes, expected: tuple) -> None:
-        o = observation_from_event(xml)
-        assert o is not None and (o.region, o.flow, o.cis, o.value) == expected
-
-    def test_net_or_unknown_flows_are_not_counted(self) -> None:
-        assert observation_from_event(_obs_xml("11", "NET", "CIS", 3)) is None
-        assert observation_from_event(b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>") is None
-
-
 class TestReports:
     def test_charts_and_page_from_summaries(self, tmp_path: Path) -> None:
         settings = Settings(var_dir=tmp_path)
         _runs(tmp_path, {"partner_uzb": 50, "interior_border": 80})
-        obs = [observation_from_event(_obs_xml("11", "ARR", "CIS", 9))]
-        out = build_reports(settings, statistics=[o for o in obs if o])
-        assert set(out) == {"records", "quarantine", "published", "lag", "migration", "index"}
+        out = build_reports(settings)
+        assert set(out) == {"records", "quarantine", "published", "freshness", "index"}
         for name, path in out.items():
             if name != "index":
                 assert path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 10_000
         page = out["index"].read_text()
-        assert "partner_uzb" in page and "records.png" in page and "migration.png" in page
+        assert "partner_uzb" in page and "records.png" in page
+        assert "migration.png" not in page and "No statistics report yet" in page
 
-    def test_no_statistics_means_no_migration_chart(self, tmp_path: Path) -> None:
+    def test_index_links_every_statistics_report(self, tmp_path: Path) -> None:
+        """The old KATO-coded migration chart is gone; the statistics reports are linked."""
         _runs(tmp_path, {"partner_kgz": 10})
-        out = build_reports(Settings(var_dir=tmp_path), statistics=[])
+        for period in ("2006", "2007-Q1"):
+            page = tmp_path / "reports" / "statistics" / period / "index.html"
+            page.parent.mkdir(parents=True)
+            page.write_text("<html></html>")
+        out = build_reports(Settings(var_dir=tmp_path))
         assert "migration" not in out and not (tmp_path / "reports" / "migration.png").exists()
-
-    def test_statistics_are_read_from_the_event_topic(
-        self, kafka_settings: Settings, unique_name
-    ) -> None:
-        from dataclasses import replace
-
-        from hub.kafka.topics import topics_for
-
-        settings = replace(kafka_settings, topic_prefix=unique_name("rep") + ".")
-        topic = topics_for(settings).events("statistics")
-        ensure_topics([TopicSpec(topic, 2)], settings)
-        prod = producer(settings)
-        for i, (flow, group) in enumerate([("ARR", "CIS"), ("DEP", "CIS"), ("ARR", "NON_CIS")]):
-            prod.send(
-                topic, key=str(i).encode(), value=_obs_xml("47", flow, group, 10 + i, f"e{i}")
-            )
-        # A revised figure (version 2) of the first observation replaces version 1.
-        prod.send(topic, key=b"0", value=_obs_xml("47", "ARR", "CIS", 15, "e0", v=2))
-        prod.flush()
-        prod.close()
-        got = sorted((o.flow, o.cis, o.value) for o in read_statistics(settings))
-        assert got == [
-            ("arrivals", False, 12.0),
-            ("arrivals", True, 15.0),
-            ("departures", True, 11.0),
-        ]
+        html = out["index"].read_text()
+        assert html.index("statistics/2007-Q1/index.html") < html.index(
+            "statistics/2006/index.html"
+        )
+        assert "Migration statistics, 2006" in html
 
 
 class TestStatus:

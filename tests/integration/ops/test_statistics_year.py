@@ -7,19 +7,20 @@ pseudonymised feed; the report's figures compared with the targets exactly.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from kafka import TopicPartition
+import jsonschema
 
 from hub.config import Settings
-from hub.deliver.bureau_feed import feed_topic
-from hub.kafka.clients import consumer
+from hub.deliver.bureau_feed import FEED_FAMILIES, feed_schema
 from hub.ops.statistics.year import run_year
 from infra.agencies.year import Targets
 from tests.support.exchange import isolated_settings
+from tests.support.statistics import EV, events, read_feed
 
 TARGETS = """
 year = 2006
@@ -34,17 +35,14 @@ non_CIS = 12
 """
 
 
-def _feed(settings: Settings) -> list[dict]:
-    """An independent reader of the bureau's feed (plain consumer, read_committed)."""
-    topic = feed_topic(settings)
-    cons = consumer(settings=settings, consumer_timeout_ms=3000)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(cons.partitions_for_topic(topic) or [])]
-        cons.assign(tps)
-        cons.seek_to_beginning(*tps)
-        return [json.loads(m.value) for m in cons]
-    finally:
-        cons.close()
+def _event_records(settings: Settings) -> dict[str, str]:
+    """event id -> the agency record id it was published from (Provenance), every family."""
+    out: dict[str, str] = {}
+    for root in events(settings, FEED_FAMILIES):
+        record_id = root.findtext(f"{EV}Provenance/{EV}SourceRecordId")
+        if record_id:
+            out[root.findtext(f"{EV}EventId")] = record_id
+    return out
 
 
 def _strings(value: object) -> list[str]:
@@ -90,12 +88,16 @@ class TestGeneratedYear:
         self._check_feed(settings, result)
 
     def _check_feed(self, settings: Settings, result) -> None:  # type: ignore[no-untyped-def]
-        facts = _feed(settings)
+        facts = read_feed(settings)
         assert facts, "the bureau's feed is empty"
         assert len({(f["event_id"], f["version"]) for f in facts}) == len(facts)
+        validator = jsonschema.Draft202012Validator(feed_schema())
+        for f in facts:
+            validator.validate(f)  # every message against docs/statistics-feed.md's schema
+        self._check_true_persons(settings, facts, result)
         gen_people = set()
         plan = result.plan
-        from infra.agencies.year import YearGenerator
+        from infra.agencies.year_serve import YearGenerator
 
         gen = YearGenerator(plan)
         secrets: set[str] = set()
@@ -122,6 +124,36 @@ class TestGeneratedYear:
             by_pseudonym[f["pseudonym"]].add(f["family"])
         assert any(len(fams) > 1 for fams in by_pseudonym.values())
 
+    def _check_true_persons(self, settings: Settings, facts: list[dict], result) -> None:  # type: ignore[no-untyped-def]
+        """Against the generator's ground truth: one true person, one pseudonym, and back."""
+        from infra.agencies.year_serve import YearGenerator
+
+        gen = YearGenerator(result.plan)
+        true_person: dict[str, int] = {}  # agency record id -> generated person id
+        for feed, entries in result.plan.feeds.items():
+            for i in range(len(entries)):
+                t = gen.ground_truth(feed, i)
+                if t.person_id is not None and entries[i].pid is not None:
+                    true_person[t.record_id] = t.person_id
+        records = _event_records(settings)
+        pseudonyms: dict[int, set[str]] = defaultdict(set)
+        persons: dict[str, set[int]] = defaultdict(set)
+        families: dict[int, set[str]] = defaultdict(set)
+        for f in facts:
+            pid = true_person[records[f["event_id"]]]
+            pseudonyms[pid].add(f["pseudonym"])
+            persons[f["pseudonym"]].add(pid)
+            families[pid].add(f["family"])
+        assert len(pseudonyms) == len(
+            {p for e in result.plan.feeds.values() for p in (x.pid for x in e) if p is not None}
+        )
+        split = {p: s for p, s in pseudonyms.items() if len(s) > 1}
+        shared = {s: p for s, p in persons.items() if len(p) > 1}
+        assert not split, f"a true person under several pseudonyms: {list(split.items())[:3]}"
+        assert not shared, f"true persons sharing a pseudonym: {list(shared.items())[:3]}"
+        across = [p for p, fams in families.items() if len(fams) > 1]
+        assert across, "no person seen by two agencies: the cross-agency check proved nothing"
+
 
 class TestReconciliation:
     def test_agency_dropping_records_is_named_with_the_gap(
@@ -140,3 +172,24 @@ class TestReconciliation:
         assert all(r[1] == "arrivals" and "missing records of interior" in r[6] for r in gaps)
         html = (tmp_path / "report" / "index.html").read_text()
         assert "missing records of interior" in html
+
+    def test_records_in_quarantine_are_named_with_their_count_and_agency(
+        self, tmp_path: Path, kafka_settings: Settings, unique_name: Callable[[str], str]
+    ) -> None:
+        """The interior ministry sends 5 arrivals with a broken IIN: the hub quarantines
+        them, the bureau counted them; the report says where they are, not "missing"."""
+        settings = isolated_settings(tmp_path, kafka_settings, unique_name)
+        targets = Targets.from_mapping({"year": 2006, "arrivals": 30, "departures": 10})
+        out = tmp_path / "report"
+        result = run_year(targets, settings, quarantine_arrivals=5, out_dir=out)
+        assert result.plan.quarantined == 5
+        assert result.figures.arrivals == 25
+        with (out / "reconciliation.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        gaps = [r for r in rows if r["gap"] != "0"]
+        assert sum(int(r["gap"]) for r in gaps) == 5
+        for r in gaps:
+            assert r["flow"] == "arrivals"
+            # every record of the gap is in quarantine: no "missing records" left over
+            assert r["likely cause"] == f"records still in quarantine ({r['gap']} from interior)"
+        assert "records still in quarantine" in (out / "index.html").read_text()

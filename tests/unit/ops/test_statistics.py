@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from hub.ops.statistics import definitions as d
+from hub.ops.statistics.definitions import Fact
 from hub.ops.statistics.figures import compute
 from hub.ops.statistics.periods import parse_period
+from hub.ops.statistics.reconcile import Evidence, gather_evidence, likely_cause, reconcile
 from hub.ops.statistics.store import FactStore
 
 NS = "urn:kz:mhub:interior:1"
@@ -65,3 +68,57 @@ class TestPeriods:
     def test_bad_period_names_the_forms(self) -> None:
         with pytest.raises(ValueError, match="YYYY-Qn"):
             parse_period("2006-Q5")
+
+
+class TestLikelyCause:
+    def test_quarantine_first_then_the_rest_is_missing(self) -> None:
+        ev = Evidence(("interior",), Counter({(d.ARRIVAL, "71", "interior"): 2}))
+        held = "records still in quarantine (2 from interior)"
+        assert likely_cause(2, ev, d.ARRIVAL, "71") == held
+        assert likely_cause(5, ev, d.ARRIVAL, "71") == (
+            "records still in quarantine (2 from interior); "
+            "missing records of interior (3 fewer than the bureau counted)"
+        )
+        assert likely_cause(5, ev, d.ARRIVAL, "75").startswith("missing records of interior (5")
+        assert likely_cause(0, ev, d.ARRIVAL, "71") == ""
+
+    def test_corrections_after_publication_are_late(self, tmp_path: Path) -> None:
+        obs = Fact(d.BUREAU_ARRIVAL, "2006-02-01", "71", group="CIS", value=3)
+        with FactStore(tmp_path / "f.sqlite") as store:
+            store.apply("b1", 1, "statistics", obs, updated_at="2007-02-15T04:00:00Z")
+            arrival = d.fact_of(permit("PERMANENT", "ISSUED"), ("UZB",))
+            store.apply("e1", 1, "interior", arrival, updated_at="2007-01-02T00:00:00Z")
+            store.apply("e2", 2, "interior", arrival, updated_at="2007-03-01T00:00:00Z")
+            store.apply("e3", 2, "interior", arrival, updated_at="2007-01-05T00:00:00Z")
+            per = parse_period("2006")
+            ev = gather_evidence(store, per)
+            rows = reconcile(store, per, ev).rows
+        assert ev.published == "2007-02-15T04:00:00Z"
+        assert ev.late == Counter({(d.ARRIVAL, "71"): 1})  # e3 was corrected in time
+        assert [r[1:6] for r in rows] == [["arrivals", 3, 3, 0, 0.0]]  # no gap, no cause
+        assert rows[0][6] == ""
+
+    def test_late_corrections_named_when_no_quarantine(self) -> None:
+        ev = Evidence(("interior",), late=Counter({(d.ARRIVAL, "71"): 2}), published="2007-02-15")
+        assert likely_cause(-2, ev, d.ARRIVAL, "71") == (
+            "late corrections (2 of interior after the bureau published (2007-02-15))"
+        )
+
+
+class TestStoreMigration:
+    def test_a_store_without_the_evidence_columns_gains_them(self, tmp_path: Path) -> None:
+        import sqlite3
+
+        path = tmp_path / "old.sqlite"
+        db = sqlite3.connect(path)
+        db.execute(
+            "CREATE TABLE facts (event_id TEXT PRIMARY KEY, version INTEGER NOT NULL, "
+            "source TEXT NOT NULL, "
+            + ", ".join(f'"{c}" TEXT NOT NULL' for c in Fact.__dataclass_fields__)
+            + ")"
+        )
+        db.commit()
+        db.close()
+        with FactStore(path) as store:
+            assert store.apply("e1", 1, "interior", Fact(d.ARRIVAL, "2006-01-02"), record_id="R1")
+            assert store.record_ids("interior") == {"R1"}
