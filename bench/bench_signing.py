@@ -20,7 +20,8 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from security.batch import BatchSigner, BatchVerifier, event_digest
+from security.batch import BatchSigner, event_digest
+from security.batch_verifier import BatchVerifier
 from security.pki import DevPki
 from security.safe_xml import parse_untrusted
 from security.signer import EnvelopedSigner

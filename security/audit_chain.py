@@ -34,10 +34,10 @@ from lxml import etree
 from security.batch import (
     GENESIS_DIGEST,
     PROOF_TAG,
-    BatchVerifier,
     Manifest,
     ProofData,
 )
+from security.batch_verifier import BatchVerifier
 from security.errors import HostileXmlError, TrustError
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore

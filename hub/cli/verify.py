@@ -29,7 +29,7 @@ from pathlib import Path
 from hub.config import load_settings
 from hub.errors import HostileXmlError, TrustError, map_errors
 from security.audit_chain import ChainReport, verify_chain
-from security.batch import BatchVerifier
+from security.batch_verifier import BatchVerifier
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
 from security.verifier import verify_hub_document, verify_partner_document

@@ -18,7 +18,7 @@ from hub.intake.stage import run_source
 from hub.keys import trust_store
 from hub.publish.stage import intake_partitions, publish_partition
 from infra.agencies.generator import Rates
-from security.batch import BatchVerifier
+from security.batch_verifier import BatchVerifier
 from tests.support.exchange import EV, isolated_settings, read_all, source
 
 N = 240

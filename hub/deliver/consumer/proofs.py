@@ -126,7 +126,7 @@ class EventVerifier:
 
     def _batch_verifier(self) -> tuple[Any, ManifestSource]:
         if self._batches is None:
-            from security.batch import BatchVerifier
+            from security.batch_verifier import BatchVerifier
 
             self._batches = BatchVerifier(self.trust)
             self.manifests = ManifestSource(self._settings, self._topic, self._state, self._batches)

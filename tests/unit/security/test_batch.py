@@ -11,15 +11,14 @@ from security.batch import (
     GENESIS_DIGEST,
     PROOF_TAG,
     BatchSigner,
-    BatchVerifier,
     ChainHead,
     Manifest,
     _manifest_element,
     canonical,
     event_digest,
     manifest_digest,
-    verify_event_in_batch,
 )
+from security.batch_verifier import BatchVerifier, verify_event_in_batch
 from security.errors import MerkleUsageError, TrustError
 from security.keys import SigningKey
 from security.signer import EnvelopedSigner

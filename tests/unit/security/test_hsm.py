@@ -12,7 +12,8 @@ import pytest
 from lxml import etree
 from pkcs11 import Attribute
 
-from security.batch import BatchSigner, verify_event_in_batch
+from security.batch import BatchSigner
+from security.batch_verifier import verify_event_in_batch
 from security.errors import KeyConfigError, TrustError
 from security.hsm import Token, find_module, token_signing_key
 from security.keys import key_id_of, write_cert

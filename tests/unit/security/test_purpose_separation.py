@@ -20,7 +20,8 @@ from hub.config import load_settings
 from hub.deliver.consumer.proofs import EventVerifier
 from hub.deliver.consumer.state import ConsumerState
 from hub.errors import TrustError as HubTrustError
-from security.batch import BatchSigner, BatchVerifier, SignedBatch
+from security.batch import BatchSigner, SignedBatch
+from security.batch_verifier import BatchVerifier
 from security.errors import TrustError
 from security.keys import SigningKey
 from security.pki import DevPki, issue_cert, new_key

@@ -1,0 +1,277 @@
+"""Where the person registry keeps its bindings: pending writes, LRU caches, the store.
+
+Reads go pending buffer -> LRU cache -> store; writes go into the pending batch
+that :meth:`Bindings.flush` commits in one transaction. The resolution rules
+that decide *what* to bind live in :mod:`hub.intake.identity.registry`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Generic, TypeVar
+
+from hub.intake.identity.model import (
+    Identifier,
+    IdentityConflict,
+    IdKind,
+    PersonIdentifiers,
+)
+from hub.intake.identity.store import PersonRow, RegistryStore, WriteBatch
+
+#: Namespace of person ids (UUIDv5 of the creating identifier) = uuid5(NAMESPACE_URL,
+#: "urn:kz:mhub:person"). Fixed forever:
+#: changing it would give every person a new id.
+PERSON_NAMESPACE = uuid.UUID("d75d9d44-4ad1-508e-8cb9-cc35b32714ed")
+
+#: Resolutions between automatic commits: large enough that executemany
+#: amortises the transaction, small enough that a crash loses little.
+DEFAULT_FLUSH_EVERY = 5_000
+#: Cached identifier -> person entries. At ~200 B each, 200k entries is ~40 MB
+#: and covers the recurring people of a day's feed.
+DEFAULT_CACHE_SIZE = 200_000
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A plain LRU map; ``get`` refreshes, ``put`` evicts the least recently used."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: K) -> V | None:
+        try:
+            value = self._data[key]
+        except KeyError:
+            self.misses += 1
+            return None
+        self._data.move_to_end(key)
+        self.hits += 1
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._data[key] = value
+        self._data.move_to_end(key)
+        if len(self._data) > self.capacity:
+            self._data.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        self._data.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class Bindings:
+    """Identifier and name bindings of persons, read through pending -> cache -> store."""
+
+    def __init__(
+        self,
+        store: RegistryStore,
+        *,
+        flush_every: int = DEFAULT_FLUSH_EVERY,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ) -> None:
+        self.store = store
+        self.flush_every = flush_every
+        self._strong = LruCache[str, str](cache_size)
+        self._names = LruCache[str, tuple[str, ...]](cache_size)
+        self._persons = LruCache[str, PersonRow](cache_size)
+        self._alias: dict[str, str] = {}
+        self._absorbed_by: dict[str, set[str]] = {}  # survivor -> ids aliased to it
+        self._merge_seq = 0
+        #: the stage-1 source this registry resolves for: its merges are re-sent by it
+        self.source = ""
+        self._pending = WriteBatch()
+        self._p_strong: dict[str, tuple[str, str]] = {}
+        self._p_names: dict[str, list[str]] = {}
+        self._p_persons: dict[str, PersonRow] = {}
+        self._p_docs: dict[str, list[tuple[str, str]]] = {}
+        self._since_flush = 0
+        self.resolutions = 0
+        self._refresh_aliases()
+
+    def canonical(self, person_id: str) -> str:
+        """The surviving id of a person (itself unless merged away)."""
+        seen = 0
+        while person_id in self._alias:
+            person_id = self._alias[person_id]
+            seen += 1
+            if seen > 64:  # a cycle would mean corrupt merge records
+                break
+        return person_id
+
+    def absorbed(self, person_id: str) -> frozenset[str]:
+        """Every id merged into ``person_id`` (empty for almost every person)."""
+        return frozenset(self._absorbed_by.get(person_id, ()))
+
+    def stage_fact_keys(self, rows: Iterable[tuple[str, str]]) -> None:
+        """(event id, key person) rows to write with the next flush (identity.fact_keys)."""
+        self._pending.fact_keys.extend(rows)
+
+    def _lookup_strong(self, idents: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        missing: list[str] = []
+        for ident in idents:
+            pending = self._p_strong.get(ident)
+            if pending is not None:
+                found[ident] = pending[0]
+                continue
+            cached = self._strong.get(ident)
+            if cached is not None:
+                found[ident] = cached
+            else:
+                missing.append(ident)
+        if missing:
+            for ident, (pid, _q) in self.store.get_strong(missing).items():
+                self._strong.put(ident, pid)
+                found[ident] = pid
+        return {ident: self.canonical(pid) for ident, pid in found.items()}
+
+    def _lookup_names(self, keys: list[str]) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        missing: list[str] = []
+        for key in keys:
+            cached = self._names.get(key)
+            if cached is not None:
+                found[key] = cached
+            else:
+                missing.append(key)
+        if missing:
+            stored = self.store.get_names(missing)
+            for key in missing:
+                value = tuple(stored.get(key, ()))
+                self._names.put(key, value)  # negative entries too: most keys are new
+                found[key] = value
+        result: dict[str, tuple[str, ...]] = {}
+        for key in keys:
+            pids = [*found.get(key, ()), *self._p_names.get(key, ())]
+            result[key] = tuple(dict.fromkeys(self.canonical(p) for p in pids))
+        return result
+
+    def _person(self, person_id: str) -> PersonRow:
+        row = self._p_persons.get(person_id) or self._persons.get(person_id)
+        if row is None:
+            row = self.store.get_persons([person_id]).get(person_id)
+            if row is None:
+                row = PersonRow(person_id, None, None)
+            self._persons.put(person_id, row)
+        return row
+
+    def _documents(self, person_id: str) -> dict[tuple[str, str], str]:
+        """(type, state) -> number of the documents a person holds (stored and pending)."""
+        held: dict[tuple[str, str], str] = {}
+        pending = self._p_docs.get(person_id, [])
+        for qualifier, ident in [*self.store.get_documents(person_id), *pending]:
+            _doc, state, number = ident.split(":", 2)
+            held.setdefault((qualifier, state), number)
+        return held
+
+    def _new_person(self, first: Identifier | None, ids: PersonIdentifiers) -> str:
+        base = str(first) if first is not None else f"anonymous:{uuid.uuid4()}"
+        pid = str(uuid.uuid5(PERSON_NAMESPACE, base))
+        n = 1
+        while self._exists(pid):  # only if the creating identifier was lost to a conflict
+            n += 1
+            pid = str(uuid.uuid5(PERSON_NAMESPACE, f"{base}#{n}"))
+        row = PersonRow(pid, ids.iin, ids.birth_date)
+        self._p_persons[pid] = row
+        self._pending.new_persons.append(row)
+        return pid
+
+    def _exists(self, person_id: str) -> bool:
+        if person_id in self._p_persons or self._persons.get(person_id) is not None:
+            return True
+        return bool(self.store.get_persons([person_id]))
+
+    def _bind_strong(self, ident: Identifier, person_id: str, qualifier: str) -> None:
+        text = str(ident)
+        self._p_strong[text] = (person_id, qualifier)
+        self._pending.strong.append((text, person_id, qualifier))
+        if ident.kind is IdKind.DOCUMENT:
+            self._p_docs.setdefault(person_id, []).append((qualifier, text))
+
+    def _bind_name(self, key: str, person_id: str) -> None:
+        self._p_names.setdefault(key, []).append(person_id)
+        self._pending.names.append((key, person_id))
+
+    def _learn(self, person_id: str, ids: PersonIdentifiers) -> None:
+        """Record an IIN or birth date the person did not have yet."""
+        row = self._person(person_id)
+        iin = row.iin or ids.iin
+        dob = row.birth_date or ids.birth_date
+        if (iin, dob) != (row.iin, row.birth_date):
+            new = PersonRow(person_id, iin, dob, row.merged_into)
+            self._p_persons[person_id] = new
+            self._pending.person_updates.append(new)
+
+    def _review(self, conflict: IdentityConflict) -> None:
+        self._pending.reviews.append(
+            (
+                conflict.kind.value,
+                json.dumps(list(conflict.person_ids)),
+                json.dumps([str(i) for i in conflict.identifiers]),
+                conflict.detail,
+            )
+        )
+
+    def flush(self) -> None:
+        """Commit everything resolved since the last flush in one transaction."""
+        batch, self._pending = self._pending, WriteBatch(source=self.source)
+        batch.source = self.source
+        lost = self.store.write(batch)
+        for ident, (pid, _q) in self._p_strong.items():
+            self._strong.put(ident, pid)
+        for pid, row in self._p_persons.items():
+            self._persons.put(pid, row)
+        for key in self._p_names:
+            self._names.pop(key)  # re-read with the other writers' persons
+        for ident in lost:
+            self._strong.pop(ident)  # another writer bound it first: trust the store
+        self._p_strong.clear()
+        self._p_names.clear()
+        self._p_persons.clear()
+        self._p_docs.clear()
+        self._since_flush = 0
+        self._refresh_aliases()
+
+    def discard_pending(self) -> None:
+        """Forget unflushed resolutions (the caller's transaction aborted)."""
+        self._pending = WriteBatch(source=self.source)
+        self._p_strong.clear()
+        self._p_names.clear()
+        self._p_persons.clear()
+        self._p_docs.clear()
+        self._since_flush = 0
+        self._alias.clear()
+        self._absorbed_by.clear()
+        self._merge_seq = 0
+        self._persons = LruCache[str, PersonRow](self._persons.capacity)
+        self._refresh_aliases()
+
+    def _refresh_aliases(self) -> None:
+        for seq, survivor, absorbed in self.store.merges_since(self._merge_seq):
+            self._absorb_alias(survivor, absorbed)
+            self._merge_seq = seq
+
+    def _absorb_alias(self, survivor: str, absorbed: str) -> None:
+        moved = self._absorbed_by.pop(absorbed, set())
+        for alias in moved:
+            self._alias[alias] = survivor
+        self._alias[absorbed] = survivor
+        self._absorbed_by.setdefault(survivor, set()).update(moved, (absorbed,))
+
+    def reviews(self) -> list[dict[str, object]]:
+        """The review table (conflicts recorded for a human), oldest first."""
+        return self.store.reviews()
+
+    def close(self) -> None:
+        self.flush()
+        self.store.close()
