@@ -30,10 +30,17 @@ QUIET_LIBRARIES = ("kafka", "httpx", "httpcore")
 REASON_MAX_CHARS = 300
 
 
+# kafka-python's selector warns whenever its own event loop ran >0.1 s, which on a busy
+# machine is every few seconds and says nothing about the run: errors only from it.
+NOISY_WARNINGS = ("kafka.net.selector",)
+
+
 def quiet_libraries() -> None:
     """Keep library chatter out of task logs: warnings and errors still show."""
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in NOISY_WARNINGS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 # Tasks import this module inside their bodies, so this runs where the tasks run.
