@@ -31,8 +31,9 @@ REASON_MAX_CHARS = 300
 
 
 # kafka-python's selector warns whenever its own event loop ran >0.1 s, which on a busy
-# machine is every few seconds and says nothing about the run: errors only from it.
-NOISY_WARNINGS = ("kafka.net.selector",)
+# machine is every few seconds, and the range assignor warns of topics whose metadata a
+# joining consumer has not fetched yet; neither says anything about the run.
+NOISY_WARNINGS = ("kafka.net.selector", "kafka.coordinator.assignors.range")
 
 
 def quiet_libraries() -> None:
