@@ -141,16 +141,24 @@ def summarise_publish(
 def rebuild_reports(
     settings: Settings | None = None, *, dag_id: str = "", run_id: str = "", period: str = ""
 ) -> dict[str, str]:
-    """The statistics report of ``period`` (default: this year) and the operator page."""
+    """The statistics report of ``period`` and the operator page.
+
+    Without a period, the latest year the hub holds facts of (else this year): a
+    report of an empty current year in January would show only empty charts.
+    """
     from datetime import UTC, datetime
 
     from hub.ops import reports
     from hub.ops.report_statistics import build_statistics_report
-    from hub.ops.statistics.consumer import consume_statistics
+    from hub.ops.statistics.consumer import consume_statistics, store_path
+    from hub.ops.statistics.store import FactStore
 
     settings = settings or load_settings()
     consume_statistics(settings)  # resumes where its consumer group stopped
-    stats = build_statistics_report(settings, period or str(datetime.now(UTC).year)).paths
+    if not period:
+        with FactStore(store_path(settings)) as store:
+            period = store.latest_year() or str(datetime.now(UTC).year)
+    stats = build_statistics_report(settings, period).paths
     # The operator page after the statistics, so it links the period just written.
     paths = {k: str(v) for k, v in reports.build_reports(settings).items()}
     paths.update({f"statistics/{k}": str(v) for k, v in stats.items() if k != "index"})

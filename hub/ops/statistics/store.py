@@ -121,6 +121,18 @@ class FactStore:
         ).fetchone()
         return str(row[0] or "")
 
+    def latest_year(self) -> str:
+        """The latest year in which the hub saw a fact happen, or "".
+
+        The bureau's rows and quotas (set for years ahead) do not count: a report
+        of a year with only those would have no flows of the hub's own.
+        """
+        row = self._db.execute(
+            "SELECT max(substr(day, 1, 4)) FROM facts WHERE day != '' AND kind NOT IN "
+            "('', 'quota') AND kind NOT LIKE 'bureau-%'"
+        ).fetchone()
+        return str(row[0] or "")
+
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM facts").fetchone()[0])
 
