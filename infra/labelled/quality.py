@@ -10,7 +10,7 @@ true person: the one number that must be zero (no two people merged).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from hub.intake.identity.event_key import event_id, event_key
@@ -68,8 +68,19 @@ class QualityReport:
     merges: int = 0
 
 
-def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -> QualityReport:
-    """Run resolution and dedup over the set in order, as stages 1 and 2 would."""
+# Records between calls of evaluate's progress callback.
+PROGRESS_EVERY = 1_000
+
+
+def evaluate(
+    data: LabelledSet, registry: PersonRegistry, cache_capacity: int,
+    progress: Callable[[int], None] | None = None,
+) -> QualityReport:
+    """Run resolution and dedup over the set in order, as stages 1 and 2 would.
+
+    ``progress`` (if given) is called with the records done every
+    :data:`PROGRESS_EVERY` records, so a long run can show that it moves.
+    """
     backing: dict[bytes, IndexEntry] = {}
     cache = BoundedIndexCache(cache_capacity, backing.get)
     stats = DedupStats()
@@ -77,7 +88,9 @@ def evaluate(data: LabelledSet, registry: PersonRegistry, cache_capacity: int) -
     merges = 0
     person_of: list[str] = []
     fact_of: list[object] = []
-    for rec in data.records:
+    for n, rec in enumerate(data.records):
+        if progress is not None and not n % PROGRESS_EVERY:
+            progress(n)
         res = registry.resolve(rec.ids)
         merges += len(res.merges)
         conflicts.update(c.kind.value for c in res.conflicts)
