@@ -41,8 +41,8 @@ from hub.intake.validate.checksums import iin_check_digit  # noqa: E402
 
 # Share of invalid records in the stream: agencies' real error rates are a few percent.
 INVALID_SHARE = 0.05
-# xmlschema is over ten times slower than lxml; it validates a smaller sample of the same stream so the run stays
-# short (rates are per record, so the ratio is unaffected).
+# xmlschema is over ten times slower than lxml; it validates a sample of the same stream
+# so the run stays short (rates are per record, so the ratio is unaffected).
 XMLSCHEMA_SAMPLE = 0.1
 SEED = 20260301
 
