@@ -24,6 +24,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.reporting import Ticker, note, result  # noqa: E402
 from connectors.interior import InteriorConnector  # noqa: E402
 
 # Records per REST page: the hub's default batch size for the interior source.
@@ -38,6 +39,7 @@ def main() -> int:
     total = args.records or (100_000 if args.quick else 1_000_000)
     checkpoint = total // 10
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    note(f"starting the interior simulator with {total:,} records ...")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -68,6 +70,8 @@ def main() -> int:
         nbytes = 0
         peak = proc.memory_info().rss
         rss_at_checkpoint = None
+        note(f"pulling {total:,} records in pages of {PAGE_SIZE:,} ...")
+        ticker = Ticker("pulled", total)
         t0 = time.perf_counter()
         t_checkpoint = None
         position = None
@@ -77,6 +81,7 @@ def main() -> int:
             position = page.position
             del page
             peak = max(peak, proc.memory_info().rss)
+            ticker.tick(pulled)
             if rss_at_checkpoint is None and pulled >= checkpoint:
                 rss_at_checkpoint = peak
                 t_checkpoint = time.perf_counter() - t0
@@ -94,6 +99,9 @@ def main() -> int:
     print(f"records/s (whole run):     {pulled / elapsed:8,.0f}")
     print(f"records/s (first tenth):   {checkpoint / t_checkpoint:8,.0f}")
     print(f"position after the run:    {json.dumps(position)}")
+    result(records=pulled, rps=pulled / elapsed, rps_first_tenth=checkpoint / t_checkpoint,
+           peak_rss_mb=peak / mb, rss_tenth_mb=rss_at_checkpoint / mb,
+           rss_ratio=peak / rss_at_checkpoint)
     return 0
 
 

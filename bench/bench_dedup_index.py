@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.reporting import Ticker, note, result  # noqa: E402
 from hub.publish.cache import BoundedIndexCache  # noqa: E402
 from hub.publish.dedup import (  # noqa: E402
     IndexEntry,
@@ -63,7 +64,7 @@ def main() -> int:
     store = DedupStore(path, 0)
     have = store.count()
     if have < n:
-        print(f"filling the local index view with {n:,} keys (once) ...", file=sys.stderr)
+        note(f"filling the local index view with {n:,} keys (once) ...")
         t0 = time.monotonic()
         for start in range(have, n, FILL_BATCH):
             rows = []
@@ -73,13 +74,19 @@ def main() -> int:
                                                    1, b"\x01" * 8, "interior")))
             store.apply(rows, 0)
             if start and start % 1_000_000 == 0:
-                print(f"  {start:,} ({start / (time.monotonic() - t0):,.0f}/s)", file=sys.stderr)
+                note(f"  {start:,} ({start / (time.monotonic() - t0):,.0f}/s)")
+    else:
+        note(f"the local index view already holds {have:,} keys ({path}); not refilled")
     after_fill = rss_mb()
     cache = BoundedIndexCache(INDEX_CACHE_ENTRIES, miss=store.get)
     rng = random.Random(1)
     counts = {o: 0 for o in Outcome}
+    note(f"deciding {LOOKUPS:,} reports (half known, half new) ...")
+    ticker = Ticker("decisions", LOOKUPS)
     t0 = time.perf_counter()
-    for _ in range(LOOKUPS):
+    for done in range(LOOKUPS):
+        if not done % 1000:
+            ticker.tick(done)
         if rng.random() < 0.5:
             i = rng.randrange(n)
             cand = Report(event_id(i), "partner-uzb", f"p{i}", 1, b"\x02" * 8)
@@ -103,6 +110,8 @@ def main() -> int:
           f"after filling: {after_fill:.0f} MB)")
     print(f"ratio peak / 500 MB budget  {peak / 500:.2f}")
     store.close()
+    result(keys=n, decisions_per_s=rate, peak_rss_mb=peak, rss_before_index_mb=base,
+           cache_mb=cache.memory_bytes() / 1e6, budget_ratio=peak / 500)
     return 0
 
 

@@ -20,6 +20,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.reporting import note, result
 from security.batch import BatchSigner, event_digest
 from security.batch_verifier import BatchVerifier
 from security.pki import DevPki
@@ -64,17 +65,18 @@ def main() -> int:
                             passphrase=b"bench")
         trust = TrustStore.load(pki.trust_dir)
         key = pki.hub_signing_key()
+        note(f"making {n_batch:,} events ...")
         raw = [make_event(i) for i in range(n_batch)]
         events = [parse_untrusted(r) for r in raw]
         print(f"event size {len(raw[0])} bytes, key {key.method.name}, batch size {BATCH_SIZE}")
 
-        # per-event XMLDSig
+        note(f"signing {n_single:,} events with per-event XMLDSig ...")
         signer = EnvelopedSigner(key)
         t = time.perf_counter()
         signed = [etree.tostring(signer.sign(e)) for e in events[:n_single]]
         per_event = rate(n_single, time.perf_counter() - t)
 
-        # batch: digest every event, one XMLDSig per batch, a proof per event
+        note(f"signing {n_batch:,} events in batches of {BATCH_SIZE:,} (digest, proof) ...")
         t = time.perf_counter()
         batch_signer = BatchSigner(key, chain="bench")
         wire: list[bytes] = []
@@ -94,7 +96,7 @@ def main() -> int:
             event_digest(e)
         digest_us = (time.perf_counter() - t) / len(sample) * 1e6
 
-        # verification from wire bytes
+        note(f"verifying {len(signed):,} XMLDSig events and {n_batch:,} batch proofs ...")
         t = time.perf_counter()
         for data in signed:
             verify_hub_document(data, trust=trust)
@@ -112,6 +114,10 @@ def main() -> int:
     print(f"verify per-event XMLDSig : {verify_single:10,.0f} events/s")
     print(f"verify batch proof       : {verify_batch:10,.0f} events/s (parse included)")
     print(f"verify ratio batch/per-event: {verify_batch / verify_single:6.1f}x")
+    result(events=n_batch, key=key.method.name, sign_per_event_eps=per_event,
+           sign_batch_eps=batched, sign_ratio=batched / per_event,
+           verify_per_event_eps=verify_single, verify_batch_eps=verify_batch,
+           verify_ratio=verify_batch / verify_single)
     return 0
 
 

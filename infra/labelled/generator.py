@@ -7,10 +7,14 @@ in the spellings real systems produce, with replays, corrections, stale
 re-sends and partner notices of the same crossing. Every record carries its
 ground truth (person and fact), so precision and recall can be computed.
 
-The Latin variants are produced by per-letter tables written independently of
-:func:`hub.intake.identity.translit.match_key` (English, older Russian passport rules,
-Kazakh and Uzbek Latin, dropped double letters, diacritics dropped), plus a
-small share of German-style J spellings that the key is known not to fold.
+The Latin variants are produced by per-letter tables written apart from the
+product's :mod:`hub.intake.identity.translit` (nothing here imports it): the
+passport-office, BGN/PCGN and GOST 7.79 columns of :mod:`infra.labelled.spellings`,
+English usage, Central Asian short forms, Kazakh and Uzbek Latin, dropped double
+letters, Turkish letters kept or reduced to ASCII, plus a small share of
+German-style J spellings that the key is known not to fold. A partner's notice
+carries the name as the person's passport prints it: one passport-office
+system per person, the same on every notice.
 Namesakes (same name, birth date and citizenship, different IIN) are included
 on purpose, among citizens, whose records always carry their IIN: namesakes
 known only by a name and unrelated documents cannot be told apart by anyone.
@@ -24,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from hub.intake.identity.model import Document, PersonIdentifiers, PersonName
-from hub.intake.identity.translit import icao_latin
+from infra.labelled.spellings import PASSPORT_SYSTEMS, SYSTEMS, spell, turkish
 
 _POOLS: dict[str, tuple[list[str], list[str], list[str]]] = {
     # citizenship: (surnames (male form), male given names, female given names)
@@ -71,6 +75,9 @@ _PASSPORT = {"KAZ": ("N", 8), "RUS": ("", 9), "UZB": ("AA", 7), "KGZ": ("AC", 7)
 # Document numbers handed out by the current generate() call.
 _issued: set[str] = set()
 
+# Shares of the spelling table's systems (infra.labelled.spellings.SYSTEMS order).
+_SYSTEM_WEIGHTS = (3, 2, 3, 2, 1)
+
 # Latin spelling styles: per-letter tables applied to lower-case Cyrillic.
 _COMMON = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "з": "z", "и": "i", "к": "k", "л": "l",
@@ -101,11 +108,10 @@ _STYLES: dict[str, dict[str, str]] = {
 
 def latin_variant(name: str, style: str, rng: random.Random) -> str:
     """One Latin spelling of a Cyrillic (or Turkish Latin) name in the given style."""
-    if style == "icao":
-        text = icao_latin(name)
-    elif not any("\u0400" <= ch <= "\u04ff" for ch in name):
-        # Turkish Latin: diacritics kept or dropped, as different systems do
-        text = name if rng.random() < 0.5 else icao_latin(name)
+    if not any("\u0400" <= ch <= "\u04ff" for ch in name):
+        text = turkish(name, rng)  # Turkish Latin: letters kept or reduced to ASCII
+    elif style in SYSTEMS:
+        text = spell(name, style)
     else:
         table = _STYLES[style]
         out = []
@@ -282,9 +288,14 @@ def generate(
     """People and the records agencies send about them, shuffled, with the truth attached."""
     rng = random.Random(seed)
     persons = _people(rng, people, namesake_share)
-    styles = ["icao", "english", "central", "kazlatin", "uzlatin", "german"]
+    # The table's systems share the fifth of the spellings that ICAO's once had;
+    # GOST 7.79 (a library and web standard) is the rarest in agencies' records.
+    styles = [*SYSTEMS, "english", "central", "kazlatin", "uzlatin"]
     rest = (1 - german_share) / 5
-    weights = [int(1000 * w) for w in (rest, rest, rest, rest, rest, german_share)]
+    table = [w * rest / sum(_SYSTEM_WEIGHTS) for w in _SYSTEM_WEIGHTS]
+    weights = [int(10_000 * w) for w in (*table, rest, rest, rest, rest, german_share)]
+    styles.append("german")
+    passport_system: dict[int, str] = {}
     records: list[LabelledRecord] = []
     fact_no = 0
     start = datetime(2026, 1, 1, 6, 0)
@@ -346,8 +357,9 @@ def generate(
                 notice.pop("TransportMode")
                 notice["CrossedAt"] = (when + timedelta(seconds=rng.randrange(0, 60))).strftime(
                     "%Y-%m-%dT%H:%M:%S") + "Z"
-                pname = (PersonName("Latn", latin_variant(p.surname, "icao", rng),
-                                    latin_variant(p.given, "icao", rng)),)
+                system = passport_system.setdefault(p.truth, rng.choice(PASSPORT_SYSTEMS))
+                pname = (PersonName("Latn", spell(p.surname, system).upper(),
+                                    spell(p.given, system).upper()),)
                 records.append(LabelledRecord(
                     f"partner-{p.citizenship}", "PartnerBorderNotice", f"N-{fact_no:07d}", 1,
                     _ids(p, rng, pname, partner=True), notice, p.truth, fact_no,

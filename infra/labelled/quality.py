@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from hub.intake.identity.fact_keys import FactKeys
@@ -71,13 +71,23 @@ class QualityReport:
     shared_ids: int = 0  # published event ids that stand for more than one true fact
 
 
+# Records between calls of evaluate's progress callback.
+PROGRESS_EVERY = 1_000
+
+
 def evaluate(
-    data: LabelledSet, registry: PersonRegistry, cache_capacity: int, *, rekey: bool = True
+    data: LabelledSet,
+    registry: PersonRegistry,
+    cache_capacity: int,
+    *,
+    rekey: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> QualityReport:
     """Run resolution and dedup over the set in order, as stages 1 and 2 would.
 
     ``rekey=False`` keys every record by its canonical person, as before
-    :mod:`hub.intake.identity.fact_keys`, to count what that costs.
+    :mod:`hub.intake.identity.fact_keys`, to count what that costs. ``progress``
+    (if given) is called with the records done every :data:`PROGRESS_EVERY` records.
     """
     facts = FactKeys(registry, enabled=rekey)
     backing: dict[bytes, IndexEntry] = {}
@@ -87,7 +97,9 @@ def evaluate(
     merges = 0
     person_of: list[str] = []
     fact_of: list[object] = []
-    for rec in data.records:
+    for n, rec in enumerate(data.records):
+        if progress is not None and not n % PROGRESS_EVERY:
+            progress(n)
         res = registry.resolve(rec.ids)
         merges += len(res.merges)
         conflicts.update(c.kind.value for c in res.conflicts)

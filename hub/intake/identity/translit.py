@@ -127,7 +127,7 @@ _DIGRAPHS: list[tuple[str, str]] = [
     ("DZH", _ZH), ("DJ", _ZH), ("ZH", _ZH),
     ("TSCH", _CH), ("TCH", _CH), ("CH", _CH),
     ("KH", "H"), ("GH", "G"), ("CK", "K"), ("PH", "F"),
-    ("TS", "C"), ("TZ", "C"),
+    ("TS", "C"), ("TZ", "C"), ("TC", "C"),  # TC: Russian passports 2010-2013 (KUZNETCOV)
     ("OU", "U"),  # French Ioulia
     ("Q", "K"), ("X", "KS"), ("W", "V"),
 ]
@@ -135,7 +135,8 @@ _DIGRAPH_RE = re.compile("|".join(re.escape(src) for src, _ in _DIGRAPHS))
 _DIGRAPH_MAP = dict(_DIGRAPHS)
 
 # J at the end of a word or before a consonant can only be a glide (Sergej, Jurij).
-_J_GLIDE_RE = re.compile(r"J(?=$|[B-DF-HJ-NP-TV-Zcs])")
+# (Not before Y: JYLDYZ is Жылдыз, J a consonant there.)
+_J_GLIDE_RE = re.compile(r"J(?=$|[B-DF-HJ-NP-TV-XZcs])")
 # A run of I/Y (and glide J) followed by a vowel is one glide: IIA, IYA, YA, IA.
 _GLIDE_RUN_RE = re.compile(r"[IY]+(?=[AEOU])")
 _I_RUN_RE = re.compile(r"[IY]+")
@@ -153,6 +154,8 @@ def _fold(word: str) -> str:
     # A glide before U or E is dropped (Yulia = Iulia = Ulia, Yevgeniy = Evgeniy);
     # before O it is Ё, which ICAO writes E (Fyodor = Fedor, Solovyov = Solovev);
     # before A it stays (Yana ≠ Ana, Natalya = Natalia).
+    # ICAO writes Ъ before Я/Ю as IE (PODIEIACHEV): glide, E, glide is one glide.
+    word = word.replace(_GLIDE + "E" + _GLIDE, _GLIDE)
     word = word.replace(_GLIDE + "U", "U").replace(_GLIDE + "E", "E")
     word = word.replace(_GLIDE + "O", "E")
     word = _I_RUN_RE.sub("I", word)  # Evgenii = Evgeniy = Evgeny, Rybakov = Ribakov
