@@ -5,7 +5,9 @@ commit boundary through :meth:`FaultHook.reached` with a name such as
 ``stage1.before-commit`` or ``stage2.after-commit``. ``HUB_CRASH_AT=NAME[:N]``
 (settings ``crash_at``; for tests only) kills the process the N-th time it
 reaches NAME, so a test can prove that nothing is lost or doubled whatever
-the boundary. Unset, as always in production, a boundary costs one comparison.
+the boundary; ``NAME:N:stop`` stops it instead (SIGSTOP, a stalled stage that
+a test resumes with SIGCONT, e.g. past the transaction timeout). Unset, as
+always in production, a boundary costs one comparison.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ class FaultHook:
     def reached(self, boundary: str) -> None:
         if not self.spec:
             return
-        target, _, nth = self.spec.partition(":")
+        target, _, rest = self.spec.partition(":")
         if target != boundary:
             return
+        nth, _, action = rest.partition(":")
         self._seen[boundary] = self._seen.get(boundary, 0) + 1
-        if self._seen[boundary] >= int(nth or 1):
-            os.kill(os.getpid(), signal.SIGKILL)
+        if self._seen[boundary] == int(nth or 1):
+            os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)
 
 
 #: the hook of a process with no fault configured

@@ -37,7 +37,11 @@ from confluent_kafka import (
 
 from hub.config import Settings
 from hub.errors import BrokerError
-from hub.kafka.clients import librdkafka_consumer_config, librdkafka_producer_config
+from hub.kafka.clients import (
+    CONNECT_TIMEOUT_MS,
+    librdkafka_consumer_config,
+    librdkafka_producer_config,
+)
 from hub.kafka.faults import FaultHook
 
 # init/commit/abort wait at most this long for the transaction coordinator; a
@@ -123,6 +127,10 @@ class TransactionalProducer:
     @classmethod
     def open(cls, settings: Settings, transactional_id: str, *, role: str) -> TransactionalProducer:
         producer = Producer(librdkafka_producer_config(settings, transactional_id))
+        # A broker that does not answer fails the stage in seconds, with that reason,
+        # rather than after the coordinator timeout.
+        with broker_errors(f"reaching the cluster at {settings.kafka_bootstrap}"):
+            producer.list_topics(timeout=CONNECT_TIMEOUT_MS / 1000)
         with broker_errors(f"initialising transactions for {transactional_id}"):
             producer.init_transactions(COORDINATOR_TIMEOUT_S)
         return cls(producer, role, FaultHook(settings.crash_at))
