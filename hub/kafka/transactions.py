@@ -123,6 +123,8 @@ class TransactionalProducer:
         self._producer = producer
         self.role = role
         self.faults = faults
+        #: set once librdkafka reported a fatal error (fenced by a newer instance)
+        self.fatal = False
 
     @classmethod
     def open(cls, settings: Settings, transactional_id: str, *, role: str) -> TransactionalProducer:
@@ -147,15 +149,29 @@ class TransactionalProducer:
             self.faults.reached(f"{self.role}.before-commit")
             with broker_errors("committing a transaction"):
                 self._producer.commit_transaction(COORDINATOR_TIMEOUT_S)
-        except BaseException:
+        except BaseException as exc:
+            self.fatal = self.fatal or _is_fatal(exc)
             # Fenced or unreachable: the coordinator aborts it on its timeout anyway.
-            with contextlib.suppress(KafkaException):
-                self._producer.abort_transaction(COORDINATOR_TIMEOUT_S)
+            if not self.fatal:
+                with contextlib.suppress(KafkaException):
+                    self._producer.abort_transaction(COORDINATOR_TIMEOUT_S)
             raise
         self.faults.reached(f"{self.role}.after-commit")
 
     def close(self) -> None:
-        self._producer.flush(COORDINATOR_TIMEOUT_S)
+        # Every send is transactional, so after a commit or abort nothing is queued. A
+        # fenced producer can deliver nothing (its flush raises, or fails with a
+        # SystemError from the delivery callbacks); its transaction is the broker's.
+        if not self.fatal:
+            with contextlib.suppress(KafkaException):
+                self._producer.flush(COORDINATOR_TIMEOUT_S)
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    """Whether ``exc`` (a :class:`BrokerError` from librdkafka) left the producer unusable."""
+    cause = exc.__cause__ if isinstance(exc, BrokerError) else exc
+    err = cause.args[0] if isinstance(cause, KafkaException) and cause.args else None
+    return isinstance(err, KafkaError) and err.fatal()
 
 
 @dataclass(frozen=True, slots=True)
