@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -24,7 +25,9 @@ class FaultHook:
     spec: str = ""
     _seen: dict[str, int] = field(default_factory=dict)
 
-    def reached(self, boundary: str) -> None:
+    def reached(self, boundary: str, settle: Callable[[], object] | None = None) -> None:
+        """Pass a boundary; ``settle`` runs just before a fault fires there (e.g. a flush,
+        so a stalled or killed stage has really sent what its transaction holds)."""
         if not self.spec:
             return
         target, _, rest = self.spec.partition(":")
@@ -33,6 +36,8 @@ class FaultHook:
         nth, _, action = rest.partition(":")
         self._seen[boundary] = self._seen.get(boundary, 0) + 1
         if self._seen[boundary] == int(nth or 1):
+            if settle is not None:
+                settle()
             os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)
 
 

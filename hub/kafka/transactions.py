@@ -22,6 +22,7 @@ committed offset, whose consumer-group metadata goes into every transaction.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,15 @@ from hub.kafka.faults import FaultHook
 # init/commit/abort wait at most this long for the transaction coordinator; a
 # healthy local broker answers in milliseconds, a failover takes seconds.
 COORDINATOR_TIMEOUT_S = 30.0
+# Pause between asks for the group coordinator while it moves or loads.
+COORDINATOR_RETRY_S = 0.2
+COORDINATOR_MOVING = frozenset(
+    {
+        KafkaError.NOT_COORDINATOR,
+        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+        KafkaError.COORDINATOR_NOT_AVAILABLE,
+    }
+)
 # How long send() waits for room in a full local queue before polling again.
 QUEUE_FULL_WAIT_S = 0.05
 
@@ -146,7 +156,7 @@ class TransactionalProducer:
         try:
             self.faults.reached(f"{self.role}.after-begin")
             yield txn
-            self.faults.reached(f"{self.role}.before-commit")
+            self.faults.reached(f"{self.role}.before-commit", settle=self._flush)
             with broker_errors("committing a transaction"):
                 self._producer.commit_transaction(COORDINATOR_TIMEOUT_S)
         except BaseException as exc:
@@ -157,6 +167,9 @@ class TransactionalProducer:
                     self._producer.abort_transaction(COORDINATOR_TIMEOUT_S)
             raise
         self.faults.reached(f"{self.role}.after-commit")
+
+    def _flush(self) -> None:
+        self._producer.flush(COORDINATOR_TIMEOUT_S)
 
     def close(self) -> None:
         # Every send is transactional, so after a commit or abort nothing is queued. A
@@ -189,12 +202,28 @@ class IntakeReader:
         self.topic = topic
         self.partition = partition
         self._consumer = Consumer(librdkafka_consumer_config(settings, group_id))
-        tp = TopicPartition(topic, partition)
-        with broker_errors(f"reading the committed offset of {topic}[{partition}]"):
-            committed = self._consumer.committed([tp], timeout=COORDINATOR_TIMEOUT_S)[0].offset
+        committed = self._committed(TopicPartition(topic, partition))
         start = committed if committed >= 0 else OFFSET_BEGINNING
         self._consumer.assign([TopicPartition(topic, partition, start)])
         self.at_end = False
+
+    def _committed(self, tp: TopicPartition) -> int:
+        """The group's committed offset; retried while the group coordinator moves or
+        loads (a broker just restarted or failed over answers NOT_COORDINATOR at first)."""
+        deadline = time.monotonic() + COORDINATOR_TIMEOUT_S
+        with broker_errors(f"reading the committed offset of {tp.topic}[{tp.partition}]"):
+            while True:
+                try:
+                    got = self._consumer.committed([tp], timeout=COORDINATOR_TIMEOUT_S)
+                    return int(got[0].offset)
+                except KafkaException as exc:
+                    err = exc.args[0] if exc.args else None
+                    retriable = isinstance(err, KafkaError) and (
+                        err.retriable() or err.code() in COORDINATOR_MOVING
+                    )
+                    if not retriable or time.monotonic() > deadline:
+                        raise
+                    time.sleep(COORDINATOR_RETRY_S)
 
     @property
     def group_metadata(self) -> Any:
@@ -223,6 +252,9 @@ class IntakeReader:
             _low, high = self._consumer.get_watermark_offsets(tp, COORDINATOR_TIMEOUT_S)
             position = self._consumer.position([tp])[0].offset
         return max(0, high - position) if position >= 0 else 0
+
+    def _flush(self) -> None:
+        self._producer.flush(COORDINATOR_TIMEOUT_S)
 
     def close(self) -> None:
         self._consumer.close()

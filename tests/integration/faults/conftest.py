@@ -133,20 +133,27 @@ class PrivateBroker:
         )
 
     def stop(self) -> None:
-        from infra.kafka import broker
-
-        broker.stop(self.settings)
+        """Graceful stop (SIGTERM), waited on by reaping: the broker is this process's child,
+        so ``infra.kafka.broker.stop``'s liveness probe would see its zombie for 30 s."""
+        self._signal_and_reap(signal.SIGTERM)
 
     def kill(self) -> None:
         """SIGKILL, as a machine losing power would (no clean-shutdown marker)."""
+        self._signal_and_reap(signal.SIGKILL)
+
+    def _signal_and_reap(self, sig: signal.Signals) -> None:
         from infra.kafka import broker
 
         pid = self.pid
-        os.kill(pid, signal.SIGKILL)
-        try:
-            os.waitpid(pid, 0)  # started by this process: reap it
-        except ChildProcessError:
-            wait_for(lambda: process_state(pid) in ("", "Z"), "the killed broker to exit")
+        os.kill(pid, sig)
+
+        def gone() -> bool:
+            try:
+                return os.waitpid(pid, os.WNOHANG)[0] == pid
+            except ChildProcessError:  # not our child: wait for it to vanish
+                return process_state(pid) in ("", "Z")
+
+        wait_for(gone, f"the broker to exit after signal {sig.name}")
         broker._pid_file(self.settings).unlink(missing_ok=True)
 
 
@@ -162,7 +169,7 @@ def private_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Private
     pb = PrivateBroker(settings, port, cport)
     pb.start()
     yield pb
-    pb.stop()
+    pb.kill()  # its data is thrown away with the temporary directory
 
 
 @pytest.fixture
