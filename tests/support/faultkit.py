@@ -98,6 +98,15 @@ def process_state(pid: int) -> str:
     return stat.rsplit(")", 1)[1].split()[0]
 
 
+def freeze_and_kill(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a stage where it is (an arbitrary moment), prove it was still running, kill it."""
+    proc.send_signal(signal.SIGSTOP)
+    wait_for(lambda: process_state(proc.pid) in ("T", "t", "Z", ""), "the process to stop")
+    assert process_state(proc.pid) in ("T", "t"), "the stage had already exited: nothing killed"
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+
+
 class Offsets:
     """End offsets of topics as a ``read_committed`` reader sees them (last stable offsets)."""
 

@@ -29,9 +29,9 @@ from tests.integration.faults.conftest import Hub
 from tests.support.faultkit import (
     Offsets,
     check_exactly_once,
+    freeze_and_kill,
     hub_env,
     killed,
-    process_state,
     run,
     start,
     wait_for,
@@ -168,7 +168,7 @@ class TestStagedCrashes:
             args = ["tests.support.staged_run", "intake", "--ref", str(ref), "--run-id", "outside"]
             proc = start(args, env, hub.tmp / "intake.log")
             wait_for(lambda: progress.stage1_commits() > before, "intake's first commit")
-            _freeze_and_kill(proc)
+            freeze_and_kill(proc)
             assert _intake(hub, ref, "outside") == 0
             for p in range(hub.settings.intake_partitions):
                 before = progress.stage2_commits(p)
@@ -178,21 +178,9 @@ class TestStagedCrashes:
                     hub.tmp / f"publish-{p}.log",
                 )
                 wait_for(lambda p=p, b=before: progress.stage2_commits(p) > b, "a publish commit")
-                _freeze_and_kill(proc)
+                freeze_and_kill(proc)
                 assert _publish(hub, p) == 0
         finally:
             progress.close()
         count, _ = check_exactly_once(hub.settings, hub.sim, hub.feeds)
         record_outcome(AREA, "intake and publish SIGKILLed from outside mid-run", str(count))
-
-
-def _freeze_and_kill(proc: object) -> None:
-    """Stop the process where it is (an arbitrary moment), prove it was running, kill it."""
-    import subprocess
-
-    assert isinstance(proc, subprocess.Popen)
-    proc.send_signal(signal.SIGSTOP)
-    wait_for(lambda: process_state(proc.pid) in ("T", "t", "Z", ""), "the process to stop")
-    assert process_state(proc.pid) in ("T", "t"), "the task had already exited: nothing killed"
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait(timeout=30) == -signal.SIGKILL
