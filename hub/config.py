@@ -115,7 +115,9 @@ _ENV_FIELDS: dict[str, tuple[str, _Conv, str, bool]] = {
     "HUB_RAW_RETENTION_DAYS": ("raw_retention_days", _whole_number, "a whole number", False),
     "HUB_SOURCES_FILE": ("sources_file", Path, "the path of a sources TOML file", False),
     "HUB_REGISTRY_URL": ("registry_url", str, "an SQLite path or postgresql:// URL", False),
-    "HUB_CRASH_AT": ("crash_at", _crash_spec, "NAME, NAME:N or NAME:N:stop (tests only)", False),
+    "HUB_CRASH_AT": (
+        "crash_at", _crash_spec, "NAME or NAME:N with N >= 1, or NAME:N:stop (tests only)", False
+    ),
     "HUB_TRANSACTION_TIMEOUT_MS": (
         "transaction_timeout_ms", _whole_number, "milliseconds (a whole number)", False
     ),
