@@ -72,8 +72,9 @@ TRANSPORT = (
 
 
 class Soak:
-    def __init__(self, minutes: float, rate: float, seed: int) -> None:
+    def __init__(self, minutes: float, rate: float, seed: int, faults: bool = True) -> None:
         self.minutes, self.rate, self.rng = minutes, rate, random.Random(seed)
+        self.faults = faults  # False: the same run without kills or agency faults
         self.tmp = Path(tempfile.mkdtemp(prefix="mhub-soak-"))
         env = {
             "HUB_VAR_DIR": str(self.tmp / "var"),
@@ -139,6 +140,8 @@ class Soak:
         """Once a second: maybe SIGKILL a running stage, maybe start a bad spell."""
         spell_ends = 0.0
         while not self.stop.wait(1.0):
+            if not self.faults:
+                continue
             if self.rng.random() < KILL_CHANCE * max(1, len(self.running)):
                 with self.lock:
                     victims = list(self.running.items())
@@ -273,8 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=20.0, help="interior records per second")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-faults", action="store_true", help="the same run, no faults")
     args = parser.parse_args(argv)
-    return Soak(args.minutes, args.rate, args.seed).run()
+    return Soak(args.minutes, args.rate, args.seed, faults=not args.no_faults).run()
 
 
 if __name__ == "__main__":
