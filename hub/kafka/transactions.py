@@ -71,6 +71,8 @@ def broker_errors(doing: str) -> Iterator[None]:
     except KafkaException as exc:
         err = exc.args[0] if exc.args else None
         reason = err.str() if isinstance(err, KafkaError) else str(exc)
+        if isinstance(err, KafkaError) and err.fatal() and "fenced" not in reason:
+            reason += " (fatal: fenced by a newer instance of this transactional id, or lost)"
         raise BrokerError(f"Kafka {doing} failed: {reason}") from exc
 
 
@@ -110,12 +112,13 @@ class Transaction:
             kwargs["partition"] = partition
         if track:
             kwargs["on_delivery"] = self.delivered
-        while True:
-            try:
-                self._producer.produce(topic, value, **kwargs)
-                break
-            except BufferError:  # local queue full: let librdkafka send, then retry
-                self._producer.poll(QUEUE_FULL_WAIT_S)
+        with broker_errors(f"sending to {topic}"):  # a fenced producer fails here
+            while True:
+                try:
+                    self._producer.produce(topic, value, **kwargs)
+                    break
+                except BufferError:  # local queue full: let librdkafka send, then retry
+                    self._producer.poll(QUEUE_FULL_WAIT_S)
         self.messages += 1
 
     def send_offsets(self, topic: str, partition: int, next_offset: int, group: Any) -> None:
