@@ -71,7 +71,7 @@ def broker_errors(doing: str) -> Iterator[None]:
     except KafkaException as exc:
         err = exc.args[0] if exc.args else None
         reason = err.str() if isinstance(err, KafkaError) else str(exc)
-        if isinstance(err, KafkaError) and err.fatal() and "fenced" not in reason:
+        if _fatal_error(err) and "fenced" not in reason:
             reason += " (fatal: fenced by a newer instance of this transactional id, or lost)"
         raise BrokerError(f"Kafka {doing} failed: {reason}") from exc
 
@@ -187,7 +187,12 @@ def _is_fatal(exc: BaseException) -> bool:
     """Whether ``exc`` (a :class:`BrokerError` from librdkafka) left the producer unusable."""
     cause = exc.__cause__ if isinstance(exc, BrokerError) else exc
     err = cause.args[0] if isinstance(cause, KafkaException) and cause.args else None
-    return isinstance(err, KafkaError) and err.fatal()
+    return _fatal_error(err)
+
+
+def _fatal_error(err: object) -> bool:
+    """librdkafka flags fatal errors, except produce()'s, which only carry the _FATAL code."""
+    return isinstance(err, KafkaError) and (err.fatal() or err.code() == KafkaError._FATAL)
 
 
 @dataclass(frozen=True, slots=True)
