@@ -24,6 +24,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Local broker defaults: loopback only, ports unlikely to clash with a developer's own Kafka.
 LOCAL_KAFKA_PORT = 19092
 LOCAL_CONTROLLER_PORT = 19093
+# A stage's transaction should finish in seconds; one whose producer died is aborted by
+# the coordinator after this, unblocking read_committed readers.
+DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +51,12 @@ class Settings:
     #: empty means the embedded SQLite file <var_dir>/registry.sqlite
     registry_url: str = ""
     #: TEST ONLY, fault injection for the exactly-once tests: ``NAME`` or ``NAME:N``
-    #: kills the process (SIGKILL) the Nth time it passes crash point NAME (HUB_CRASH_AT).
-    #: Never set in production.
+    #: kills the process (SIGKILL) the Nth time it passes crash point NAME (HUB_CRASH_AT);
+    #: ``NAME:N:stop`` stops it (SIGSTOP) instead. Never set in production.
     crash_at: str = ""
+    #: how long a stage's open transaction may last before the coordinator aborts it
+    #: (HUB_TRANSACTION_TIMEOUT_MS); the fault tests shorten it to see it expire
+    transaction_timeout_ms: int = DEFAULT_TRANSACTION_TIMEOUT_MS
     #: the Airflow api-server operators open (AIRFLOW__API__BASE_URL); empty: not known
     airflow_api_url: str = ""
     #: passphrase of the hub's private keys (HUB_KEY_PASSPHRASE); empty: a generated
@@ -102,8 +108,9 @@ def _hex(raw: str) -> str:
 
 
 def _crash_spec(raw: str) -> str:
-    name, sep, nth = raw.strip().partition(":")
-    if not name or (sep and (not nth.isdigit() or int(nth) < 1)):
+    name, sep, rest = raw.strip().partition(":")
+    nth, _, action = rest.partition(":")
+    if not name or (sep and (not nth.isdigit() or int(nth) < 1)) or action not in ("", "stop"):
         raise ValueError(raw)
     return raw.strip()
 
@@ -118,7 +125,12 @@ _ENV_FIELDS: dict[str, tuple[str, _Conv, str, bool]] = {
     "HUB_RAW_RETENTION_DAYS": ("raw_retention_days", _whole_number, "a whole number", False),
     "HUB_SOURCES_FILE": ("sources_file", Path, "the path of a sources TOML file", False),
     "HUB_REGISTRY_URL": ("registry_url", str, "an SQLite path or postgresql:// URL", False),
-    "HUB_CRASH_AT": ("crash_at", _crash_spec, "NAME or NAME:N with N >= 1 (tests only)", False),
+    "HUB_CRASH_AT": (
+        "crash_at", _crash_spec, "NAME or NAME:N with N >= 1, or NAME:N:stop (tests only)", False
+    ),
+    "HUB_TRANSACTION_TIMEOUT_MS": (
+        "transaction_timeout_ms", _whole_number, "milliseconds (a whole number)", False
+    ),
     "HUB_KEY_PASSPHRASE": ("key_passphrase", str, "a passphrase", True),
     "HUB_PSEUDONYM_KEY": ("pseudonym_key", _hex, "hex digits", True),
     "HUB_PKCS11_MODULE": ("pkcs11_module", str, "the path of a PKCS#11 library", False),

@@ -49,17 +49,21 @@ def write_pages(folder: Path, pages: Iterable[Page], meta: dict[str, Any]) -> St
     path = folder / "pages.jsonl"
     tmp = path.with_suffix(".tmp")
     n_pages = n_records = 0
-    with tmp.open("w", encoding="utf-8") as out:
-        for page in pages:
-            line = {
-                "position": page.position,
-                "records": [raw_to_dict(r) for r in page.records],
-                "notices": list(page.notices),
-            }
-            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-            out.write("\n")
-            n_pages += 1
-            n_records += len(page.records)
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            for page in pages:
+                line = {
+                    "position": page.position,
+                    "records": [raw_to_dict(r) for r in page.records],
+                    "notices": list(page.notices),
+                }
+                out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+                out.write("\n")
+                n_pages += 1
+                n_records += len(page.records)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not stay full of half a batch
+        raise
     os.replace(tmp, path)
     return {**meta, "path": str(path), "pages": n_pages, "records": n_records}
 

@@ -19,14 +19,13 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
-from hub.config import Settings, load_settings
+from hub.config import DEFAULT_TRANSACTION_TIMEOUT_MS, Settings, load_settings
 
 # Small batches linger briefly so a page of records leaves as one request;
 # 5 ms costs nothing at the hub's volumes and doubles throughput under load.
 LINGER_MS = 5
-# One transaction should finish in seconds; a producer that died mid-transaction
-# is aborted by the coordinator after this, unblocking read_committed readers.
-TRANSACTION_TIMEOUT_MS = 60_000
+# See hub.config; the stages take theirs from settings.transaction_timeout_ms.
+TRANSACTION_TIMEOUT_MS = DEFAULT_TRANSACTION_TIMEOUT_MS
 # kafka-python's default 16 KB batches are small for 2 KB records.
 BATCH_SIZE = 256 * 1024
 # librdkafka's local queue: bounded so a producer's memory stays far below the
@@ -140,7 +139,7 @@ def librdkafka_producer_config(settings: Settings, transactional_id: str) -> dic
         "enable.idempotence": True,
         "acks": "all",
         "linger.ms": LINGER_MS,
-        "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
+        "transaction.timeout.ms": settings.transaction_timeout_ms,
         "queue.buffering.max.kbytes": QUEUE_MAX_KBYTES,
         "partitioner": PARTITIONER,
         "socket.connection.setup.timeout.ms": CONNECT_TIMEOUT_MS,

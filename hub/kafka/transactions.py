@@ -22,6 +22,7 @@ committed offset, whose consumer-group metadata goes into every transaction.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,12 +38,25 @@ from confluent_kafka import (
 
 from hub.config import Settings
 from hub.errors import BrokerError
-from hub.kafka.clients import librdkafka_consumer_config, librdkafka_producer_config
+from hub.kafka.clients import (
+    CONNECT_TIMEOUT_MS,
+    librdkafka_consumer_config,
+    librdkafka_producer_config,
+)
 from hub.kafka.faults import FaultHook
 
 # init/commit/abort wait at most this long for the transaction coordinator; a
 # healthy local broker answers in milliseconds, a failover takes seconds.
 COORDINATOR_TIMEOUT_S = 30.0
+# Pause between asks for the group coordinator while it moves or loads.
+COORDINATOR_RETRY_S = 0.2
+COORDINATOR_MOVING = frozenset(
+    {
+        KafkaError.NOT_COORDINATOR,
+        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+        KafkaError.COORDINATOR_NOT_AVAILABLE,
+    }
+)
 # How long send() waits for room in a full local queue before polling again.
 QUEUE_FULL_WAIT_S = 0.05
 
@@ -57,6 +71,8 @@ def broker_errors(doing: str) -> Iterator[None]:
     except KafkaException as exc:
         err = exc.args[0] if exc.args else None
         reason = err.str() if isinstance(err, KafkaError) else str(exc)
+        if _fatal_error(err) and "fenced" not in reason:
+            reason += " (fatal: fenced by a newer instance of this transactional id, or lost)"
         raise BrokerError(f"Kafka {doing} failed: {reason}") from exc
 
 
@@ -96,12 +112,13 @@ class Transaction:
             kwargs["partition"] = partition
         if track:
             kwargs["on_delivery"] = self.delivered
-        while True:
-            try:
-                self._producer.produce(topic, value, **kwargs)
-                break
-            except BufferError:  # local queue full: let librdkafka send, then retry
-                self._producer.poll(QUEUE_FULL_WAIT_S)
+        with broker_errors(f"sending to {topic}"):  # a fenced producer fails here
+            while True:
+                try:
+                    self._producer.produce(topic, value, **kwargs)
+                    break
+                except BufferError:  # local queue full: let librdkafka send, then retry
+                    self._producer.poll(QUEUE_FULL_WAIT_S)
         self.messages += 1
 
     def send_offsets(self, topic: str, partition: int, next_offset: int, group: Any) -> None:
@@ -119,10 +136,16 @@ class TransactionalProducer:
         self._producer = producer
         self.role = role
         self.faults = faults
+        #: set once librdkafka reported a fatal error (fenced by a newer instance)
+        self.fatal = False
 
     @classmethod
     def open(cls, settings: Settings, transactional_id: str, *, role: str) -> TransactionalProducer:
         producer = Producer(librdkafka_producer_config(settings, transactional_id))
+        # A broker that does not answer fails the stage in seconds, with that reason,
+        # rather than after the coordinator timeout.
+        with broker_errors(f"reaching the cluster at {settings.kafka_bootstrap}"):
+            producer.list_topics(timeout=CONNECT_TIMEOUT_MS / 1000)
         with broker_errors(f"initialising transactions for {transactional_id}"):
             producer.init_transactions(COORDINATOR_TIMEOUT_S)
         return cls(producer, role, FaultHook(settings.crash_at))
@@ -136,18 +159,40 @@ class TransactionalProducer:
         try:
             self.faults.reached(f"{self.role}.after-begin")
             yield txn
-            self.faults.reached(f"{self.role}.before-commit")
+            self.faults.reached(f"{self.role}.before-commit", settle=self._flush)
             with broker_errors("committing a transaction"):
                 self._producer.commit_transaction(COORDINATOR_TIMEOUT_S)
-        except BaseException:
+        except BaseException as exc:
+            self.fatal = self.fatal or _is_fatal(exc)
             # Fenced or unreachable: the coordinator aborts it on its timeout anyway.
-            with contextlib.suppress(KafkaException):
-                self._producer.abort_transaction(COORDINATOR_TIMEOUT_S)
+            if not self.fatal:
+                with contextlib.suppress(KafkaException):
+                    self._producer.abort_transaction(COORDINATOR_TIMEOUT_S)
             raise
         self.faults.reached(f"{self.role}.after-commit")
 
-    def close(self) -> None:
+    def _flush(self) -> None:
         self._producer.flush(COORDINATOR_TIMEOUT_S)
+
+    def close(self) -> None:
+        # Every send is transactional, so after a commit or abort nothing is queued. A
+        # fenced producer can deliver nothing (its flush raises, or fails with a
+        # SystemError from the delivery callbacks); its transaction is the broker's.
+        if not self.fatal:
+            with contextlib.suppress(KafkaException):
+                self._producer.flush(COORDINATOR_TIMEOUT_S)
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    """Whether ``exc`` (a :class:`BrokerError` from librdkafka) left the producer unusable."""
+    cause = exc.__cause__ if isinstance(exc, BrokerError) else exc
+    err = cause.args[0] if isinstance(cause, KafkaException) and cause.args else None
+    return _fatal_error(err)
+
+
+def _fatal_error(err: object) -> bool:
+    """librdkafka flags fatal errors, except produce()'s, which only carry the _FATAL code."""
+    return isinstance(err, KafkaError) and (err.fatal() or err.code() == KafkaError._FATAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +210,28 @@ class IntakeReader:
         self.topic = topic
         self.partition = partition
         self._consumer = Consumer(librdkafka_consumer_config(settings, group_id))
-        tp = TopicPartition(topic, partition)
-        with broker_errors(f"reading the committed offset of {topic}[{partition}]"):
-            committed = self._consumer.committed([tp], timeout=COORDINATOR_TIMEOUT_S)[0].offset
+        committed = self._committed(TopicPartition(topic, partition))
         start = committed if committed >= 0 else OFFSET_BEGINNING
         self._consumer.assign([TopicPartition(topic, partition, start)])
         self.at_end = False
+
+    def _committed(self, tp: TopicPartition) -> int:
+        """The group's committed offset; retried while the group coordinator moves or
+        loads (a broker just restarted or failed over answers NOT_COORDINATOR at first)."""
+        deadline = time.monotonic() + COORDINATOR_TIMEOUT_S
+        with broker_errors(f"reading the committed offset of {tp.topic}[{tp.partition}]"):
+            while True:
+                try:
+                    got = self._consumer.committed([tp], timeout=COORDINATOR_TIMEOUT_S)
+                    return int(got[0].offset)
+                except KafkaException as exc:
+                    err = exc.args[0] if exc.args else None
+                    retriable = isinstance(err, KafkaError) and (
+                        err.retriable() or err.code() in COORDINATOR_MOVING
+                    )
+                    if not retriable or time.monotonic() > deadline:
+                        raise
+                    time.sleep(COORDINATOR_RETRY_S)
 
     @property
     def group_metadata(self) -> Any:
@@ -199,6 +260,9 @@ class IntakeReader:
             _low, high = self._consumer.get_watermark_offsets(tp, COORDINATOR_TIMEOUT_S)
             position = self._consumer.position([tp])[0].offset
         return max(0, high - position) if position >= 0 else 0
+
+    def _flush(self) -> None:
+        self._producer.flush(COORDINATOR_TIMEOUT_S)
 
     def close(self) -> None:
         self._consumer.close()

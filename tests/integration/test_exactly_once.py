@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,12 @@ from typing import Any
 import pytest
 
 from hub.config import PROJECT_ROOT, Settings
+from hub.kafka.topics import topics_for
 from hub.keys import open_pki
 from infra.agencies.generator import Rates
 from infra.agencies.signing import partner_signer
 from tests.support.exchange import isolated_settings, read_all
+from tests.support.faultkit import Offsets, freeze_and_kill, wait_for
 
 INTERIOR = 300
 PARTNER = 80
@@ -57,18 +58,25 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
-def _kill_midway(args: list[str], env: dict[str, str], *, after_s: float) -> None:
-    """Start a stage process and SIGKILL it from outside after ``after_s`` seconds."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", *args],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(after_s)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+def _kill_midway(
+    args: list[str], env: dict[str, str], settings: Settings, topic: str, partition: int | None
+) -> None:
+    """Start a stage process; once its first commit shows on ``topic``, SIGKILL it from
+    outside, proving it was still running (stopped first, then killed)."""
+    offsets = Offsets(settings)
+    try:
+        before = offsets.committed_end(topic, partition)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: offsets.committed_end(topic, partition) > before, f"{args}'s commit")
+    finally:
+        offsets.close()
+    freeze_and_kill(proc)
 
 
 def _killed(proc: subprocess.CompletedProcess[str]) -> bool:
@@ -96,7 +104,7 @@ def exchange(
         f"""
 [defaults]
 owner = "ops@example.kz"
-batch_size = 40
+batch_size = 10
 
 [[source]]
 name = "interior"
@@ -159,12 +167,15 @@ class TestCrashes:
     ) -> None:
         settings, sources, sim = exchange
         env = _env(settings, sources)
+        topics = topics_for(settings)
         for name in ("interior", "partner-uzb"):
-            _kill_midway(["hub.intake.stage", "--source", name], env, after_s=2.5)
-            assert _run(["hub.intake.stage", "--source", name], env).returncode == 0
+            args = ["hub.intake.stage", "--source", name]
+            _kill_midway(args, env, settings, topics.connector_state, None)
+            assert _run(args, env).returncode == 0
         for p in range(settings.intake_partitions):
-            _kill_midway(["hub.publish.stage", "--partition", str(p)], env, after_s=2.0)
-            assert _run(["hub.publish.stage", "--partition", str(p)], env).returncode == 0
+            args = ["hub.publish.stage", "--partition", str(p)]
+            _kill_midway(args, env, settings, topics.dedup_index, p)
+            assert _run(args, env).returncode == 0
         self._assert_exactly_once(settings, sim)
 
     @staticmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,9 +63,19 @@ class Published:
         )
 
 
-def read_all(settings: Settings, topics: Topics | None = None) -> Published:
-    import json
+# Reading every output topic to its end offsets takes well under a second per
+# thousand events; a read that has not reached them in this long is a broker fault.
+READ_DEADLINE_S = 120.0
+POLL_MS = 500
 
+
+def read_all(settings: Settings, topics: Topics | None = None) -> Published:
+    """Every committed message of the output topics, read to the end offsets.
+
+    ``read_committed`` with the end offsets taken first (the last stable offset of
+    each partition): the read stops when every partition's position has reached
+    it, never after a pause, so a slow broker cannot hide a trailing duplicate.
+    """
     topics = topics or topics_for(settings)
     out = Published()
     names = [topics.events(f) for f in EVENT_FAMILIES] + [
@@ -71,23 +83,34 @@ def read_all(settings: Settings, topics: Topics | None = None) -> Published:
         topics.corroborations,
         topics.batches,
     ]
-    cons = consumer(settings=settings, consumer_timeout_ms=3000)
+    cons = consumer(settings=settings)
     try:
         tps = [
             TopicPartition(t, p) for t in names for p in sorted(cons.partitions_for_topic(t) or [])
         ]
         cons.assign(tps)
         cons.seek_to_beginning(*tps)
-        for msg in cons:
-            headers = dict(msg.headers or [])
-            if msg.topic == topics.dlq:
-                out.dlq.append(json.loads(msg.value))
-            elif msg.topic == topics.corroborations:
-                out.corroborations.append(json.loads(msg.value))
-            elif msg.topic == topics.batches:
-                out.manifests.append(msg.value)
-            else:
-                out.events.append((msg.key, etree.fromstring(msg.value), headers))
+        ends = cons.end_offsets(tps)
+        deadline = time.monotonic() + READ_DEADLINE_S
+        while any(cons.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                behind = {f"{tp.topic}[{tp.partition}]": ends[tp] for tp in tps}
+                raise AssertionError(f"could not read to the end offsets {behind}")
+            for batch in cons.poll(timeout_ms=POLL_MS).values():
+                for msg in batch:
+                    _keep(out, topics, msg)
     finally:
         cons.close()
     return out
+
+
+def _keep(out: Published, topics: Topics, msg: Any) -> None:
+    headers = dict(msg.headers or [])
+    if msg.topic == topics.dlq:
+        out.dlq.append(json.loads(msg.value))
+    elif msg.topic == topics.corroborations:
+        out.corroborations.append(json.loads(msg.value))
+    elif msg.topic == topics.batches:
+        out.manifests.append(msg.value)
+    else:
+        out.events.append((msg.key, etree.fromstring(msg.value), headers))

@@ -84,7 +84,10 @@ class TestRefusals:
         with pytest.raises(ConfigError, match=r"HUB_KEEP_BROKER='maybe': expected 1/true"):
             load_settings({"HUB_KEEP_BROKER": "maybe"})
 
-    @pytest.mark.parametrize("spec", [":3", "stage2.before-commit:0", "stage2.before-commit:x"])
+    @pytest.mark.parametrize(
+        "spec",
+        [":3", "stage2.before-commit:0", "stage2.before-commit:x", "stage2.before-commit:1:pause"],
+    )
     def test_bad_crash_spec(self, spec: str) -> None:
         with pytest.raises(ConfigError, match=r"HUB_CRASH_AT=.*expected NAME or NAME:N"):
             load_settings({"HUB_CRASH_AT": spec})
@@ -99,3 +102,12 @@ class TestRefusals:
         s = load_settings({"HUB_KEY_PASSPHRASE": "pw-xyz", "HUB_PKCS11_PIN": "9876",
                            "HUB_PSEUDONYM_KEY": "cd" * 32})
         assert "pw-xyz" not in repr(s) and "9876" not in repr(s) and "cd" * 32 not in repr(s)
+
+
+class TestFaultSettings:
+    def test_stall_spec_and_transaction_timeout_for_the_fault_tests(self) -> None:
+        s = load_settings(
+            {"HUB_CRASH_AT": "stage1.before-commit:2:stop", "HUB_TRANSACTION_TIMEOUT_MS": "3000"}
+        )
+        assert (s.crash_at, s.transaction_timeout_ms) == ("stage1.before-commit:2:stop", 3000)
+        assert load_settings({}).transaction_timeout_ms == 60_000
