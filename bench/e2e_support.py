@@ -25,6 +25,12 @@ _LEN = struct.Struct(">I")
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM): ru_maxrss of a spawned child starts at its
+    parent's peak on Linux, which would charge the parent's memory to every stage."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
