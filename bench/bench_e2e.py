@@ -172,8 +172,10 @@ def chart(result: dict[str, Any], png: Path) -> None:
     ax.bar_label(bars, labels=[f"{v:,.0f}/s" for v in values])
     ax.set_ylabel("records per second (same bytes)")
     ax.set_title(
-        f"{result['records']:,} records, one run, 2 cores + broker: end to end = "
-        f"{result['ratio']:.2f} × kafka-python raw; peak RSS {result['peak_rss_mb']:.0f} MB"
+        f"{result['records']:,} records, one run, 2 cores + broker\nend to end = "
+        f"{result['ratio']:.2f} × kafka-python raw; peak RSS {result['peak_rss_mb']:.0f} MB "
+        "(largest process)",
+        fontsize=10,
     )
     fig.tight_layout()
     fig.savefig(png, dpi=110)
