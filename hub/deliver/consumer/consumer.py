@@ -183,7 +183,11 @@ class EventConsumer:
             polled = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
             if not polled:
                 self._maybe_commit(force=self._since_commit > 0)
-                if self.idle_timeout_s is not None and (
+                if not self._consumer.assignment():
+                    # Still joining the group: idle means no records while assigned, so
+                    # a slow join (seconds on a loaded broker) never ends the stream.
+                    idle_since = time.monotonic()
+                elif self.idle_timeout_s is not None and (
                     time.monotonic() - idle_since >= self.idle_timeout_s
                 ):
                     return
