@@ -20,6 +20,7 @@ from hub.kafka.clients import consumer
 from hub.ops.statistics.year import run_year
 from infra.agencies.year import Targets
 from tests.support.exchange import isolated_settings
+from tests.support.topic_reader import read_to_end
 
 TARGETS = """
 year = 2006
@@ -37,12 +38,10 @@ non_CIS = 12
 def _feed(settings: Settings) -> list[dict]:
     """An independent reader of the bureau's feed (plain consumer, read_committed)."""
     topic = feed_topic(settings)
-    cons = consumer(settings=settings, consumer_timeout_ms=3000)
+    cons = consumer(settings=settings)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(cons.partitions_for_topic(topic) or [])]
-        cons.assign(tps)
-        cons.seek_to_beginning(*tps)
-        return [json.loads(m.value) for m in cons]
+        return [json.loads(m.value) for m in read_to_end(cons, tps)]
     finally:
         cons.close()
 
