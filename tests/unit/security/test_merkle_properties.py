@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from security.errors import MerkleUsageError
 from security.merkle import MerkleProof, MerkleTree
 
 digests = st.binary(min_size=1, max_size=48)
@@ -101,3 +103,34 @@ def test_out_of_batch_positions_never_verify(index: int, count: int) -> None:
         assert not proof.verifies(b"x", reference_root([b"x"]))
     else:
         assert proof.verifies(b"x", reference_root([b"x"]))
+
+
+@given(batches, st.sampled_from(["sha384", "sha512", "sha3_256"]))
+def test_proofs_carry_the_tree_digest(leaves: list[bytes], digest: str) -> None:
+    tree = MerkleTree(digest)
+    for d in leaves:
+        tree.add(d)
+    root = tree.finish()
+    assert len(root) == hashlib.new(digest).digest_size
+    for i, d in enumerate(leaves):
+        proof = tree.proof(i)
+        assert proof.digest == digest and proof.verifies(d, root)
+
+
+def test_misuse_is_explained() -> None:
+    """Each refusal says what was wrong (an operator reads these in a failed run)."""
+    tree = MerkleTree()
+    with pytest.raises(MerkleUsageError, match=r"call finish\(\) before root or proof\(\)"):
+        _ = tree.root
+    tree.add(b"a")
+    tree.add(b"b")
+    tree.finish()
+    with pytest.raises(MerkleUsageError, match="leaf index 2 outside batch of 2"):
+        tree.proof(2)
+    proof = tree.proof(0)
+    with pytest.raises(MerkleUsageError, match="leaf index 2 outside batch of 2"):
+        replace(proof, index=2).root_for(b"a")
+    with pytest.raises(MerkleUsageError, match="proof is missing siblings for its position"):
+        replace(proof, siblings=()).root_for(b"a")
+    with pytest.raises(MerkleUsageError, match="proof has 2 siblings, position needs 1"):
+        replace(proof, siblings=proof.siblings * 2).root_for(b"a")

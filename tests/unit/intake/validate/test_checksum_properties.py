@@ -127,3 +127,24 @@ def test_mrz_refuses_foreign_characters(field: str) -> None:
 def test_mrz_refuses_fields_longer_than_td3(field: str) -> None:
     with pytest.raises(ValueError, match="longer than 45"):
         mrz_check_digit(field)
+
+
+@pytest.mark.parametrize("first", ["8504123012", "850412301231", ""])
+def test_iin_check_digit_refuses_a_wrong_length(first: str) -> None:
+    """Weights and digits are zipped strictly: a cut or padded number is an error,
+    never a check digit computed over part of it."""
+    with pytest.raises(ValueError):
+        iin_check_digit(first)
+
+
+@pytest.mark.parametrize("century", "0789")
+def test_sex_and_birth_of_an_unknown_century_digit_are_unknown(century: str) -> None:
+    iin = f"850412{century}01232"
+    assert iin_sex(iin) is None and iin_birth_date(iin) is None
+
+
+@given(st.integers(0, 10**6))
+def test_make_iin_keeps_four_serial_digits(serial: int) -> None:
+    iin = make_iin(date(1985, 4, 12), "M", serial)
+    if iin is not None:
+        assert len(iin) == 12 and iin[7:11] == f"{serial % 10000:04d}"
