@@ -1,0 +1,125 @@
+"""Known answers for the SDMX parser: whole observations (every field), the header,
+the counts and error messages, for hand-written messages of each form: 2.1 generic
+with a group, 2.0 generic with a Time element, structure-specific with an explicit
+measure and the DSD's dimension order, SDMX error messages. Streams, files and
+chunk lists read the same.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from connectors.sdmx import SdmxErrorMessage, parse_sdmx
+from connectors.sdmx_types import Header, Observation
+
+MSG = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
+GEN = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic"
+COM = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"
+MSG20 = "http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message"
+GEN20 = "http://www.SDMX.org/resources/SDMXML/schemas/v2_0/generic"
+SS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+GENERIC_21 = f"""<m:GenericData xmlns:m="{MSG}" xmlns:g="{GEN}">
+<m:Header><m:ID> IREF1 </m:ID><m:Prepared> 2024-05-01T00:00:00Z </m:Prepared>
+<m:Sender id="KZSTAT"/><m:Structure structureID="STR1"/></m:Header>
+<m:DataSet structureRef="STR1">
+<g:Group><g:GroupKey><g:Value id="REF_AREA" value="75"/></g:GroupKey>
+<g:Attributes><g:Value id="TITLE" value="Almaty"/></g:Attributes></g:Group>
+<g:Series><g:SeriesKey><g:Value id="FREQ" value="A"/><g:Value id="REF_AREA" value="75"/></g:SeriesKey>
+<g:Attributes><g:Value id="UNIT" value="PERS"/></g:Attributes>
+<g:Obs><g:ObsDimension value="2023"/><g:ObsValue value="12"/>
+<g:Attributes><g:Value id="OBS_STATUS" value="A"/></g:Attributes></g:Obs>
+<g:Obs><g:ObsDimension value="2024"/></g:Obs>
+</g:Series>
+<g:Series><g:SeriesKey><g:Value id="FREQ" value="A"/><g:Value id="REF_AREA" value="71"/></g:SeriesKey>
+<g:Obs><g:ObsDimension value="2023"/><g:ObsValue value="7"/></g:Obs></g:Series>
+</m:DataSet></m:GenericData>""".encode()
+
+GENERIC_20 = f"""<m:GenericData xmlns:m="{MSG20}" xmlns:g="{GEN20}">
+<m:Header><m:ID>OLD</m:ID><m:Prepared>2010-01-01</m:Prepared><m:Sender id="STAT"/></m:Header>
+<g:DataSet><g:KeyFamilyRef>MIG</g:KeyFamilyRef>
+<g:Series><g:SeriesKey><g:Value concept="FREQ" value="Q"/><g:Value concept="REF_AREA" value="75"/></g:SeriesKey>
+<g:Obs><g:Time> 2009-Q4 </g:Time><g:ObsValue value="3"/></g:Obs></g:Series>
+</g:DataSet></m:GenericData>""".encode()
+
+ERROR = f"""<m:Error xmlns:m="{MSG}" xmlns:c="{COM}">
+<m:ErrorMessage code="150"><c:Text>Semantic   error</c:Text><c:Text> in query </c:Text></m:ErrorMessage>
+<m:ErrorMessage code="500"><c:Text>Server</c:Text></m:ErrorMessage></m:Error>""".encode()
+EMPTY_ERROR = f'<m:Error xmlns:m="{MSG}"/>'.encode()
+
+SS_MEASURE = f"""<m:StructureSpecificData xmlns:m="{MSG}" xmlns:ss="{SS}" xmlns:xsi="{XSI}">
+<m:Header><m:ID>M</m:ID><m:Structure structureID="S2" dimensionAtObservation="REF_AREA"/></m:Header>
+<m:DataSet ss:structureRef="S2" TIME_PERIOD="2023" action="Replace">
+<Series FREQ="A"><Obs REF_AREA="75" OBS_VALUE="5" xsi:type="ns:ARR"/><Obs REF_AREA="71"/></Series>
+</m:DataSet></m:StructureSpecificData>""".encode()
+
+A75 = (("FREQ", "A"), ("REF_AREA", "75"))
+
+
+def test_generic_21_observations_header_and_counts() -> None:
+    stream = parse_sdmx(GENERIC_21)
+    assert list(stream) == [
+        Observation("STR1", A75, "2023", "12", {"TITLE": "Almaty", "UNIT": "PERS",
+                                                 "OBS_STATUS": "A"}, "TIME_PERIOD", A75, ""),
+        Observation("STR1", A75, "2024", None, {"TITLE": "Almaty", "UNIT": "PERS"},
+                    "TIME_PERIOD", A75, ""),
+        Observation("STR1", (("FREQ", "A"), ("REF_AREA", "71")), "2023", "7", {},
+                    "TIME_PERIOD", (("FREQ", "A"), ("REF_AREA", "71")), ""),
+    ]
+    assert stream.header == Header("IREF1", "2024-05-01T00:00:00Z", "KZSTAT",
+                                   {"STR1": "TIME_PERIOD"})
+    assert (stream.message_type, stream.dataset_count, stream.group_count,
+            stream.series_count, stream.observation_count) == ("GenericData", 1, 1, 2, 3)
+
+
+def test_dimensions_order_the_key() -> None:
+    first = next(iter(parse_sdmx(GENERIC_21, dimensions=["REF_AREA", "FREQ"])))
+    assert first.key == (("REF_AREA", "75"), ("FREQ", "A")) and first.series_key == A75
+
+
+def test_generic_20_time_element_and_concepts() -> None:
+    stream = parse_sdmx(GENERIC_20)
+    q75 = (("FREQ", "Q"), ("REF_AREA", "75"))
+    assert list(stream) == [Observation("", q75, "2009-Q4", "3", {}, "TIME", q75, "")]
+    assert stream.header == Header("OLD", "2010-01-01", "STAT", {})
+
+
+def test_structure_specific_measure_and_dataset_level_time() -> None:
+    stream = parse_sdmx(SS_MEASURE)
+    assert list(stream) == [
+        Observation("S2", (("FREQ", "A"),), "2023", "5", {}, "TIME_PERIOD",
+                    (("FREQ", "A"), ("REF_AREA", "75"), ("MEASURE", "ARR")), "ARR"),
+        Observation("S2", (("FREQ", "A"),), "2023", None, {}, "TIME_PERIOD",
+                    (("FREQ", "A"), ("REF_AREA", "71")), ""),
+    ]
+    assert stream.header.structures == {"S2": "REF_AREA"}
+    assert (stream.series_count, stream.observation_count) == (1, 2)
+
+
+def test_measure_takes_the_first_dimension_the_observation_lacks() -> None:
+    obs = list(parse_sdmx(SS_MEASURE, dimensions=["REF_AREA", "FREQ", "INDICATOR"]))
+    assert obs[0].key == (("REF_AREA", "75"), ("FREQ", "A"), ("INDICATOR", "ARR"))
+    assert obs[1].key == (("REF_AREA", "71"), ("FREQ", "A"))
+
+
+def test_error_messages_keep_every_code_and_text() -> None:
+    with pytest.raises(SdmxErrorMessage) as err:
+        list(parse_sdmx(ERROR))
+    assert str(err.value) == "SDMX error 150: Semantic   error in query; Server"
+    assert (err.value.rule, err.value.code, err.value.text) == (
+        "sdmx.error", "150", "Semantic   error in query; Server")
+    with pytest.raises(SdmxErrorMessage) as empty:
+        list(parse_sdmx(EMPTY_ERROR))
+    assert (str(empty.value), empty.value.code, empty.value.text) == (
+        "SDMX error : (no text)", "", "(no text)")
+
+
+@pytest.mark.parametrize("message", [GENERIC_21, GENERIC_20, SS_MEASURE])
+def test_bytes_files_and_chunks_read_the_same(message: bytes) -> None:
+    whole = list(parse_sdmx(message))
+    assert list(parse_sdmx(io.BytesIO(message))) == whole
+    assert list(parse_sdmx(bytearray(message))) == whole
+    assert list(parse_sdmx([message[i:i + 7] for i in range(0, len(message), 7)])) == whole
