@@ -28,25 +28,30 @@ GENERIC_21 = f"""<m:GenericData xmlns:m="{MSG}" xmlns:g="{GEN}">
 <m:DataSet structureRef="STR1">
 <g:Group><g:GroupKey><g:Value id="REF_AREA" value="75"/></g:GroupKey>
 <g:Attributes><g:Value id="TITLE" value="Almaty"/></g:Attributes></g:Group>
-<g:Series><g:SeriesKey><g:Value id="FREQ" value="A"/><g:Value id="REF_AREA" value="75"/></g:SeriesKey>
+<g:Series><g:SeriesKey><g:Value id="FREQ" value="A"/><g:Value id="REF_AREA" value="75"/>
+</g:SeriesKey>
 <g:Attributes><g:Value id="UNIT" value="PERS"/></g:Attributes>
 <g:Obs><g:ObsDimension value="2023"/><g:ObsValue value="12"/>
 <g:Attributes><g:Value id="OBS_STATUS" value="A"/></g:Attributes></g:Obs>
 <g:Obs><g:ObsDimension value="2024"/></g:Obs>
 </g:Series>
-<g:Series><g:SeriesKey><g:Value id="FREQ" value="A"/><g:Value id="REF_AREA" value="71"/></g:SeriesKey>
+<g:Series><g:SeriesKey><g:Value id="FREQ" value="A"/><g:Value id="REF_AREA" value="71"/>
+</g:SeriesKey>
 <g:Obs><g:ObsDimension value="2023"/><g:ObsValue value="7"/></g:Obs></g:Series>
 </m:DataSet></m:GenericData>""".encode()
 
 GENERIC_20 = f"""<m:GenericData xmlns:m="{MSG20}" xmlns:g="{GEN20}">
-<m:Header><m:ID>OLD</m:ID><m:Prepared>2010-01-01</m:Prepared><m:Sender id="STAT"/></m:Header>
+<m:Header><m:ID>OLD</m:ID><m:Prepared>2010-01-01</m:Prepared><m:Sender id="STAT"/>
+</m:Header>
 <g:DataSet><g:KeyFamilyRef>MIG</g:KeyFamilyRef>
-<g:Series><g:SeriesKey><g:Value concept="FREQ" value="Q"/><g:Value concept="REF_AREA" value="75"/></g:SeriesKey>
+<g:Series><g:SeriesKey><g:Value concept="FREQ" value="Q"/>
+<g:Value concept="REF_AREA" value="75"/></g:SeriesKey>
 <g:Obs><g:Time> 2009-Q4 </g:Time><g:ObsValue value="3"/></g:Obs></g:Series>
 </g:DataSet></m:GenericData>""".encode()
 
 ERROR = f"""<m:Error xmlns:m="{MSG}" xmlns:c="{COM}">
-<m:ErrorMessage code="150"><c:Text>Semantic   error</c:Text><c:Text> in query </c:Text></m:ErrorMessage>
+<m:ErrorMessage code="150"><c:Text>Semantic   error</c:Text><c:Text> in query </c:Text>
+</m:ErrorMessage>
 <m:ErrorMessage code="500"><c:Text>Server</c:Text></m:ErrorMessage></m:Error>""".encode()
 EMPTY_ERROR = f'<m:Error xmlns:m="{MSG}"/>'.encode()
 
