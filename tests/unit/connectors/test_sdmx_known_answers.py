@@ -11,8 +11,9 @@ import io
 
 import pytest
 
-from connectors.sdmx import SdmxErrorMessage, parse_sdmx
+from connectors.sdmx import MAX_ATTRIBUTES, SdmxErrorMessage, SdmxFormatError, parse_sdmx
 from connectors.sdmx_types import Header, Observation
+from security.safe_xml import LocatedXmlError
 
 MSG = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message"
 GEN = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic"
@@ -128,3 +129,75 @@ def test_bytes_files_and_chunks_read_the_same(message: bytes) -> None:
     assert list(parse_sdmx(io.BytesIO(message))) == whole
     assert list(parse_sdmx(bytearray(message))) == whole
     assert list(parse_sdmx([message[i:i + 7] for i in range(0, len(message), 7)])) == whole
+FOOTER_NS = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message/footer"
+FOOTER = f"""<m:StructureSpecificData xmlns:m="{MSG}" xmlns:f="{FOOTER_NS}" xmlns:c="{COM}">
+<m:Header><m:ID>F</m:ID></m:Header><m:Footer><f:Message code="413" severity="Information">
+<c:Text>Result written</c:Text><c:Text> to a file </c:Text></f:Message></m:Footer>
+</m:StructureSpecificData>""".encode()
+GENERIC_DS_ATTRS = f"""<m:GenericData xmlns:m="{MSG}" xmlns:g="{GEN}">
+<m:DataSet structureRef="S"><g:Attributes><g:Value id="UNIT_MULT" value="3"/></g:Attributes>
+<g:Series><g:SeriesKey><g:Value id="REF_AREA" value="75"/></g:SeriesKey>
+<g:Obs><g:ObsDimension id="TIME_PERIOD" value="2023"/><g:ObsValue value="1"/></g:Obs>
+</g:Series></m:DataSet></m:GenericData>""".encode()
+SIBLING = f"""<m:StructureSpecificData xmlns:m="{MSG}" xmlns:ss="{SS}">
+<m:DataSet ss:structureRef="S3">
+<SiblingGroup REF_AREA="75" TITLE="Almaty"/><Group REF_AREA="71" TITLE="Shymkent"/>
+<Series REF_AREA="75" FREQ="A"><Obs TIME_PERIOD="2023" OBS_VALUE="4" OBS_STATUS="F"/></Series>
+<Series REF_AREA="11" FREQ="A"><Obs TIME_PERIOD="2023" OBS_VALUE="2"/></Series>
+</m:DataSet></m:StructureSpecificData>""".encode()
+KEYFAMILY = b"""<m:CompactData xmlns:m="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message"
+ xmlns:d="urn:example:compact"><d:DataSet keyFamilyURI="urn:kf:MIG">
+<d:Series FREQ="A" REF_AREA="75"><d:Obs TIME_PERIOD="2020" OBS_VALUE="9"/></d:Series>
+</d:DataSet></m:CompactData>"""
+
+
+def test_footer_messages_are_kept_without_data() -> None:
+    stream = parse_sdmx(FOOTER)
+    assert list(stream) == []
+    assert stream.footer == [("413", "Result written to a file")]
+    assert (stream.dataset_count, stream.series_count, stream.header.id) == (0, 0, "F")
+
+
+def test_generic_data_set_attributes_reach_every_observation() -> None:
+    r75 = (("REF_AREA", "75"),)
+    assert list(parse_sdmx(GENERIC_DS_ATTRS)) == [
+        Observation("S", r75, "2023", "1", {"UNIT_MULT": "3"}, "TIME_PERIOD", r75, "")]
+
+
+def test_sibling_and_plain_groups_attach_to_matching_series_only() -> None:
+    stream = parse_sdmx(SIBLING)
+    k75, k11 = (("REF_AREA", "75"), ("FREQ", "A")), (("REF_AREA", "11"), ("FREQ", "A"))
+    assert list(stream) == [
+        Observation("S3", k75, "2023", "4", {"TITLE": "Almaty", "OBS_STATUS": "F"},
+                    "TIME_PERIOD", k75, ""),
+        Observation("S3", k11, "2023", "2", {}, "TIME_PERIOD", k11, ""),
+    ]
+    assert (stream.group_count, stream.series_count, stream.observation_count) == (2, 2, 2)
+
+
+def test_sdmx_20_key_family_names_the_data_set() -> None:
+    key = (("FREQ", "A"), ("REF_AREA", "75"))
+    assert list(parse_sdmx(KEYFAMILY)) == [
+        Observation("urn:kf:MIG", key, "2020", "9", {}, "TIME_PERIOD", key, "")]
+
+
+def _wide(n: int) -> bytes:
+    attrs = " ".join(f'A{i}="v"' for i in range(n))
+    return (f'<m:StructureSpecificData xmlns:m="{MSG}"><m:DataSet><Series {attrs}>'
+            '<Obs TIME_PERIOD="1"/></Series></m:DataSet></m:StructureSpecificData>').encode()
+
+
+def test_attribute_limit_is_exact() -> None:
+    assert len(list(parse_sdmx(_wide(MAX_ATTRIBUTES)))) == 1
+    with pytest.raises(LocatedXmlError) as err:
+        list(parse_sdmx(_wide(MAX_ATTRIBUTES + 1)))
+    assert err.value.rule == "xml.too-many-attributes"
+    assert f"element Series has {MAX_ATTRIBUTES + 1} attributes, the hub's limit is " \
+        f"{MAX_ATTRIBUTES} per element" in str(err.value)
+
+
+def test_a_structure_message_is_not_data() -> None:
+    with pytest.raises(SdmxFormatError) as err:
+        list(parse_sdmx(f'<m:Structure xmlns:m="{MSG}"/>'.encode()))
+    assert (str(err.value), err.value.rule) == (
+        "not an SDMX data message: <Structure>", "sdmx.format")
