@@ -201,3 +201,60 @@ def test_a_structure_message_is_not_data() -> None:
         list(parse_sdmx(f'<m:Structure xmlns:m="{MSG}"/>'.encode()))
     assert (str(err.value), err.value.rule) == (
         "not an SDMX data message: <Structure>", "sdmx.format")
+
+BARE_GENERIC = f"""<m:GenericData xmlns:m="{MSG}" xmlns:g="{GEN}">
+<m:Header><m:ID/><m:Prepared/><m:Sender/><m:Structure dimensionAtObservation="AllDimensions"/>
+</m:Header><m:DataSet>
+<g:Series><g:SeriesKey><g:Value id="FREQ"/><g:Value value="x"/></g:SeriesKey>
+<g:Obs><g:ObsDimension value="2024"/><g:ObsValue value="1"/></g:Obs>
+<g:Obs><g:ObsDimension/></g:Obs></g:Series></m:DataSet></m:GenericData>""".encode()
+OBS_LEVEL_AREA = f"""<m:GenericData xmlns:m="{MSG}" xmlns:g="{GEN}"><m:DataSet>
+<g:Series><g:SeriesKey><g:Value id="TIME_PERIOD" value="2023"/></g:SeriesKey>
+<g:Obs><g:ObsDimension id="REF_AREA" value="75"/><g:ObsValue value="8"/></g:Obs></g:Series>
+</m:DataSet></m:GenericData>""".encode()
+TWO_STRUCTURES = f"""<m:StructureSpecificData xmlns:m="{MSG}" xmlns:ss="{SS}" xmlns:xsi="{XSI}">
+<m:Header><m:Structure structureID="S1"/><m:Structure structureID="S2"
+ dimensionAtObservation="REF_AREA"/></m:Header>
+<m:DataSet ss:structureRef="S2" TIME_PERIOD="2022" UNIT="PERS">
+<Series FREQ="A"><Obs REF_AREA="75" OBS_VALUE="1" xsi:type="ARR"/>
+<Obs REF_AREA="71" OBS_VALUE="2" xsi:type="a:b:DEP"/></Series></m:DataSet>
+<m:DataSet ss:structureRef="S1"><Series FREQ="A" REF_AREA="75"><Obs OBS_VALUE="3"/></Series>
+</m:DataSet></m:StructureSpecificData>""".encode()
+
+
+def test_absent_values_read_as_empty() -> None:
+    """Empty header fields, ids and values are '' (an absent ObsValue is None), and an
+    AllDimensions observation dimension without id is the period."""
+    stream = parse_sdmx(BARE_GENERIC)
+    key = (("FREQ", ""), ("", "x"))
+    assert list(stream) == [
+        Observation("", key, "2024", "1", {}, "TIME_PERIOD", key, ""),
+        Observation("", key, "", None, {}, "TIME_PERIOD", key, ""),
+    ]
+    assert stream.header == Header("", "", "", {"": "AllDimensions"})
+
+
+def test_observation_level_dimension_named_by_its_id() -> None:
+    assert list(parse_sdmx(OBS_LEVEL_AREA)) == [
+        Observation("", (), "2023", "8", {}, "TIME_PERIOD", (("REF_AREA", "75"),), "")]
+
+
+def test_each_data_set_reads_its_own_structure() -> None:
+    stream = parse_sdmx(TWO_STRUCTURES)
+    fa, f75 = (("FREQ", "A"),), (("FREQ", "A"), ("REF_AREA", "75"))
+    assert list(stream) == [
+        Observation("S2", fa, "2022", "1", {"UNIT": "PERS"}, "TIME_PERIOD",
+                    (*fa, ("REF_AREA", "75"), ("MEASURE", "ARR")), "ARR"),
+        Observation("S2", fa, "2022", "2", {"UNIT": "PERS"}, "TIME_PERIOD",
+                    (*fa, ("REF_AREA", "71"), ("MEASURE", "DEP")), "DEP"),
+        # no time anywhere: no period, the default time dimension
+        Observation("S1", f75, "", "3", {}, "TIME_PERIOD", f75, ""),
+    ]
+    assert (stream.dataset_count, stream.series_count, stream.observation_count) == (2, 2, 3)
+
+
+def test_error_message_without_code() -> None:
+    doc = f'<m:Error xmlns:m="{MSG}"><m:ErrorMessage>down</m:ErrorMessage></m:Error>'
+    with pytest.raises(SdmxErrorMessage) as err:
+        list(parse_sdmx(doc.encode()))
+    assert (err.value.code, err.value.text, str(err.value)) == ("", "down", "SDMX error : down")
