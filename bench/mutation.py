@@ -6,7 +6,9 @@ unit directories whose tests are run, fork-server isolation) from a clean
 and prints one row per module: killed / total and the score, and the run time.
 A timeout counts as killed (the mutant broke the code); "no tests" and "survived"
 count against the score. ``--report-only`` prints the table of the last run;
-``--survivors`` lists the surviving mutants (``mutmut show NAME`` shows one).
+``--survivors`` lists the surviving mutants (``mutmut show NAME`` shows one);
+``--rerun-survivors`` tests only those again, with the tests as they are now (after
+adding tests: a killed mutant cannot come back unless a test was weakened).
 """
 
 from __future__ import annotations
@@ -50,15 +52,17 @@ def scores() -> list[tuple[str, int, int]]:
 
 def survivors() -> list[str]:
     return [name for module in modules() for name, code in results(module).items()
-            if code not in KILLED]
+            if code is not None and code not in KILLED]
 
 
-def run(max_children: int) -> float:
-    """A fresh mutmut run (old verdicts would otherwise stand); returns seconds taken."""
-    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+def run(max_children: int, names: list[str] | None = None) -> float:
+    """A fresh mutmut run (old verdicts would otherwise stand), or a re-run of ``names``
+    on the last run's results; returns seconds taken."""
+    if names is None:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     started = time.monotonic()
     mutmut = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
-    subprocess.run(mutmut, cwd=ROOT, check=False)
+    subprocess.run(mutmut + (names or []), cwd=ROOT, check=False)
     return time.monotonic() - started
 
 
@@ -66,9 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("--survivors", action="store_true")
+    parser.add_argument("--rerun-survivors", action="store_true")
     parser.add_argument("--max-children", type=int, default=2)
     args = parser.parse_args(argv)
-    elapsed = None if args.report_only or args.survivors else run(args.max_children)
+    if args.rerun_survivors:
+        elapsed: float | None = run(args.max_children, survivors())
+    elif args.report_only or args.survivors:
+        elapsed = None
+    else:
+        elapsed = run(args.max_children)
     if args.survivors:
         print("\n".join(survivors()))
         return 0

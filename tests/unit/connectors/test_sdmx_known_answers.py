@@ -258,3 +258,28 @@ def test_error_message_without_code() -> None:
     with pytest.raises(SdmxErrorMessage) as err:
         list(parse_sdmx(doc.encode()))
     assert (err.value.code, err.value.text, str(err.value)) == ("", "down", "SDMX error : down")
+
+
+M20 = "http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message"
+XS_20 = f"""<m:CrossSectionalData xmlns:m="{M20}" xmlns:x="urn:example:xs"><x:DataSet FREQ="A">
+<x:Group TIME_PERIOD="2021" UNIT="PERS"><x:Section REF_AREA="75">
+<x:ARR value="5" OBS_STATUS="A"/><x:DEP/></x:Section></x:Group>
+<x:Group TIME_PERIOD="2022"><x:Section REF_AREA="71"><x:ARR value="6"/></x:Section></x:Group>
+</x:DataSet></m:CrossSectionalData>""".encode()
+
+
+def test_sdmx_20_cross_sectional_measures_sections_and_groups() -> None:
+    """The element names the measure, the Section is the series, the Group carries the
+    period and its attributes to its sections only; a measure without value is None."""
+    stream = parse_sdmx(XS_20, dimensions=["FREQ", "REF_AREA", "INDICATOR"])
+    a75, a71 = (("FREQ", "A"), ("REF_AREA", "75")), (("FREQ", "A"), ("REF_AREA", "71"))
+    assert list(stream) == [
+        Observation("", (("REF_AREA", "75"),), "2021", "5", {"UNIT": "PERS", "OBS_STATUS": "A"},
+                    "TIME_PERIOD", (*a75, ("INDICATOR", "ARR")), "ARR"),
+        Observation("", (("REF_AREA", "75"),), "2021", None, {"UNIT": "PERS"},
+                    "TIME_PERIOD", (*a75, ("INDICATOR", "DEP")), "DEP"),
+        Observation("", (("REF_AREA", "71"),), "2022", "6", {}, "TIME_PERIOD",
+                    (*a71, ("INDICATOR", "ARR")), "ARR"),
+    ]
+    assert (stream.message_type, stream.group_count, stream.series_count,
+            stream.observation_count) == ("CrossSectionalData", 2, 2, 3)
