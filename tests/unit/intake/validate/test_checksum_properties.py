@@ -148,3 +148,12 @@ def test_make_iin_keeps_four_serial_digits(serial: int) -> None:
     iin = make_iin(date(1985, 4, 12), "M", serial)
     if iin is not None:
         assert len(iin) == 12 and iin[7:11] == f"{serial % 10000:04d}"
+
+
+@pytest.mark.parametrize("text", [
+    "85041230123a",  # twelve ASCII characters, not all digits
+    "٨٥٠٤١٢٣٠١٢٣٢",  # twelve digits, not ASCII (Arabic-Indic: int() would read them)
+    "850412", "8504123012320", "",
+])
+def test_iin_is_twelve_ascii_digits(text: str) -> None:
+    assert iin_is_valid(text) is False
