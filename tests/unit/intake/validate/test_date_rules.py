@@ -76,3 +76,32 @@ def test_order_of_paired_dates() -> None:
     ok = record("EntryBan", "2026-03-01T10:00:00Z",
                 {"DecisionDate": "2026-01-01", "ValidFrom": "2026-02-01", "ValidTo": "2026-02-02"})
     assert issues(ok) == []
+
+
+def test_boundaries_are_not_issues() -> None:
+    """Exactly at the clock skew, at updatedAt, and on the birth day: all allowed."""
+    assert issues(record("Violation", "2026-03-01T12:05:00Z", {})) == []
+    assert issues(record("Violation", "2026-03-01T12:00:00Z", {})) == []
+    same = record("BorderCrossing", "2026-03-01T10:00:00Z",
+                  {"CrossedAt": "2026-03-01T10:00:00Z"}, birth="2026-03-01",
+                  passport_expiry="2026-03-01")
+    assert issues(same) == []
+
+
+def test_partner_notice_crossing_checks_the_passport_too() -> None:
+    root = record("PartnerBorderNotice", "2026-03-01T10:00:00Z",
+                  {"CrossedAt": "2026-03-01T09:00:00Z"}, passport_expiry="2026-01-31")
+    assert [r for r, _, _ in issues(root)] == ["document.expired-at-crossing"]
+
+
+def test_only_crossings_check_the_passport() -> None:
+    root = record("Violation", "2026-03-01T10:00:00Z",
+                  {"DetectedAt": "2026-03-01T09:00:00Z"}, passport_expiry="2026-01-31")
+    assert issues(root) == []
+
+
+def test_statistics_period_is_read_as_its_first_day() -> None:
+    late = record("Observation", "2024-03-30T10:00:00Z", {"Period": "2024-Q2"})
+    assert issues(late) == [("date.occurred-after-update",
+                             "Period 2024-Q2 is after updatedAt 2024-03-30T10:00:00Z", "Period")]
+    assert issues(record("Observation", "2024-03-31T10:00:00Z", {"Period": "2024-Q1"})) == []
