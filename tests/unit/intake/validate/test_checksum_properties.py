@@ -119,13 +119,13 @@ def test_mrz_single_substitution_is_caught(field: str, data: st.DataObject) -> N
 
 @given(st.text(min_size=1, max_size=10).filter(lambda s: any(c not in MRZ_ALPHABET for c in s)))
 def test_mrz_refuses_foreign_characters(field: str) -> None:
-    with pytest.raises(ValueError, match="not an MRZ character"):
+    with pytest.raises(ValueError, match=r"^not an MRZ character: .+$"):
         mrz_check_digit(field)
 
 
 @given(st.text(MRZ_ALPHABET, min_size=46, max_size=60))
 def test_mrz_refuses_fields_longer_than_td3(field: str) -> None:
-    with pytest.raises(ValueError, match="longer than 45"):
+    with pytest.raises(ValueError, match="^MRZ field longer than 45 characters$"):
         mrz_check_digit(field)
 
 
