@@ -125,12 +125,12 @@ def test_misuse_is_explained() -> None:
     tree.add(b"a")
     tree.add(b"b")
     tree.finish()
-    with pytest.raises(MerkleUsageError, match="^leaf index 2 outside batch of 2$"):
+    with pytest.raises(MerkleUsageError, match=r"^leaf index 2 outside batch of 2$"):
         tree.proof(2)
     proof = tree.proof(0)
-    with pytest.raises(MerkleUsageError, match="^leaf index 2 outside batch of 2$"):
+    with pytest.raises(MerkleUsageError, match=r"^leaf index 2 outside batch of 2$"):
         replace(proof, index=2).root_for(b"a")
-    with pytest.raises(MerkleUsageError, match="^proof is missing siblings for its position$"):
+    with pytest.raises(MerkleUsageError, match=r"^proof is missing siblings for its position$"):
         replace(proof, siblings=()).root_for(b"a")
-    with pytest.raises(MerkleUsageError, match="^proof has 2 siblings, position needs 1$"):
+    with pytest.raises(MerkleUsageError, match=r"^proof has 2 siblings, position needs 1$"):
         replace(proof, siblings=proof.siblings * 2).root_for(b"a")

@@ -125,7 +125,7 @@ def test_mrz_refuses_foreign_characters(field: str) -> None:
 
 @given(st.text(MRZ_ALPHABET, min_size=46, max_size=60))
 def test_mrz_refuses_fields_longer_than_td3(field: str) -> None:
-    with pytest.raises(ValueError, match="^MRZ field longer than 45 characters$"):
+    with pytest.raises(ValueError, match=r"^MRZ field longer than 45 characters$"):
         mrz_check_digit(field)
 
 
