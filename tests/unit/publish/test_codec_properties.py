@@ -87,3 +87,9 @@ def test_digest_is_cut_or_padded_to_its_width() -> None:
     long = IndexEntry(eid, "a", 1, 1, b"0123456789", "a")
     short = IndexEntry(eid, "a", 1, 1, b"01", "a")
     assert long.digest == b"01234567" and short.digest == b"01\0\0\0\0\0\0"
+
+
+def test_names_up_to_the_unsigned_16_bit_length_round_trip() -> None:
+    """Name lengths are unsigned 16-bit: 40 000 bytes is representable (signed is not)."""
+    entry = IndexEntry(uuid.UUID(int=7), "s" * 40_000, 1, 1, b"01234567", "f" * 65_535)
+    assert decode_entry(encode_entry(entry)) == entry
