@@ -18,6 +18,6 @@ kafka-start: setup
 kafka-stop:
 	.venv/bin/python -m infra.kafka.broker stop
 
-# Mutation score per pure-core module (mutmut; about 10-20 min on 2 cores).
+# Mutation score per pure-core module (mutmut; about 35-40 min on 2 busy cores; not in `make test`).
 mutation:
 	.venv/bin/python bench/mutation.py

@@ -81,12 +81,12 @@ def encode_batches(candidates: list[Candidate], max_bytes: int) -> Iterator[tupl
     limit still travels alone (the broker's own limit then decides).
     """
     parts: list[bytes] = []
-    size = 2
+    size = 1  # the message so far: "[" and each part with its "," or closing "]"
     for c in candidates:
         part = _ENCODER.encode(c)
         if parts and size + len(part) + 1 > max_bytes:
             yield len(parts), b"[" + b",".join(parts) + b"]"
-            parts, size = [], 2
+            parts, size = [], 1
         parts.append(part)
         size += len(part) + 1
     if parts:

@@ -212,6 +212,8 @@ def decode_entry(data: bytes) -> IndexEntry:
         eid, ref, version, digest = _FIXED.unpack_from(data)
         n_src, n_first = struct.unpack_from(">HH", data, _FIXED.size)
         start = _FIXED.size + 4
+        if len(data) != start + n_src + n_first:  # a cut or padded value is not an entry
+            raise struct.error("length does not match the encoded name lengths")
         source = data[start : start + n_src].decode()
         first = data[start + n_src : start + n_src + n_first].decode()
     except (struct.error, UnicodeDecodeError) as exc:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from kafka import TopicPartition
 
 from hub.config import PROJECT_ROOT, Settings, load_settings
 from hub.errors import StateError
@@ -16,6 +17,7 @@ from hub.kafka.clients import admin, consumer, producer
 from hub.kafka.topics import Topics, TopicSpec, ensure_topics
 from hub.model.families import EVENT_FAMILIES
 from infra.kafka import broker
+from tests.support.topic_reader import read_to_end
 
 
 class TestBroker:
@@ -136,9 +138,12 @@ class TestReadCommitted:
                 prod.flush()
                 prod.abort_transaction()
         prod.close()
-        cons = consumer(topic, settings=kafka_settings, consumer_timeout_ms=3000)
-        values = [m.value for m in cons]
-        cons.close()
+        cons = consumer(settings=kafka_settings)
+        try:
+            tps = [TopicPartition(topic, p) for p in (0, 1)]
+            values = [m.value for m in read_to_end(cons, tps)]
+        finally:
+            cons.close()
         assert values.count(b"committed") == 8
         assert b"aborted" not in values
 

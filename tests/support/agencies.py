@@ -25,14 +25,29 @@ from connectors.http import TransportConfig
 from infra.agencies.generator import Generator, GeneratorConfig, Rates
 from infra.agencies.server import AgencySimulator
 
-# Transport settings for tests: real retries, short waits, so fault tests stay fast.
+# Transport settings for tests: real retries with short back-off, so fault tests stay
+# fast. The timeouts are NOT short: the simulators answer from this same process, and
+# on a loaded 2-core machine an ordinary page can take a second or more; a 1 s read
+# timeout then turns a healthy reply into a spurious retry (and, four times over, a
+# failed test). A test of read timeouts uses STALL_TRANSPORT with a stall far longer.
 FAST_TRANSPORT = TransportConfig(
-    connect_timeout_s=2.0,
-    read_timeout_s=1.0,
+    connect_timeout_s=10.0,
+    read_timeout_s=15.0,
     max_attempts=4,
     backoff_base_s=0.02,
     backoff_max_s=0.1,
 )
+# For the "timeout" fault only: the client gives up after this read timeout, and the
+# simulator's stall (STALL_S) outlasts it many times over, so the timeout is what ends
+# the request whatever the load; healthy replies still get 3 s.
+STALL_TRANSPORT = TransportConfig(
+    connect_timeout_s=10.0,
+    read_timeout_s=3.0,
+    max_attempts=4,
+    backoff_base_s=0.02,
+    backoff_max_s=0.1,
+)
+STALL_S = 60.0
 
 
 @pytest.fixture

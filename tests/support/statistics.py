@@ -13,20 +13,17 @@ from hub.config import Settings
 from hub.deliver.bureau_feed import feed_topic
 from hub.kafka.clients import consumer
 from hub.kafka.topics import topics_for
+from tests.support.topic_reader import read_to_end
 
 EV = "{urn:kz:mhub:event:1}"
-# A read is over when nothing arrived for this long (the topics are complete by then).
-READ_IDLE_MS = 3000
 
 
 def read_topic(settings: Settings, topic: str) -> list[bytes]:
     """Every committed value of ``topic``, partition by partition."""
-    cons = consumer(settings=settings, consumer_timeout_ms=READ_IDLE_MS)
+    cons = consumer(settings=settings)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(cons.partitions_for_topic(topic) or [])]
-        cons.assign(tps)
-        cons.seek_to_beginning(*tps)
-        return [m.value for m in cons]
+        return [m.value for m in read_to_end(cons, tps)]  # to the end offsets, not a silence
     finally:
         cons.close()
 

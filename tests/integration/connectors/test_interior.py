@@ -13,7 +13,7 @@ from connectors.http import TransportConfig
 from connectors.interior import InteriorConnector
 from infra.agencies.faults import FaultPlan
 from infra.agencies.generator import Rates
-from tests.support.agencies import FAST_TRANSPORT
+from tests.support.agencies import FAST_TRANSPORT, STALL_S, STALL_TRANSPORT
 
 
 def pull_all(conn: InteriorConnector, position: dict | None = None) -> tuple[list, dict | None]:
@@ -103,8 +103,10 @@ class TestFaults:
     @pytest.mark.parametrize("kind", ["500", "503", "reset", "truncated", "slow", "timeout"])
     def test_retried_fault_kinds_still_deliver_every_record(self, make_simulator, kind) -> None:
         sim = make_simulator(counts={"interior": 120})
-        sim.set_faults(FaultPlan(rates={kind: 1.0}, max_per_request=1, timeout_s=1.5, slow_s=0.2))
-        conn = connector(sim)
+        sim.set_faults(
+            FaultPlan(rates={kind: 1.0}, max_per_request=1, timeout_s=STALL_S, slow_s=0.2)
+        )
+        conn = connector(sim, transport=STALL_TRANSPORT if kind == "timeout" else FAST_TRANSPORT)
         records, _ = pull_all(conn)
         assert [r.record_id for r in records] == [
             sim.generator.ground_truth("interior", i).record_id for i in range(120)

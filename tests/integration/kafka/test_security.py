@@ -22,6 +22,7 @@ from infra.agencies.generator import Rates
 from tests.support.exchange import EV, read_all, source
 from tests.support.kafka_cluster import SecureCluster
 from tests.support.reliability import record_outcome
+from tests.support.topic_reader import read_to_end
 
 PREFIX = "mhub.sec."
 INTERIOR = 150
@@ -35,12 +36,11 @@ AREA = "kafka security (SASL/SCRAM over TLS, ACLs)"
 def _read_ids(settings: Any, topics: list[str], group: str) -> set[str]:
     from lxml import etree
 
-    cons = consumer(settings=settings, group_id=group, consumer_timeout_ms=3000)
+    cons = consumer(settings=settings, group_id=group)
     try:
         tps = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
-        cons.assign(tps)
-        cons.seek_to_beginning(*tps)
-        return {etree.fromstring(m.value).findtext(f"{EV}EventId") for m in cons}
+        return {etree.fromstring(m.value).findtext(f"{EV}EventId")
+                for m in read_to_end(cons, tps)}
     finally:
         cons.close()
 

@@ -189,3 +189,15 @@ class TestBoundedIndexCache:
         assert len(record_index_key("interior", "BC-1")) == 16
         with pytest.raises(ValueError):
             BoundedIndexCache(4, lambda key: None).get(b"short")
+
+
+def test_stats_count_every_superseding_and_same_version_change() -> None:
+    idx = Index()
+    idx.feed(E1, "interior", "BC-1", 1, b"a")
+    idx.feed(E1, "interior", "BC-1", 1, b"b")  # same version, other content
+    idx.feed(E1, "interior", "BC-1", 1, b"c")  # and again
+    idx.feed(E2, "interior", "BC-1", 2, b"d")  # the record now reports another fact
+    idx.feed(E1, "interior", "BC-1", 3, b"e")  # and back
+    assert idx.stats.same_version_changes == 2
+    assert idx.stats.superseding_corrections == 2
+    assert idx.stats.as_dict()["same_version_changes"] == 2

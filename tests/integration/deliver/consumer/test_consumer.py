@@ -13,7 +13,11 @@ from tests.support.devpki import PkiFiles
 from tests.support.fixtures import batch_records
 from tests.support.reliability import record_outcome
 
-IDLE_S = 1.5
+# Every test publishes (committed) before it consumes, so once the consumer is in its
+# group and reads nothing for this long, it has read everything. The consumer counts
+# idle time only after partitions are assigned (a group join can take seconds on a
+# loaded broker); 5 s leaves room for a slow fetch on a loaded 2-core machine.
+IDLE_S = 5.0
 
 
 def _consume(

@@ -8,6 +8,9 @@ from hub.cli import tail as cli
 from hub.kafka.topics import topics_for
 from tests.support import events as ev
 
+# Published before the tail starts; idle counts from the group join (see test_consumer).
+IDLE_S = "5"
+
 
 def test_tail_writes_verified_events_and_rejects_a_tampered_one(
     hub_settings, hub_signer, pki, publish, tmp_path, monkeypatch, capsys
@@ -39,7 +42,7 @@ def test_tail_writes_verified_events_and_rejects_a_tampered_one(
             "--state-dir",
             str(tmp_path / "st"),
             "--idle-timeout",
-            "1.5",
+            IDLE_S,
         ]
     )
     assert cli.run(args) == 0
@@ -68,7 +71,7 @@ def test_verify_accepts_a_tailed_batch_event_and_rejects_a_tampered_copy(
     out = tmp_path / "tail"
     common = ["--trust", str(pki.trust_dir)]
     assert main(["tail", "--family", "border", "--out", str(out), "--group", "tail-verify",
-                 "--state-dir", str(tmp_path / "st"), "--idle-timeout", "1.5", *common]) == 0
+                 "--state-dir", str(tmp_path / "st"), "--idle-timeout", IDLE_S, *common]) == 0
     assert (out / "manifests" / f"{batch_id}.xml").exists()
     tailed = out / f"{ev.event_id(events[1])}.xml"
     capsys.readouterr()

@@ -22,6 +22,8 @@ from tests.support.partner_client import PartnerClient
 
 # A process that neither finishes nor crashes within this is stuck.
 PROCESS_TIMEOUT_S = 60
+# The gateway process queues its first message within this long (a guard, not a wait).
+FEED_HANG_GUARD_S = 120.0
 
 
 def _env(settings, **extra: str) -> dict[str, str]:
@@ -127,13 +129,12 @@ class TestServeProcess:
         proc, address = self._start(gateway_toml, hub_settings)
         try:
             kgz = PartnerClient(address, pki.hub_ca, pki.client("KGZ"), pki.passphrase)
-            got = None
-            for _ in range(60):  # the feeder thread fills the queue within a poll or two
-                got = kgz.get()
-                if got is not None:
-                    break
+            # Wait on state: the feeder thread fills the queue once it has joined its
+            # group and fetched; the deadline only guards against a hang.
+            deadline = time.monotonic() + FEED_HANG_GUARD_S
+            while (got := kgz.get()) is None:
+                assert time.monotonic() < deadline, "the feeder never queued a message"
                 time.sleep(0.25)
-            assert got is not None
             kgz.verify(got)
             assert kgz.ack(got.get("messageId")) == "acknowledged"
         finally:
