@@ -16,7 +16,6 @@ the broker when a new run initialises.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import sys
@@ -38,7 +37,7 @@ from hub.intake.raw_store import RawStore
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.ops import metrics
-from hub.ops.run_summary import SourceRunSummary, save
+from hub.ops.run_summary import SourceRunSummary, recorded
 from hub.sources import SourceConfig, load_sources
 
 log = logging.getLogger(__name__)
@@ -152,21 +151,6 @@ def _partner_trust(source: SourceConfig, settings: Settings) -> PartnerTrust | N
     return PartnerTrust(str(source.options.get("state", "")), trust_store(settings))
 
 
-@contextlib.contextmanager
-def recorded(summary: SourceRunSummary, settings: Settings) -> Iterator[None]:
-    """The run's outcome, success or the error, saved for operators whatever happens."""
-    try:
-        yield
-        summary.state = "success"
-    except Exception as exc:
-        summary.state = "failed"
-        summary.error = f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
-        summary.finished_at = time.time()
-        save(summary, settings.var_dir / "runs")
-
-
 def run_source(
     source: SourceConfig,
     settings: Settings | None = None,
@@ -178,7 +162,7 @@ def run_source(
     """Pull the source page by page, one intake transaction per page."""
     settings = settings or load_settings()
     summary = SourceRunSummary(source=source.name, family=source.family, run_id=run_id)
-    with recorded(summary, settings):
+    with recorded(summary, settings.var_dir / "runs"):
         run = IntakeRun.open(source, settings, summary)
         with run.stack:
             conn = connector or build_connector(source, settings)
@@ -247,7 +231,7 @@ def intake(
     source = source or source_named(ref["source"])
     summary = SourceRunSummary(source=source.name, family=source.family, run_id=ref["run_id"])
     summary.started_at = ref.get("started_at", summary.started_at)
-    with recorded(summary, settings):
+    with recorded(summary, settings.var_dir / "runs"):
         run = IntakeRun.open(source, settings, summary)
         with run.stack:
             conn = connector or build_connector(source, settings)

@@ -6,9 +6,11 @@ Operators see them in the Airflow UI (task log and the rendered summary), in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,3 +162,29 @@ def render_markdown(summary: SourceRunSummary | PublishRunSummary) -> str:
         rows.append(("error", summary.error))
     lines = ["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def recorded(
+    summary: SourceRunSummary | PublishRunSummary,
+    runs_dir: Path,
+    *,
+    before_save: Callable[[], None] | None = None,
+) -> Iterator[None]:
+    """The run's outcome, success or the error, saved for operators whatever happens.
+
+    Both stages run inside it, so a run that dies (an unreachable broker included)
+    still leaves a summary saying why; ``before_save`` adds what the stage counted.
+    """
+    try:
+        yield
+        summary.state = "success"
+    except Exception as exc:
+        summary.state = "failed"
+        summary.error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        if before_save is not None:
+            before_save()
+        summary.finished_at = time.time()
+        save(summary, runs_dir)

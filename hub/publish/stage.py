@@ -17,7 +17,6 @@ this writer alone decides its fate.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 import time
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from hub.config import Settings, load_settings
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import IntakeMessage, IntakeReader, TransactionalProducer
-from hub.ops.run_summary import PublishRunSummary, save
+from hub.ops.run_summary import PublishRunSummary, recorded
 from hub.publish.batch import BatchPublisher
 from hub.publish.cache import BoundedIndexCache
 from hub.publish.chain import open_batch_signer
@@ -116,7 +115,8 @@ def publish_partition(
     settings = settings or load_settings()
     topics = topics_for(settings)
     summary = PublishRunSummary(partition=partition, run_id=run_id)
-    with recorded(summary, settings) as stats:
+    stats = DedupStats()
+    with recorded(summary, settings.var_dir / "runs", before_save=lambda: _count(summary, stats)):
         run = PartitionRun.open(settings, topics, partition, summary)
         run.publisher.stats = stats
         with run.stack:
@@ -144,25 +144,12 @@ def _batches(
             return
 
 
-@contextlib.contextmanager
-def recorded(summary: PublishRunSummary, settings: Settings) -> Iterator[DedupStats]:
-    """The run's outcome and dedup counts, saved for operators whatever happens."""
-    stats = DedupStats()
-    try:
-        yield stats
-        summary.state = "success"
-    except Exception as exc:
-        summary.state = "failed"
-        summary.error = f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
-        summary.new = stats.counts[Outcome.NEW]
-        summary.corrections = stats.counts[Outcome.CORRECTION]
-        summary.replays = stats.counts[Outcome.REPLAY]
-        summary.stale = stats.counts[Outcome.STALE]
-        summary.corroborations = stats.counts[Outcome.CORROBORATION]
-        summary.finished_at = time.time()
-        save(summary, settings.var_dir / "runs")
+def _count(summary: PublishRunSummary, stats: DedupStats) -> None:
+    summary.new = stats.counts[Outcome.NEW]
+    summary.corrections = stats.counts[Outcome.CORRECTION]
+    summary.replays = stats.counts[Outcome.REPLAY]
+    summary.stale = stats.counts[Outcome.STALE]
+    summary.corroborations = stats.counts[Outcome.CORROBORATION]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,6 @@ independent consumer counts event ids on every event topic.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,37 +23,10 @@ from hub.keys import open_pki
 from infra.agencies.generator import Rates
 from infra.agencies.signing import partner_signer
 from tests.support.exchange import isolated_settings, read_all
-from tests.support.faultkit import Offsets, freeze_and_kill, wait_for
+from tests.support.faultkit import Offsets, freeze_and_kill, hub_env, killed, run, wait_for
 
 INTERIOR = 300
 PARTNER = 80
-PROCESS_TIMEOUT_S = 120
-
-
-def _env(settings: Settings, sources_file: Path, crash: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    env.update(
-        HUB_VAR_DIR=str(settings.var_dir),
-        HUB_TOPIC_PREFIX=settings.topic_prefix,
-        HUB_INTAKE_PARTITIONS=str(settings.intake_partitions),
-        HUB_SOURCES_FILE=str(sources_file),
-        KAFKA_BOOTSTRAP_SERVERS=settings.kafka_bootstrap,
-        PYTHONPATH=str(PROJECT_ROOT),
-    )
-    if crash:
-        env["HUB_CRASH_AT"] = crash
-    return env
-
-
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", *args],
-        env=env,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=PROCESS_TIMEOUT_S,
-    )
 
 
 def _kill_midway(
@@ -77,10 +48,6 @@ def _kill_midway(
     finally:
         offsets.close()
     freeze_and_kill(proc)
-
-
-def _killed(proc: subprocess.CompletedProcess[str]) -> bool:
-    return proc.returncode == -signal.SIGKILL
 
 
 @pytest.fixture
@@ -140,9 +107,10 @@ class TestCrashes:
         # source Ack), then runs to the end; the partner source likewise.
         for crash in ("stage1.before-commit:2", "stage1.after-commit:1", None):
             for name in ("interior", "partner-uzb"):
-                proc = _run(["hub.intake.stage", "--source", name], _env(settings, sources, crash))
+                env = hub_env(settings, sources, crash)
+                proc = run(["hub.intake.stage", "--source", name], env)
                 if crash:
-                    assert _killed(proc), proc.stderr[-2000:]
+                    assert killed(proc.returncode), proc.stderr[-2000:]
                 else:
                     assert proc.returncode == 0, proc.stderr[-2000:]
         # Stage 2, per partition: killed inside the transaction, before and after the commit.
@@ -153,11 +121,11 @@ class TestCrashes:
                 "stage2.after-commit:1",
                 None,
             ):
-                proc = _run(
-                    ["hub.publish.stage", "--partition", str(p)], _env(settings, sources, crash)
+                proc = run(
+                    ["hub.publish.stage", "--partition", str(p)], hub_env(settings, sources, crash)
                 )
                 if crash:
-                    assert _killed(proc), proc.stderr[-2000:]
+                    assert killed(proc.returncode), proc.stderr[-2000:]
                 else:
                     assert proc.returncode == 0, proc.stderr[-2000:]
         self._assert_exactly_once(settings, sim)
@@ -166,16 +134,16 @@ class TestCrashes:
         self, exchange: tuple[Settings, Path, Any]
     ) -> None:
         settings, sources, sim = exchange
-        env = _env(settings, sources)
+        env = hub_env(settings, sources)
         topics = topics_for(settings)
         for name in ("interior", "partner-uzb"):
             args = ["hub.intake.stage", "--source", name]
             _kill_midway(args, env, settings, topics.connector_state, None)
-            assert _run(args, env).returncode == 0
+            assert run(args, env).returncode == 0
         for p in range(settings.intake_partitions):
             args = ["hub.publish.stage", "--partition", str(p)]
             _kill_midway(args, env, settings, topics.dedup_index, p)
-            assert _run(args, env).returncode == 0
+            assert run(args, env).returncode == 0
         self._assert_exactly_once(settings, sim)
 
     @staticmethod
