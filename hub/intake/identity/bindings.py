@@ -94,6 +94,8 @@ class Bindings:
         self._p_names: dict[str, list[str]] = {}
         self._p_persons: dict[str, PersonRow] = {}
         self._p_docs: dict[str, list[tuple[str, str]]] = {}
+        #: strong identifiers the store did not hold when the page was prefetched
+        self._absent_strong: set[str] = set()
         self._since_flush = 0
         self.resolutions = 0
         self._refresh_aliases()
@@ -116,6 +118,27 @@ class Bindings:
         """(event id, key person) rows to write with the next flush (identity.fact_keys)."""
         self._pending.fact_keys.extend(rows)
 
+    def prefetch(self, strong: Iterable[str], names: Iterable[str]) -> None:
+        """Warm the caches for a page: its strong identifiers and name keys, a query each.
+
+        Strong identifiers the store does not hold are remembered as absent until the
+        next flush, so resolving the page asks the store nothing more for them (another
+        writer binding one meanwhile is the race :meth:`flush` already settles).
+        """
+        wanted = [
+            s for s in dict.fromkeys(strong)
+            if s not in self._p_strong and s not in self._absent_strong
+            and self._strong.get(s) is None
+        ]
+        if wanted:
+            found = self.store.get_strong(wanted)
+            for ident, (pid, _q) in found.items():
+                self._strong.put(ident, pid)
+            self._absent_strong.update(s for s in wanted if s not in found)
+        keys = [k for k in dict.fromkeys(names) if self._names.get(k) is None]
+        if keys:
+            self._lookup_names(keys)  # caches the keys found and the absent ones alike
+
     def _lookup_strong(self, idents: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         missing: list[str] = []
@@ -127,7 +150,7 @@ class Bindings:
             cached = self._strong.get(ident)
             if cached is not None:
                 found[ident] = cached
-            else:
+            elif ident not in self._absent_strong:
                 missing.append(ident)
         if missing:
             for ident, (pid, _q) in self.store.get_strong(missing).items():
@@ -236,6 +259,7 @@ class Bindings:
         for ident in lost:
             self._strong.pop(ident)  # another writer bound it first: trust the store
         self._p_strong.clear()
+        self._absent_strong.clear()
         self._p_names.clear()
         self._p_persons.clear()
         self._p_docs.clear()
@@ -246,6 +270,7 @@ class Bindings:
         """Forget unflushed resolutions (the caller's transaction aborted)."""
         self._pending = WriteBatch(source=self.source)
         self._p_strong.clear()
+        self._absent_strong.clear()
         self._p_names.clear()
         self._p_persons.clear()
         self._p_docs.clear()

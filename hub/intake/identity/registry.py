@@ -57,8 +57,24 @@ class PersonRegistry(Bindings):
 
     def resolve(self, ids: PersonIdentifiers) -> Resolution:
         """The canonical person of one record; links, merges and conflicts it caused."""
-        strong = ids.strong_identifiers()
-        names = ids.name_keys()
+        return self._resolve(ids, ids.strong_identifiers(), ids.name_keys())
+
+    def resolve_many(self, batch: Iterable[PersonIdentifiers]) -> list[Resolution]:
+        """A page's persons, in order, after warming the caches in two store queries.
+
+        One query for all the page's strong identifiers and one for its name keys,
+        instead of two or three per record: the registry's share of stage 1 halves.
+        """
+        work = [(ids, ids.strong_identifiers(), ids.name_keys()) for ids in batch]
+        self.prefetch(
+            (str(i) for _ids, strong, _names in work for i in strong),
+            (n.value for _ids, _strong, names in work for n in names),
+        )
+        return [self._resolve(ids, strong, names) for ids, strong, names in work]
+
+    def _resolve(
+        self, ids: PersonIdentifiers, strong: list[Identifier], names: list[Identifier]
+    ) -> Resolution:
         bound = self._lookup_strong([str(i) for i in strong])
         persons = list(dict.fromkeys(bound[str(i)] for i in strong if str(i) in bound))
         links: list[IdentityLink] = []
@@ -102,9 +118,6 @@ class PersonRegistry(Bindings):
         if self._since_flush >= self.flush_every:
             self.flush()
         return Resolution(pid, created, links, merges, conflicts)
-
-    def resolve_many(self, batch: Iterable[PersonIdentifiers]) -> list[Resolution]:
-        return [self.resolve(ids) for ids in batch]
 
     def _by_name(
         self, ids: PersonIdentifiers, names: list[Identifier], conflicts: list[IdentityConflict]
