@@ -28,8 +28,8 @@ from hub.kafka.clients import consumer
 from hub.kafka.topics import topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.ops.run_summary import SourceRunSummary
-from tests.integration.test_exactly_once import _env
 from tests.support.exchange import isolated_settings
+from tests.support.faultkit import hub_env
 from tests.support.reliability import record_outcome
 
 SOURCE = "interior"
@@ -88,7 +88,7 @@ def test_merge_flushed_by_a_killed_transaction_is_published_once(
     tmp_path: Path, kafka_settings: Settings, unique_name: Callable[[str], str]
 ) -> None:
     settings = isolated_settings(tmp_path, kafka_settings, unique_name, partitions=2)
-    env = _env(settings, tmp_path / "sources.toml", "stage1.before-commit:1")
+    env = hub_env(settings, tmp_path / "sources.toml", "stage1.before-commit:1")
     proc = subprocess.run([sys.executable, "-c", _PAGE], env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
