@@ -39,45 +39,45 @@ PARTITIONER = "murmur2_random"
 CONNECT_TIMEOUT_MS = 10_000
 
 
+# Each TLS/SASL setting under its kafka-python and its librdkafka name, and when it applies.
+_SECURITY_OPTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("sasl_mechanism", "sasl.mechanism", "kafka_sasl_mechanism", ("SASL_PLAINTEXT", "SASL_SSL")),
+    ("sasl_plain_username", "sasl.username", "kafka_sasl_username", ("SASL_PLAINTEXT", "SASL_SSL")),
+    ("sasl_plain_password", "sasl.password", "kafka_sasl_password", ("SASL_PLAINTEXT", "SASL_SSL")),
+    ("ssl_cafile", "ssl.ca.location", "kafka_ssl_cafile", ("SSL", "SASL_SSL")),
+    ("ssl_certfile", "ssl.certificate.location", "kafka_ssl_certfile", ("SSL", "SASL_SSL")),
+    ("ssl_keyfile", "ssl.key.location", "kafka_ssl_keyfile", ("SSL", "SASL_SSL")),
+)
+# SASL values are passed even when empty (the settings check demands them); TLS files only
+# when set, so a client falls back to the system trust store.
+_ALWAYS = frozenset({"kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password"})
+
+
+def _security(settings: Settings, librdkafka: bool) -> dict[str, Any]:
+    protocol = settings.kafka_security_protocol
+    # librdkafka spells protocols in lower case (sasl_ssl); Kafka's variables in upper.
+    config: dict[str, Any] = (
+        {"security.protocol": protocol.lower()} if librdkafka else {"security_protocol": protocol}
+    )
+    for python_name, rd_name, field_name, protocols in _SECURITY_OPTIONS:
+        value = getattr(settings, field_name)
+        if protocol in protocols and (value or field_name in _ALWAYS):
+            config[rd_name if librdkafka else python_name] = value
+    return config
+
+
 def security_config(settings: Settings) -> dict[str, object]:
     """TLS and SASL options for a kafka-python client, from the KAFKA_* settings.
 
     Merged into every producer, consumer and admin client the hub makes, so a
     cluster that requires SASL_SSL (infra/production) is reached the same way by all.
     """
-    config: dict[str, object] = {"security_protocol": settings.kafka_security_protocol}
-    if settings.kafka_security_protocol.startswith("SASL_"):
-        config["sasl_mechanism"] = settings.kafka_sasl_mechanism
-        config["sasl_plain_username"] = settings.kafka_sasl_username
-        config["sasl_plain_password"] = settings.kafka_sasl_password
-    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
-        for option, value in (
-            ("ssl_cafile", settings.kafka_ssl_cafile),
-            ("ssl_certfile", settings.kafka_ssl_certfile),
-            ("ssl_keyfile", settings.kafka_ssl_keyfile),
-        ):
-            if value:
-                config[option] = value
-    return config
+    return _security(settings, librdkafka=False)
 
 
 def librdkafka_security_config(settings: Settings) -> dict[str, Any]:
     """The same TLS and SASL settings in librdkafka's names, for the stages' clients."""
-    # librdkafka spells protocols in lower case (sasl_ssl); Kafka's variables in upper.
-    config: dict[str, Any] = {"security.protocol": settings.kafka_security_protocol.lower()}
-    if settings.kafka_security_protocol.startswith("SASL_"):
-        config["sasl.mechanism"] = settings.kafka_sasl_mechanism
-        config["sasl.username"] = settings.kafka_sasl_username
-        config["sasl.password"] = settings.kafka_sasl_password
-    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
-        for option, value in (
-            ("ssl.ca.location", settings.kafka_ssl_cafile),
-            ("ssl.certificate.location", settings.kafka_ssl_certfile),
-            ("ssl.key.location", settings.kafka_ssl_keyfile),
-        ):
-            if value:
-                config[option] = value
-    return config
+    return _security(settings, librdkafka=True)
 
 
 def admin(settings: Settings | None = None, **overrides: object) -> KafkaAdminClient:
