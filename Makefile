@@ -1,5 +1,5 @@
 # The commands of README.md: setup, run and test set everything up first (idempotent).
-.PHONY: setup run test kafka-start kafka-stop mutation
+.PHONY: setup run test test-under-load kafka-start kafka-stop mutation
 
 setup:
 	bash infra/setup.sh
@@ -9,6 +9,11 @@ run: setup
 
 test:
 	bash infra/test.sh
+
+# The whole suite twice, both cores kept busy by stress-ng, each run in a random order
+# (about 2-3 x `make test`; not in CI). Times and seeds in var/load-runs.tsv.
+test-under-load:
+	bash infra/test_under_load.sh 2
 
 # The local development broker (infra/kafka, not in the installed package; `mhub kafka
 # start|stop` points here when run outside a checkout).
