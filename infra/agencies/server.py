@@ -37,6 +37,7 @@ import hashlib
 import json
 import socket
 import ssl
+import sys
 import threading
 import time
 import uuid
@@ -601,6 +602,12 @@ class AgencyHTTPServer(ThreadingHTTPServer):
         super().__init__(address, AgencyHandler)
         self.state = state
         self.verbose = verbose
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a timeout, a killed task) is normal here."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class AgencySimulator:
