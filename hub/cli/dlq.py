@@ -132,7 +132,8 @@ def _show(item: DlqEntry, settings: Settings, *, raw: bool) -> None:
           f"raw digest  {v.get('raw_digest')}\nfindings:")
     for f in v.get("findings", []):
         where = f" at {f['xpath']}" if f.get("xpath") else ""
-        line = f" (line {f['line']})" if f.get("line") else ""
+        column = f", column {f['column']}" if f.get("column") else ""
+        line = f" (line {f['line']}{column})" if f.get("line") else ""
         print(f"  - {f.get('rule')}{where}{line}: {f.get('message')}")
     if raw and v.get("raw_digest"):
         from hub.intake.raw_store import RawStore

@@ -24,6 +24,8 @@ class Finding:
     record_id: str = ""
     raw_digest: str = ""
     line: int | None = None
+    #: column of ``line`` where the parser stopped (parse failures only)
+    column: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +45,10 @@ class Finding:
 
     def __str__(self) -> str:
         where = f" at {self.xpath}" if self.xpath else ""
-        line = f" (line {self.line})" if self.line else ""
+        line = f" (line {self.line}{_column(self.column)})" if self.line else ""
         rec = f" [{self.source}/{self.record_id}]" if self.record_id else ""
         return f"{self.rule}{where}{line}: {self.message}{rec}"
+
+
+def _column(column: int | None) -> str:
+    return f", column {column}" if column else ""

@@ -81,12 +81,12 @@ class _Context:
     raw_digest: str
 
     def finding(self, rule: str, message: str, xpath: str = "", line: int | None = None,
-                record_id: str = "") -> Finding:
+                record_id: str = "", column: int | None = None) -> Finding:
         if len(message) > MAX_MESSAGE_CHARS:
             message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message)} characters)"
         return Finding(rule=rule, message=message, xpath=xpath, source=self.source,
                        record_id=self.record_id or record_id, raw_digest=self.raw_digest,
-                       line=line)
+                       line=line, column=column)
 
 
 # ==================================== XPaths ====================================
@@ -292,7 +292,8 @@ def refused(exc: HostileXmlError, *, source: str = "", record_id: str = "",
     """The result for bytes the hardened parser refused: one finding with its place."""
     line = getattr(exc, "line", None)
     finding = _Context(source, record_id, raw_digest).finding(
-        exc.rule, str(exc), "", line + line_offset if line else None)
+        exc.rule, str(exc), "", line + line_offset if line else None,
+        column=getattr(exc, "column", None))
     return ValidationResult(False, None, "", "", 0, (finding,))
 
 

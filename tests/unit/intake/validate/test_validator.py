@@ -18,6 +18,7 @@ from hub.intake.validate import (
 )
 from hub.intake.validate.catalog import default_catalog
 from hub.intake.validate.validator import MAX_FINDINGS_PER_RECORD
+from hub.model.findings import Finding
 from security.safe_xml import MAX_DOCUMENT_BYTES
 from tests.support.examples import EXAMPLES
 
@@ -196,6 +197,9 @@ class TestBoundedWork:
         (finding,) = validate_record(b'<?xml version="1.0"?>\n<a>\n  <b></c></a>').findings
         assert finding.rule == "xml.malformed" and finding.line == 3
         assert finding.message.startswith("line 3, column ")
+        # the column is a field too, so the DLQ and `--json` readers need not parse messages
+        assert finding.column == 10 and "(line 3, column 10)" in str(finding)
+        assert Finding.from_dict(finding.to_dict()) == finding
 
     def test_deep_nesting_names_the_hubs_limit(self) -> None:
         for depth in (80, 300):
