@@ -54,6 +54,18 @@ class TestDayWideKeysAreGone:
         revised = event_key("LabourQuota", "", {**base, "DecisionDate": "2026-06-01"})
         assert first != revised
 
+    def test_kandas_quota_revision_is_its_own_fact_and_regions_differ(self) -> None:
+        base = {"Kato": "390000000", "QuotaYear": "2026", "DecisionNumber": "ПП-1"}
+        first = event_key("KandasQuota", "", {**base, "DecisionDate": "2025-12-20"})
+        revised = event_key("KandasQuota", "", {**base, "DecisionDate": "2026-06-01"})
+        other = event_key(
+            "KandasQuota", "", {**base, "Kato": "750000000", "DecisionDate": "2025-12-20"}
+        )
+        next_year = event_key(
+            "KandasQuota", "", {**base, "QuotaYear": "2027", "DecisionDate": "2025-12-20"}
+        )
+        assert len({first, revised, other, next_year}) == 4
+
 
 def _key_fields(body: bytes) -> tuple[str, dict[str, str]] | None:
     try:
