@@ -20,16 +20,16 @@ One event gives at most one :class:`Fact`; the statistics are sums of facts.
 * Work permits (``Action`` ISSUED) by region, sector, category and citizenship;
   quotas (``LabourQuota``: ``Allotted`` / ``Used`` per region, sector, year);
   kandas admissions (``KandasAdmission`` by ``Status`` and ``QuotaYear``);
+  asylum applications and refugee-status decisions (by ``Outcome``);
+  deportations and entry bans (by citizenship).
 * **Kandas admissions against the year's quota**, by region: the quota of a
   region for a year is the ``Persons`` of its latest ``KandasQuota`` decision
   (labour ministry) for that ``QuotaYear`` taken by the end of the period (a
   revision replaces the earlier decision; decisions of one day in one region add
-  up); set against it, one person each, the ``KandasAdmission`` records of
+  up). Set against it, one person each: the ``KandasAdmission`` records of
   ``Status`` ADMITTED with that ``QuotaYear`` whose ``DecisionDate`` lies in the
   period (region: their ``Kato``). Use % = admitted / quota. A quarter or month
-  is set against its calendar year's quota;
-  asylum applications and refugee-status decisions (by ``Outcome``);
-  deportations and entry bans (by citizenship).
+  is set against its calendar year's quota, as work permits are.
 * The bureau's own figures: ``Observation`` events (SDMX) of ``Flow`` ARRIVAL
   or DEPARTURE by region, period and partner group.
 
