@@ -1,4 +1,4 @@
-"""The labour ministry: REST (work permits, quotas, kandas) plus a file drop of XML batches.
+"""The labour ministry: REST (permits, labour and kandas quotas, kandas) plus a file drop.
 
 One source, two channels. A poll pages the REST feed until its scan ends, then
 the drop directory until no complete file is left; the position holds both

@@ -152,6 +152,8 @@ def _record_rules(name: str, element: xmlschema.XsdElement) -> list[str]:
         rules.append("document.expired-at-crossing")
     if name == "LabourQuota":
         rules.append("quota.used-exceeds-allotted")
+    if name == "KandasQuota":
+        rules.append("quota.decided-after-year")
     if name == "Observation":
         rules.append("stat.negative-count")
     return rules

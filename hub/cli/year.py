@@ -4,6 +4,9 @@ Generates person-level records that add up to the targets, serves them from
 the agency simulators, runs both hub stages, the statistics consumer and the
 bureau's pseudonymised feed, writes the report and, with ``--json``, prints the
 figures the report computed from the events in the shape of the targets file.
+Targets (each optional): ``year``, ``arrivals``, ``departures``,
+``[balance_by_group]``, ``[internal_balance_by_region]``, ``kandas_quota``,
+``kandas_admissions`` (``infra/agencies/year.py`` says how each is generated).
 """
 
 from __future__ import annotations

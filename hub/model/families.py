@@ -25,6 +25,7 @@ FAMILY_OF: dict[str, str] = {
     "CitizenshipDecision": "residence",
     "WorkPermit": "labour",
     "LabourQuota": "labour",
+    "KandasQuota": "labour",
     "KandasAdmission": "labour",
     "KandasResettlement": "labour",
     "AsylumApplication": "asylum",

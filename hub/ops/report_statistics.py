@@ -119,6 +119,29 @@ def chart_quota(t: Table, period: str, path: Path) -> Path | None:
     return path
 
 
+def chart_kandas_quota(t: Table, period: str, path: Path) -> Path | None:
+    """Quota and admitted side by side per region; the use % written over each pair."""
+    if not t.rows:
+        return None
+    plt = _plt()
+    labels, quota, admitted = t.column("region"), t.column("quota"), t.column("admitted")
+    fig, ax = plt.subplots(figsize=(12, 5))
+    xs = list(range(len(labels)))
+    ax.bar([x - 0.2 for x in xs], quota, 0.4, label="quota", color="#8172b2")
+    ax.bar([x + 0.2 for x in xs], admitted, 0.4, label="kandas admitted", color="#4c72b0")
+    for x, q, n, pct in zip(xs, quota, admitted, t.column("use %"), strict=True):
+        if pct != "":
+            ax.annotate(f"{pct}%", (x, max(q, n)), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(xs, labels, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel(f"kandas ({t.unit})")
+    ax.set_title(f"{t.title}, {period}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
 def chart_gap(t: Table, period: str, path: Path) -> Path | None:
     if not t.rows:
         return None
@@ -163,6 +186,9 @@ def _charts(figs: Figures, recon: Table, out: Path) -> dict[str, Path | None]:
             t["internal_by_region"], p, out / "internal_by_region.png"
         ),
         "quota_use": chart_quota(t["quota_use"], p, out / "quota_use.png"),
+        "kandas_quota_use": chart_kandas_quota(
+            t["kandas_quota_use"], p, out / "kandas_quota_use.png"
+        ),
         "reconciliation": chart_gap(recon, p, out / "reconciliation.png"),
     }
 

@@ -87,6 +87,7 @@ RECORD_TYPES: dict[str, tuple[tuple[str, str, int], ...]] = {
         ("LabourQuota", "LQ", 10),
         ("KandasAdmission", "KA", 10),
         ("KandasResettlement", "KR", 10),
+        ("KandasQuota", "KQ", 2),
     ),
     "partner": (
         ("PartnerBorderNotice", "BN", 60),
@@ -109,6 +110,7 @@ _KATO_RECORDS = frozenset(
         "AsylumApplication",
         "WorkPermit",
         "LabourQuota",
+        "KandasQuota",
         "KandasAdmission",
         "KandasResettlement",
     }
@@ -124,6 +126,8 @@ _VALIDITY_RECORDS = frozenset(
         "PartnerCitizenRegistration",
     }
 )
+# Records about no one person (quotas): rendered without a c:Person block.
+PERSONLESS = frozenset({"LabourQuota", "KandasQuota"})
 RECORD_PREFIX = {"interior": "MVD", "labour": "MTSZN", "labour-files": "MTSZN-F"}
 # How far back a correction reaches: corrections arrive within a day's records.
 MAX_CORRECTION_DISTANCE = 64
@@ -406,7 +410,7 @@ class Generator:
         elif outcome == HOSTILE:
             assert kind is not None
             rule = HOSTILE_RULES[kind]
-        pid = None if root == "LabourQuota" else self._person_for_fact(fact_id)
+        pid = None if root in PERSONLESS else self._person_for_fact(fact_id)
         return Truth(
             feed=feed,
             index=index,
@@ -436,7 +440,7 @@ class Generator:
     @staticmethod
     def _applicable_invalid(kind: str, root: str) -> str:
         """The invalid kind if this record type has the field, else a schema violation."""
-        has_person = root != "LabourQuota"
+        has_person = root not in PERSONLESS
         needs = {
             "kato-region": root in _KATO_RECORDS,
             "validity-order": root in _VALIDITY_RECORDS,
@@ -851,6 +855,18 @@ def _quota(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     )
 
 
+def _kandas_quota(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
+    """A region's kandas quota, set for the year of the decision or the next."""
+    region = _weighted(fr, ref.KATO_WEIGHTS)
+    kato = "990000000" if broken == "kato-region" else ref.kato_code(region)
+    persons = "" if broken == "missing-element" else f"<Persons>{fr.randrange(50, 3000)}</Persons>"
+    return (
+        f"<QuotaYear>{ft.year + fr.choice((0, 1))}</QuotaYear><Kato>{kato}</Kato>{persons}"
+        f"<DecisionNumber>{_ref('ПП', fr, ft.year)}</DecisionNumber>"
+        f"<DecisionDate>{ft.date()}</DecisionDate>"
+    )
+
+
 def _kandas_admission(gen, t, fr, rr, ft, broken) -> str:  # type: ignore[no-untyped-def]
     origin = fr.choice(("UZB", "CHN", "MNG", "TKM", "RUS", "IRN"))
     status = fr.choice(("ADMITTED", "ADMITTED", "REFUSED", "WAITLISTED"))
@@ -896,6 +912,7 @@ _BODIES = {
     "RefugeeStatusDecision": _refugee,
     "WorkPermit": _work_permit,
     "LabourQuota": _quota,
+    "KandasQuota": _kandas_quota,
     "KandasAdmission": _kandas_admission,
     "KandasResettlement": _kandas_resettlement,
     "PartnerBorderNotice": _crossing,

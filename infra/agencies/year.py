@@ -9,10 +9,16 @@ which region, which day) so that the hub's statistics definitions
 * balance by group: arrivals minus departures of CIS / non-CIS citizens;
 * internal balance by region: kandas resettlements between regions (labour
   feed); regions the targets do not name share the balance that makes the
-  country's internal migration sum to zero.
+  country's internal migration sum to zero;
+* kandas quota (optional): the year's ``KandasQuota`` decisions, split over the
+  regions, one of them first decided higher and then revised (the statistics
+  must take the revision); a quota for the next year beside them;
+* kandas admissions (optional): ``KandasAdmission`` ADMITTED against the year's
+  quota, spread over the regions within their quotas while they last.
 
 Around them come records that must not move those totals: temporary permits,
-work permits, quotas, kandas admissions, asylum, deportations, entry bans.
+work permits, labour quotas, kandas admissions refused, waitlisted or against
+last year's quota, asylum, deportations, entry bans.
 ``infra.agencies.year_serve`` serves the plan through the ordinary agency
 simulator and the bureau's SDMX view of the same truth, optionally with records
 an agency never sent (``drop_arrivals``) or sent invalid, so they sit in the
@@ -38,6 +44,10 @@ CIS_DEPARTURE_SHARE = 0.7
 NOISE_PER_RECORD = 0.25
 #: an entry's field marking it to be sent invalid (the hub quarantines it)
 QUARANTINE = "quarantine"
+# The revised region's first quota decision is this many persons above the revision.
+KANDAS_REVISED_BY = 10
+# Countries kandas come from (ethnic Kazakhs abroad): their CountryOfOrigin.
+KANDAS_ORIGINS = ("UZB", "CHN", "MNG", "TKM", "RUS", "IRN")
 POPULATION = 20_000  # people drawn from; plenty for a test year, quick to index
 ADULT_AGE = 18  # migrants for permanent residence are adults in this plan
 NOISE_TYPES = (
@@ -60,6 +70,7 @@ CODES = {
     "WorkPermit": "WP",
     "LabourQuota": "LQ",
     "KandasAdmission": "KA",
+    "KandasQuota": "KQ",
 }
 
 
@@ -70,6 +81,8 @@ class Targets:
     departures: int
     balance_by_group: dict[str, int]  # CIS / non_CIS
     internal_balance_by_region: dict[str, int]  # KATO prefix -> balance (all regions)
+    kandas_quota: int | None = None  # persons, over all regions
+    kandas_admissions: int | None = None  # ADMITTED against the year's quota
 
     @classmethod
     def load(cls, path: Path) -> Targets:
@@ -106,7 +119,18 @@ class Targets:
             if name not in names:
                 raise ValueError(f"internal_balance_by_region: no region named {name!r}")
             named[names[name]] = int(v)
-        return cls(year, arr, dep, groups, _fill_regions(named, list(names.values())))
+        kandas = {k: _count(raw, k) for k in ("kandas_quota", "kandas_admissions")}
+        return cls(year, arr, dep, groups, _fill_regions(named, list(names.values())), **kandas)
+
+
+def _count(raw: dict[str, Any], key: str) -> int | None:
+    """An optional number of persons: absent is None, negative is an error naming the key."""
+    if raw.get(key) is None:
+        return None
+    value = int(raw[key])
+    if value < 0:
+        raise ValueError(f"{key}: {value} is negative; a number of persons is 0 or more")
+    return value
 
 
 def _fill_regions(named: dict[str, int], prefixes: list[str]) -> dict[str, int]:
@@ -172,6 +196,7 @@ class YearPlan:
             for i, e in enumerate(interior)
             if i not in drop
         ]
+        labour += _kandas(targets, rng, pools)
         counted = len(interior) + len(labour)
         feeds = {"interior": interior, "labour": labour}
         _add_noise(feeds, rng, pools, targets.year, counted)
@@ -273,4 +298,45 @@ def _add_noise(
             if record_type != "LabourQuota":
                 pid, _ = _pick_person(rng, pools, rng.choice(("CIS", "non-CIS")))
             fields = {"Kind": "TEMPORARY", "Status": "ISSUED", "region": _region(rng)}
+            if record_type == "KandasAdmission":  # decisions that use none of the year's quota
+                status, quota_year = rng.choice(
+                    (("REFUSED", year), ("WAITLISTED", year), ("ADMITTED", year - 1))
+                )
+                fields |= {"Status": status, "quota_year": str(quota_year)}
+                fields["country"] = rng.choice(KANDAS_ORIGINS)
             feeds[feed].append(Entry(record_type, day, pid, fields))
+
+
+def _split(rng: random.Random, total: int) -> Counter[str]:
+    """``total`` persons over the regions, by the regions' weights; sums to ``total`` exactly."""
+    regions = list(ref.KATO_WEIGHTS)
+    weights = [ref.KATO_WEIGHTS[r] for r in regions]
+    return Counter(rng.choices(regions, weights=weights, k=total))
+
+
+def _kandas(t: Targets, rng: random.Random, pools: dict[str, list[int]]) -> list[Entry]:
+    """The year's kandas quota decisions (one revised) and the admissions against them."""
+    quota = _split(rng, t.kandas_quota or 0)
+    out: list[Entry] = []
+    decided, revised = date(t.year - 1, 12, 20), date(t.year, 6, 1)
+    for i, (region, persons) in enumerate(sorted(quota.items())):
+        fields = {"region": region, "persons": str(persons), "quota_year": str(t.year)}
+        if i == 0:  # first decided higher, revised in June: the revision is the quota
+            first = {**fields, "persons": str(persons + KANDAS_REVISED_BY)}
+            out += [Entry("KandasQuota", decided, None, first)]
+            out += [Entry("KandasQuota", revised, None, fields)]
+        else:
+            out.append(Entry("KandasQuota", decided, None, fields))
+    if quota:  # next year's quota, decided this December: not this year's
+        nxt = {"region": min(quota), "persons": "1", "quota_year": str(t.year + 1)}
+        out.append(Entry("KandasQuota", date(t.year, 12, 15), None, nxt))
+    left = Counter(quota)
+    for day in _days(rng, t.year, t.kandas_admissions or 0):
+        open_ = sorted(r for r in left if left[r] > 0)
+        region = rng.choices(open_, weights=[left[r] for r in open_])[0] if open_ else _region(rng)
+        left[region] -= 1
+        pid, _ = _pick_person(rng, pools, rng.choice(("CIS", "non-CIS")))
+        fields = {"Status": "ADMITTED", "region": region, "quota_year": str(t.year)}
+        fields["country"] = rng.choice(KANDAS_ORIGINS)
+        out.append(Entry("KandasAdmission", day, pid, fields))
+    return out

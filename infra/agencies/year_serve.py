@@ -105,10 +105,32 @@ def _quota_body(e: Entry, index: int, year: int) -> str:
     )
 
 
+def _kandas_quota_body(e: Entry, index: int, year: int) -> str:
+    return (
+        f"<QuotaYear>{e.fields['quota_year']}</QuotaYear>"
+        f"<Kato>{ref.kato_code(e.fields['region'])}</Kato><Persons>{e.fields['persons']}</Persons>"
+        f"<DecisionNumber>ПП-{e.day.year}/{index:04d}</DecisionNumber>"
+        f"<DecisionDate>{e.day}</DecisionDate>"
+    )
+
+
+def _kandas_admission_body(e: Entry, index: int, year: int) -> str:
+    """Status and quota year as planned: only ADMITTED of the year's quota count."""
+    return (
+        f"<DecisionNumber>КН-{year}-{index:06d}</DecisionNumber>"
+        f"<QuotaYear>{e.fields['quota_year']}</QuotaYear><Status>{e.fields['Status']}</Status>"
+        f"<DecisionDate>{e.day}</DecisionDate>"
+        f"<CountryOfOrigin>{e.fields['country']}</CountryOfOrigin>"
+        f"<Kato>{ref.kato_code(e.fields['region'], 10)}</Kato><FamilyMembers>0</FamilyMembers>"
+    )
+
+
 _CUSTOM = {
     "ResidencePermit": _permit_body,
     "KandasResettlement": _resettlement_body,
     "LabourQuota": _quota_body,
+    "KandasQuota": _kandas_quota_body,
+    "KandasAdmission": _kandas_admission_body,
 }
 
 

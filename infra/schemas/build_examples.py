@@ -228,6 +228,12 @@ EXAMPLES: dict[str, str] = {
   <Allotted>1850</Allotted>
   <Used>412</Used>
   <DecisionDate>2025-12-15</DecisionDate>""", None),
+    "labour1-KandasQuota": record("KandasQuota", "labour1", "MTSZN-KQ-2026-39", """
+  <QuotaYear>2026</QuotaYear>
+  <Kato>390000000</Kato>
+  <Persons>1200</Persons>
+  <DecisionNumber>ПП-2025/1047</DecisionNumber>
+  <DecisionDate>2025-12-20</DecisionDate>""", None),
     "labour1-KandasAdmission": record("KandasAdmission", "labour1", "MTSZN-KA-001001", """
   <DecisionNumber>КН-2026-0311</DecisionNumber>
   <QuotaYear>2026</QuotaYear>

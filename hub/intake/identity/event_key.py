@@ -138,6 +138,13 @@ FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
         _f("year", "Year"),
         _f("decided", "DecisionDate", norm=_date),
     ),
+    # The kandas quota of a region and year, as the labour quota: a revision is a
+    # decision of its own, told apart by its date (the statistics take the latest).
+    "kandas-quota": (
+        _f("kato", "Kato"),
+        _f("year", "QuotaYear"),
+        _f("decided", "DecisionDate", norm=_date),
+    ),
     "kandas-admission": (_f("decision", "DecisionNumber"),),
     "kandas-resettlement": (_f("certificate", "CertificateNumber"),),
     # Registration of a partner's citizen in the partner state: no interior twin.
@@ -170,6 +177,7 @@ FACTS: dict[str, str] = {
     "RefugeeStatusDecision": "refugee-status-decision",
     "WorkPermit": "work-permit",
     "LabourQuota": "labour-quota",
+    "KandasQuota": "kandas-quota",
     "KandasAdmission": "kandas-admission",
     "KandasResettlement": "kandas-resettlement",
     "PartnerCitizenRegistration": "partner-registration",
@@ -177,7 +185,7 @@ FACTS: dict[str, str] = {
 }
 
 #: Facts about no one person (aggregates): their key has an empty person part.
-PERSONLESS_FACTS = frozenset({"labour-quota", "statistics-observation"})
+PERSONLESS_FACTS = frozenset({"labour-quota", "kandas-quota", "statistics-observation"})
 
 
 def fact_of(event_type: str) -> str:

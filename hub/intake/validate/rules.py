@@ -356,10 +356,26 @@ def check_counts(
                 f"Used {_text(used)} exceeds Allotted {_text(allotted)}",
                 used,
             )
+    elif record_type == "KandasQuota":
+        yield from _check_quota_year(rk)
     elif record_type == "Observation":
         value, flow = rk.get("Value"), _text(rk.get("Flow"))
         if value is not None and flow != "SALDO" and _text(value).startswith("-"):
             yield Issue("stat.negative-count", f"{flow} of {_text(value)} persons", value)
+
+
+def _check_quota_year(rk: Kids) -> Iterator[Issue]:
+    """A quota is set for a year still to come or running, never for one already past."""
+    year, decided = rk.get("QuotaYear"), rk.get("DecisionDate")
+    if year is None or decided is None:
+        return
+    when = parse_when(_text(decided))
+    if isinstance(when, date) and _text(year)[:4].isdigit() and when.year > int(_text(year)[:4]):
+        yield Issue(
+            "quota.decided-after-year",
+            f"DecisionDate {_text(decided)} is after the quota year {_text(year)}",
+            decided,
+        )
 
 
 RecordCheck = Callable[[etree._Element, str, str], Iterator[Issue]]

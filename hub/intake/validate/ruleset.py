@@ -102,6 +102,10 @@ RULES: dict[str, Rule] = _rules(
     ("country.not-cis-partner", "the notifying PartnerState is not a CIS member or associate"),
     ("kato.unknown", "the KATO code's first two digits name no region of Kazakhstan"),
     ("quota.used-exceeds-allotted", "a quota's Used count is larger than its Allotted count"),
+    (
+        "quota.decided-after-year",
+        "a kandas quota's DecisionDate lies after the end of its QuotaYear (a year already past)",
+    ),
     ("stat.negative-count", "a negative number of persons for a flow other than SALDO"),
 )
 
@@ -118,6 +122,7 @@ OCCURRED_AT: dict[str, str] = {
     "RefugeeStatusDecision": "DecisionDate",
     "WorkPermit": "DecisionDate",
     "LabourQuota": "DecisionDate",
+    "KandasQuota": "DecisionDate",
     "KandasAdmission": "DecisionDate",
     "KandasResettlement": "ArrivedOn",
     "PartnerBorderNotice": "CrossedAt",

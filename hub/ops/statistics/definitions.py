@@ -22,6 +22,14 @@ One event gives at most one :class:`Fact`; the statistics are sums of facts.
   kandas admissions (``KandasAdmission`` by ``Status`` and ``QuotaYear``);
   asylum applications and refugee-status decisions (by ``Outcome``);
   deportations and entry bans (by citizenship).
+* **Kandas admissions against the year's quota**, by region: the quota of a
+  region for a year is the ``Persons`` of its latest ``KandasQuota`` decision
+  (labour ministry) for that ``QuotaYear`` taken by the end of the period (a
+  revision replaces the earlier decision; decisions of one day in one region add
+  up). Set against it, one person each: the ``KandasAdmission`` records of
+  ``Status`` ADMITTED with that ``QuotaYear`` whose ``DecisionDate`` lies in the
+  period (region: their ``Kato``). Use % = admitted / quota. A quarter or month
+  is set against its calendar year's quota, as work permits are.
 * The bureau's own figures: ``Observation`` events (SDMX) of ``Flow`` ARRIVAL
   or DEPARTURE by region, period and partner group.
 
@@ -46,6 +54,7 @@ INTERNAL = "internal"
 WORK_PERMIT = "work-permit"
 QUOTA = "quota"
 KANDAS = "kandas-admission"
+KANDAS_QUOTA = "kandas-quota"
 ASYLUM = "asylum-application"
 REFUGEE = "refugee-decision"
 DEPORTATION = "deportation"
@@ -69,7 +78,7 @@ class Fact:
     category: str = ""
     status: str = ""
     quota_year: str = ""
-    value: int = 1  # persons; quotas: allotted
+    value: int = 1  # persons; quotas: allotted (labour) or persons (kandas)
     used: int = 0  # quotas: used
 
 
@@ -143,6 +152,17 @@ def _kandas(f: dict[str, str], _country: str) -> Fact:
     )
 
 
+def _kandas_quota(f: dict[str, str], _country: str) -> Fact:
+    """Dated by its decision, not its year: a revision is told from the decision it replaces."""
+    return Fact(
+        KANDAS_QUOTA,
+        _day(f.get("DecisionDate", "")),
+        region_of(f.get("Kato", "")),
+        quota_year=f.get("QuotaYear", ""),
+        value=int(f.get("Persons", "0") or 0),
+    )
+
+
 def _asylum(f: dict[str, str], country: str) -> Fact:
     origin = f.get("CountryOfOrigin", "") or country
     return Fact(ASYLUM, _day(f.get("LodgedOn", "")), region_of(f.get("Kato", "")), country=origin)
@@ -184,6 +204,7 @@ _BY_RECORD: dict[str, Callable[[dict[str, str], str], Fact]] = {
     "WorkPermit": _work_permit,
     "LabourQuota": _quota,
     "KandasAdmission": _kandas,
+    "KandasQuota": _kandas_quota,
     "AsylumApplication": _asylum,
     "RefugeeStatusDecision": _refugee,
     "Deportation": _deportation,

@@ -45,6 +45,7 @@ class Figures:
         """The figures in the shape of a ``mhub year --targets`` file."""
         groups = self.tables["saldo_by_group"]
         internal = self.tables["internal_by_region"]
+        kandas = self.tables["kandas_quota_use"]
         return {
             "period": self.period.label,
             "arrivals": self.arrivals,
@@ -56,6 +57,8 @@ class Figures:
             "internal_balance_by_region": dict(
                 zip(internal.column("region"), internal.column("balance"), strict=True)
             ),
+            "kandas_quota": sum(kandas.column("quota")),
+            "kandas_admissions": sum(kandas.column("admitted")),
         }
 
 

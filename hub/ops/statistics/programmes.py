@@ -7,8 +7,12 @@ from collections import Counter
 from hub.ops.statistics import definitions as d
 from hub.ops.statistics.figures import Table
 from hub.ops.statistics.periods import Period
-from hub.ops.statistics.reference import country_name, region_name
+from hub.ops.statistics.reference import country_name, region_name, region_names
 from hub.ops.statistics.store import FactStore
+
+# Kandas quotas are looked up by their quota year, not the day of their decision
+# (decided the year before, or revised during the year): every decision ever made.
+_ALL_DAYS = ("0000-01-01", "9999-12-31")
 
 
 def _year_span(period: Period) -> tuple[str, str]:
@@ -74,6 +78,47 @@ def kandas(store: FactStore, period: Period) -> Table:
     return t
 
 
+def kandas_quota_by_region(store: FactStore, period: Period) -> Counter[str]:
+    """The year's kandas quota per region as decided by the period's end: the latest decision."""
+    year = period.first_day[:4]
+    decisions = [
+        f
+        for f in store.facts((d.KANDAS_QUOTA,), *_ALL_DAYS)
+        if f.quota_year == year and f.day <= period.last_day
+    ]
+    latest: dict[str, str] = {}
+    for f in decisions:
+        latest[f.region] = max(latest.get(f.region, ""), f.day)
+    quota: Counter[str] = Counter()
+    for f in decisions:
+        if f.day == latest[f.region]:
+            quota[f.region] += f.value
+    return quota
+
+
+def kandas_quota_use(store: FactStore, period: Period) -> Table:
+    """Kandas admitted in the period against the year's quota, by region."""
+    year = period.first_day[:4]
+    quota = kandas_quota_by_region(store, period)
+    admitted: Counter[str] = Counter(
+        f.region
+        for f in store.facts((d.KANDAS,), period.first_day, period.last_day)
+        if f.status == "ADMITTED" and f.quota_year == year
+    )
+    t = Table(
+        "kandas_quota_use",
+        f"Kandas admissions against the {year} quota, by region",
+        "persons",
+        ["region", "kato", "quota", "admitted", "use %"],
+    )
+    for region in (*region_names(), ""):  # KATO order; "": a code naming no region
+        if region not in quota and region not in admitted:
+            continue
+        q, n = quota[region], admitted[region]
+        t.rows.append([region_name(region), region, q, n, round(100 * n / q, 1) if q else ""])
+    return t
+
+
 def asylum(store: FactStore, period: Period) -> Table:
     apps: Counter[str] = Counter(
         f.country for f in store.facts((d.ASYLUM,), period.first_day, period.last_day)
@@ -117,6 +162,7 @@ def programme_tables(store: FactStore, period: Period) -> list[Table]:
         quota_use(store, period),
         permits_by_citizenship(store, period),
         kandas(store, period),
+        kandas_quota_use(store, period),
         asylum(store, period),
         enforcement(store, period),
     ]

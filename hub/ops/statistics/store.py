@@ -129,7 +129,7 @@ class FactStore:
         """
         row = self._db.execute(
             "SELECT max(substr(day, 1, 4)) FROM facts WHERE day != '' AND kind NOT IN "
-            "('', 'quota') AND kind NOT LIKE 'bureau-%'"
+            "('', 'quota', 'kandas-quota') AND kind NOT LIKE 'bureau-%'"
         ).fetchone()
         return str(row[0] or "")
 

@@ -26,6 +26,8 @@ TARGETS = """
 year = 2006
 arrivals = 60
 departures = 25
+kandas_quota = 40
+kandas_admissions = 33
 [balance_by_group]
 CIS = 30
 non_CIS = 5
@@ -62,6 +64,7 @@ class TestYearAndReportCommands:
         internal = got["internal_balance_by_region"]
         assert (internal["Astana"], internal["Zhambyl Region"]) == (12, -5)
         assert sum(internal.values()) == 0
+        assert (got["kandas_quota"], got["kandas_admissions"]) == (40, 33)
 
         out = tmp_path / "q1"
         done = _mhub(settings, "report", "--period", "2006-Q1", "--out", str(out))

@@ -209,3 +209,33 @@ class TestLabourSource:
         assert [r.record_id for r in more] == ids(gen, "labour", range(60, 70)) + ids(
             gen, FEED, range(60, 90)
         )
+
+    def test_kandas_quotas_come_through_both_channels(self, make_simulator, tmp_path) -> None:
+        """KandasQuota (no person) is served by the REST feed and in batch files alike, as the
+        agency sent it: valid ones valid, labelled invalid ones failing their rule."""
+        from hub.intake.validate.validator import validate_record
+
+        sim = make_simulator(counts={"labour": 400}, drop_dir=tmp_path, drop_batch=200)
+        gen = sim.generator
+        for p in sim.state.filedrop.write(2):
+            age(p)
+        conn = LabourConnector(
+            "labour", sim.url + "/labour", tmp_path, page_size=100, transport=FAST_TRANSPORT
+        )
+        records, _ = drain(conn)
+        truths = {
+            t.record_id: t
+            for feed in ("labour", FEED)
+            for t in (gen.ground_truth(feed, i) for i in range(400))
+        }
+        quotas = [r for r in records if truths[r.record_id].record_type == "KandasQuota"]
+        channels = {r.record_id.startswith("MTSZN-F-") for r in quotas}
+        assert channels == {True, False}, "KandasQuota missing from one channel"
+        for r in quotas:
+            t = truths[r.record_id]
+            result = validate_record(r.body, source="labour", record_id=r.record_id)
+            assert t.person_id is None and b"<c:Person>" not in r.body
+            if t.outcome in ("valid", "correction"):
+                assert result.ok, [str(f) for f in result.findings]
+            elif t.rule is not None:
+                assert t.rule in {f.rule for f in result.findings}

@@ -38,9 +38,16 @@ def test_report_renders_and_screenshot_is_kept(tmp_path: Path) -> None:
                 d.Fact(kind, f"2006-0{1 + i % 3}-10", region, country=country),
             )
         store.apply("m1", 1, "labour", d.Fact(d.INTERNAL, "2006-02-01", "31", "71"))
+        for region, persons in (("71", 40), ("39", 25)):
+            quota = d.Fact(d.KANDAS_QUOTA, "2005-12-20", region, quota_year="2006", value=persons)
+            store.apply(f"q{region}", 1, "labour", quota)
+        for i in range(7):
+            admitted = d.Fact(d.KANDAS, "2006-03-01", "71", status="ADMITTED", quota_year="2006")
+            store.apply(f"k{i}", 1, "labour", admitted)
     report = build_statistics_report(settings, "2006-Q1", out_dir=tmp_path / "r")
     page = report.paths["index"].read_text()
     assert "Astana" in page and "2006-Q1" in page and "persons" in page
+    assert "src='kandas_quota_use.png'" in page and "Kostanay Region" in page
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTEFACTS / "statistics-report.png"
     profile = tmp_path / "chromium-profile"

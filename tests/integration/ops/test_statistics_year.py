@@ -26,6 +26,8 @@ TARGETS = """
 year = 2006
 arrivals = 90
 departures = 40
+kandas_quota = 75
+kandas_admissions = 50
 [balance_by_group]
 CIS = 38
 non_CIS = 12
@@ -78,6 +80,9 @@ class TestGeneratedYear:
 
         want = {region_names()[p]: b for p, b in targets.internal_balance_by_region.items()}
         assert internal == want
+        # Kandas: the year's quota (one region revised in June) and the admissions against it.
+        assert (got["kandas_quota"], got["kandas_admissions"]) == (75, 50)
+        self._check_kandas_by_region(result.plan, tmp_path / "report")
         # The bureau's figures (same truth) agree with the hub's: no gap anywhere.
         recon = (tmp_path / "report" / "reconciliation.csv").read_text().splitlines()
         assert len(recon) > 1
@@ -86,6 +91,30 @@ class TestGeneratedYear:
             assert (tmp_path / "report" / name).exists()
 
         self._check_feed(settings, result)
+
+    @staticmethod
+    def _check_kandas_by_region(plan, out: Path) -> None:  # type: ignore[no-untyped-def]
+        """The kandas table, by region name, equals the plan: latest decision, ADMITTED only."""
+        from hub.ops.statistics.reference import region_names
+
+        names = region_names()
+        quota: dict[str, int] = {}
+        admitted: dict[str, int] = defaultdict(int)
+        for e in sorted(plan.feeds["labour"], key=lambda e: e.day):
+            if e.record_type == "KandasQuota" and e.fields["quota_year"] == "2006":
+                quota[names[e.fields["region"]]] = int(e.fields["persons"])  # later replaces
+            if e.record_type == "KandasAdmission" and e.fields["quota_year"] == "2006":
+                admitted[names[e.fields["region"]]] += e.fields["Status"] == "ADMITTED"
+        with (out / "kandas_quota_use.csv").open(encoding="utf-8") as fh:
+            rows = {r["region"]: r for r in csv.DictReader(fh)}
+        assert {k: int(r["quota"]) for k, r in rows.items()} == {k: quota.get(k, 0) for k in rows}
+        assert {k: int(r["admitted"]) for k, r in rows.items()} == {
+            k: admitted.get(k, 0) for k in rows
+        }
+        assert set(rows) == set(quota) | {k for k, n in admitted.items() if n}
+        assert (out / "kandas_quota_use.png").read_bytes()[:4] == b"\x89PNG"
+        page = (out / "index.html").read_text(encoding="utf-8")
+        assert "Kandas admissions against the 2006 quota, by region, 2006 (persons)" in page
 
     def _check_feed(self, settings: Settings, result) -> None:  # type: ignore[no-untyped-def]
         facts = read_feed(settings)

@@ -54,6 +54,18 @@ class TestDayWideKeysAreGone:
         revised = event_key("LabourQuota", "", {**base, "DecisionDate": "2026-06-01"})
         assert first != revised
 
+    def test_kandas_quota_revision_is_its_own_fact_and_regions_differ(self) -> None:
+        base = {"Kato": "390000000", "QuotaYear": "2026", "DecisionNumber": "ПП-1"}
+        first = event_key("KandasQuota", "", {**base, "DecisionDate": "2025-12-20"})
+        revised = event_key("KandasQuota", "", {**base, "DecisionDate": "2026-06-01"})
+        other = event_key(
+            "KandasQuota", "", {**base, "Kato": "750000000", "DecisionDate": "2025-12-20"}
+        )
+        next_year = event_key(
+            "KandasQuota", "", {**base, "QuotaYear": "2027", "DecisionDate": "2025-12-20"}
+        )
+        assert len({first, revised, other, next_year}) == 4
+
 
 def _key_fields(body: bytes) -> tuple[str, dict[str, str]] | None:
     try:
@@ -87,9 +99,9 @@ def test_generated_facts_never_share_an_event_key() -> None:
             records += 1
     shared = {k: v for k, v in facts.items() if len(v) > 1}
     # The generator draws quotas independently, so it can make two different quota
-    # decisions for one region, sector, category and year on one day: a quota
+    # decisions for one region (sector, category) and year on one day: a quota
     # authority issues one, so these are the generator's, not the key's.
-    assert all(k.startswith("labour-quota/") for k in shared), shared
+    assert all(k.startswith(("labour-quota/", "kandas-quota/")) for k in shared), shared
     assert records > 8_000
     record_outcome("identity", f"{records:,} generated reports checked against ground truth",
                    "0 event ids shared by two different person facts (deportation to the "
