@@ -18,7 +18,8 @@ One event gives at most one :class:`Fact`; the statistics are sums of facts.
 * **Saldo** (migration balance) = arrivals - departures; internal saldo of a
   region = moves in - moves out (sums to zero over the country).
 * Work permits (``Action`` ISSUED) by region, sector, category and citizenship;
-  quotas (``LabourQuota``: ``Allotted`` / ``Used`` per region, sector, year);
+  quotas (``LabourQuota``: ``Allotted`` / ``Used`` per region, sector, category and
+  year, from the latest decision taken by the end of the period, as kandas quotas);
   kandas admissions (``KandasAdmission`` by ``Status`` and ``QuotaYear``);
   asylum applications and refugee-status decisions (by ``Outcome``);
   deportations and entry bans (by citizenship).
@@ -128,10 +129,11 @@ def _work_permit(f: dict[str, str], country: str) -> Fact:
 
 
 def _quota(f: dict[str, str], _country: str) -> Fact:
+    """Dated by its decision (as the kandas quota): a revision replaces the decision before."""
     year = f.get("Year", "")
     return Fact(
         QUOTA,
-        f"{year}-01-01" if year else _day(f.get("DecisionDate", "")),
+        _day(f.get("DecisionDate", "")) or (f"{year}-01-01" if year else ""),
         region_of(f.get("Kato", "")),
         sector=f.get("Sector", ""),
         category=f.get("Category", ""),

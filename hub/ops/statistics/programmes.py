@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from hub.ops.statistics import definitions as d
 from hub.ops.statistics.figures import Table
@@ -10,9 +11,12 @@ from hub.ops.statistics.periods import Period
 from hub.ops.statistics.reference import country_name, region_name, region_names
 from hub.ops.statistics.store import FactStore
 
-# Kandas quotas are looked up by their quota year, not the day of their decision
+# Quotas are looked up by their quota year, not the day of their decision
 # (decided the year before, or revised during the year): every decision ever made.
 _ALL_DAYS = ("0000-01-01", "9999-12-31")
+
+#: what tells one quota apart from another (a later decision on the same key replaces it)
+KeyOf = Callable[[d.Fact], tuple[str, ...]]
 
 
 def _year_span(period: Period) -> tuple[str, str]:
@@ -21,12 +25,28 @@ def _year_span(period: Period) -> tuple[str, str]:
     return f"{year}-01-01", f"{year}-12-31"
 
 
+def latest_decisions(store: FactStore, kind: str, period: Period, key: KeyOf) -> list[d.Fact]:
+    """The decisions in force at the period's end for its year: per ``key``, those of the
+    latest decision day (a revision replaces what it revises; one day's decisions add up)."""
+    year = period.first_day[:4]
+    decisions = [
+        f
+        for f in store.facts((kind,), *_ALL_DAYS)
+        if f.quota_year == year and f.day <= period.last_day
+    ]
+    latest: dict[tuple[str, ...], str] = {}
+    for f in decisions:
+        latest[key(f)] = max(latest.get(key(f), ""), f.day)
+    return [f for f in decisions if f.day == latest[key(f)]]
+
+
 def quota_use(store: FactStore, period: Period) -> Table:
     """Work permits issued in the period against the year's quota, by region and sector."""
-    first, last = _year_span(period)
+    first, _ = _year_span(period)
     allotted: Counter[tuple[str, str]] = Counter()
     declared: Counter[tuple[str, str]] = Counter()
-    for f in store.facts((d.QUOTA,), first, last):
+    in_force = latest_decisions(store, d.QUOTA, period, lambda f: (f.region, f.sector, f.category))
+    for f in in_force:
         allotted[(f.region, f.sector)] += f.value
         declared[(f.region, f.sector)] += f.used
     issued: Counter[tuple[str, str]] = Counter()
@@ -80,19 +100,9 @@ def kandas(store: FactStore, period: Period) -> Table:
 
 def kandas_quota_by_region(store: FactStore, period: Period) -> Counter[str]:
     """The year's kandas quota per region as decided by the period's end: the latest decision."""
-    year = period.first_day[:4]
-    decisions = [
-        f
-        for f in store.facts((d.KANDAS_QUOTA,), *_ALL_DAYS)
-        if f.quota_year == year and f.day <= period.last_day
-    ]
-    latest: dict[str, str] = {}
-    for f in decisions:
-        latest[f.region] = max(latest.get(f.region, ""), f.day)
     quota: Counter[str] = Counter()
-    for f in decisions:
-        if f.day == latest[f.region]:
-            quota[f.region] += f.value
+    for f in latest_decisions(store, d.KANDAS_QUOTA, period, lambda f: (f.region,)):
+        quota[f.region] += f.value
     return quota
 
 
