@@ -32,7 +32,7 @@ from typing import Any
 from hub.config import Settings, load_settings
 from hub.ops.airflow_api import AirflowApi
 from hub.ops.airflow_env import DEFAULT_API_PORT, airflow_env, airflow_home
-from hub.sources import SourceConfig, load_sources
+from hub.sources import SourceConfig, load_each
 from infra.airflow import local, runs
 
 # `airflow db migrate` takes ~2-5 s on SQLite; a minute means something is wrong.
@@ -261,7 +261,9 @@ def run(args: argparse.Namespace) -> int:
         stopped = local.stop(airflow_home(settings))
         _say("Airflow stopped" if stopped else "no Airflow started by make run is running")
         return 0
-    configured = load_sources()
+    configured, problems = load_each()  # a bad source is one line; the others still run
+    for problem in problems:
+        _say(f"skipped: {problem} (`mhub sources check` lists every problem)")
     sources = [s for s in configured if not args.source or s.name in args.source]
     if not sources:
         _say(f"no source matches {args.source}")
@@ -284,7 +286,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if agencies is not None:
             agencies.stop()
-    return _report(settings, env, server, done, logs_ok, stopped=args.stop_airflow)
+    rc = _report(settings, env, server, done, logs_ok, stopped=args.stop_airflow)
+    if problems:
+        _say(f"{len(problems)} source(s) not run: {', '.join(p.name for p in problems)}")
+    return rc or int(bool(problems))
 
 
 def _exchange(
