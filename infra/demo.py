@@ -235,7 +235,10 @@ def check_logs(api: AirflowApi, done: list[runs.Run]) -> bool:
     for run in done:
         n, bad = runs.unreadable_logs(api, run)
         read, missing = read + n, missing + bad
-    _say(f"task logs readable through the REST API: {read - len(missing)} of {read}")
+    _say(
+        f"task logs readable through the REST API: {read - len(missing)} of {read} "
+        f"(every task that ran, in {len(done)} runs)"
+    )
     for line in missing:
         _say(f"  no log: {line}")
     return not missing
