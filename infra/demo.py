@@ -237,7 +237,7 @@ def check_logs(api: AirflowApi, done: list[runs.Run]) -> bool:
         read, missing = read + n, missing + bad
     _say(
         f"task logs readable through the REST API: {read - len(missing)} of {read} "
-        f"(every task that ran, in {len(done)} runs)"
+        f"(every task that ran, in {len(done)} run{'' if len(done) == 1 else 's'})"
     )
     for line in missing:
         _say(f"  no log: {line}")
