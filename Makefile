@@ -1,11 +1,16 @@
 # The commands of README.md: setup, run and test set everything up first (idempotent).
-.PHONY: setup run test test-under-load kafka-start kafka-stop mutation
+.PHONY: setup run airflow-stop test test-under-load kafka-start kafka-stop mutation
 
 setup:
 	bash infra/setup.sh
 
+# Drives a real Airflow (standalone, var/airflow) and leaves it running for its UI.
 run: setup
 	.venv/bin/python -m infra.demo
+
+# Stops the Airflow `make run` left running (its runs and logs stay in var/airflow).
+airflow-stop:
+	.venv/bin/python -m infra.demo --stop
 
 test:
 	bash infra/test.sh

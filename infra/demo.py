@@ -1,15 +1,18 @@
 """``make run`` (``python -m infra.demo``): the whole exchange end to end, through Airflow.
 
 Starts what it needs (the local Kafka broker unless ``KAFKA_BOOTSTRAP_SERVERS``
-names a cluster, the agency simulators), creates the topics, migrates the
-Airflow metadata DB (SQLite under ``var/airflow``), runs every source DAG once,
-then the publish DAG and the reports DAG, and prints the summary and how to
-open the UI. A source that is down fails after one quick retry (the scheduled
-DAGs keep the configured retry policy) and its owner is notified.
+names a cluster, the agency simulators, a real Airflow: ``airflow standalone`` with
+its SQLite metadata DB and logs under ``var/airflow``), creates the topics, waits
+until the dag-processor has parsed the DAGs, then through the REST API triggers
+every source DAG, then the publish DAG, then the reports DAG, waiting on each run's
+state. It prints every task's state changes, one line per run (state, duration, the
+run's note: records, or on failure the reason) and checks that every task's log is
+readable through the REST API, as the UI reads it.
 
-DAGs run with ``dag.test()`` in this process: the real DAGs, tasks, XComs,
-callbacks and asset events, recorded in the metadata DB the UI shows,
-without waiting for a scheduler.
+Airflow keeps running afterwards (the UI link at the end shows these runs and their
+logs) with the DAGs paused: the simulators stop with this command, and scheduled
+runs against them would only fail. ``python -m infra.demo --stop`` (``make
+airflow-stop``) stops it; ``--stop-airflow`` stops it at the end of the run.
 """
 
 from __future__ import annotations
@@ -20,14 +23,17 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import fields
-from datetime import timedelta
+import traceback
+from dataclasses import fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from hub.config import Settings, load_settings
-from hub.ops.airflow_env import airflow_env, api_base_url, apply
-from hub.sources import SourceConfig, load_sources
+from hub.ops.airflow_api import AirflowApi
+from hub.ops.airflow_env import DEFAULT_API_PORT, airflow_env, airflow_home
+from hub.sources import SourceConfig, load_each
+from infra.airflow import local, runs
 
 # `airflow db migrate` takes ~2-5 s on SQLite; a minute means something is wrong.
 DB_MIGRATE_TIMEOUT_S = 300
@@ -41,7 +47,8 @@ AGENCIES_SEED = 42
 LOCAL_RECORDS = {"interior": 400, "labour": 150, "partner": 60}
 LOCAL_DROP_FILES = 3
 # A one-shot run should report a source that is down in seconds, not after the
-# configured production back-off (minutes): one retry, two seconds later.
+# configured production back-off (minutes): one retry, two seconds later (the
+# demo's own sources file; sources.toml and its scheduled DAGs keep their policy).
 DEMO_RETRIES = 1
 DEMO_RETRY_DELAY_S = 2
 
@@ -138,13 +145,16 @@ def create_topics(settings: Settings) -> None:
 def migrate_airflow_db(env: dict[str, str]) -> None:
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    subprocess.run(
+    done = subprocess.run(
         [airflow_executable(), "db", "migrate"],
         env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
         timeout=DB_MIGRATE_TIMEOUT_S,
     )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"`airflow db migrate` failed: {last}")
     _say(f"Airflow metadata DB ready ({time.monotonic() - started:.1f}s, {env['AIRFLOW_HOME']})")
 
 
@@ -154,48 +164,84 @@ def airflow_executable() -> str:
     return str(here) if here.exists() else (shutil.which("airflow") or "airflow")
 
 
-def run_dags(dag_ids: list[str]) -> dict[str, str]:
-    """``dag.test()`` each DAG in turn; return dag_id -> final run state."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    from hub.ops.airflow_env import DAGS_FOLDER
-
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
-    if bag.import_errors:
-        for path, err in bag.import_errors.items():
-            _say(f"DAG import error in {path}:\n{err}")
-        raise SystemExit(1)
-    states: dict[str, str] = {}
-    for dag_id in dag_ids:
-        started = time.monotonic()
-        _say(f"running {dag_id} ...")
-        dag = bag.dags[dag_id]
-        for task in dag.tasks:  # this run only; the scheduled DAGs keep their policy
-            task.retries = min(task.retries, DEMO_RETRIES)
-            task.retry_delay = timedelta(seconds=DEMO_RETRY_DELAY_S)
-        dr = dag.test()
-        _save_note(dag_id, dr.run_id)
-        states[dag_id] = str(getattr(dr.state, "value", dr.state))
-        _say(f"  {dag_id}: {states[dag_id]} in {time.monotonic() - started:.1f}s")
-    return states
+def demo_sources(sources: list[SourceConfig], agencies_url: str) -> list[SourceConfig]:
+    """The sources as this run's Airflow sees them: on this run's simulators, and failing
+    after one quick retry (a one-shot run should report a source that is down in
+    seconds, not after the production back-off); the sources file is untouched."""
+    local = f"http://127.0.0.1:{AGENCIES_PORT}"
+    return [
+        replace(
+            s,
+            endpoint=s.endpoint.replace(local, agencies_url) if agencies_url else s.endpoint,
+            retries=min(s.retries, DEMO_RETRIES),
+            retry_delay_s=min(s.retry_delay_s, DEMO_RETRY_DELAY_S),
+        )
+        for s in sources
+    ]
 
 
-def _save_note(dag_id: str, run_id: str) -> None:
-    """Make the run summary the run's note (no api-server runs here to take it)."""
-    from hub.ops.airflow_api import NOTE_MAX_CHARS
-    from hub.ops.tasks import PENDING_NOTES
+def demo_airflow_env(settings: Settings, port: int, sources_file: Path) -> dict[str, str]:
+    """The hub's Airflow environment, reading the demo's sources; no scheduled or
+    asset-triggered runs: the demo triggers each DAG itself, in order."""
+    env = airflow_env(settings, port=port)
+    env["HUB_SOURCES_FILE"] = str(sources_file)
+    env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] = "False"
+    env["PATH"] = local.venv_path(env)
+    return env
 
-    note = PENDING_NOTES.pop((dag_id, run_id), None)
-    if note is None:
-        return
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
 
-    with create_session() as session:
-        run = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
-        if run is not None:
-            run.note = note[:NOTE_MAX_CHARS]
+def start_airflow(env: dict[str, str]) -> local.LocalAirflow:
+    migrate_airflow_db(env)
+    server = local.start(env, airflow_executable())
+    how = "reusing the Airflow" if server.reused else "started Airflow"
+    _say(f"{how} at {server.api.base_url} (pid {server.pid}, log {server.log})")
+    return server
+
+
+def wait_for_dags(server: local.LocalAirflow, dag_ids: list[str]) -> list[str]:
+    """The DAGs parsed from this run's sources file; an import error is one line each."""
+    since = datetime.now(UTC)
+    started = time.monotonic()
+    _say("waiting for the dag-processor to parse the DAGs ...")
+    loaded = local.wait_ready(server, dag_ids, since)
+    _say(f"{len(loaded)} DAGs parsed in {time.monotonic() - started:.0f}s")
+    for line in local.import_error_lines(server.api):
+        _say(f"DAG import error: {line}")
+    return loaded
+
+
+def drive(api: AirflowApi, dag_ids: list[str], publish: bool) -> list[runs.Run]:
+    """Every source DAG at once, then hub_publish, then hub_reports; each waited on."""
+    sources = [d for d in dag_ids if d not in AFTER_SOURCES]
+    steps = [sources] + ([[d] for d in AFTER_SOURCES if d in dag_ids] if publish else [])
+    paused = {d["dag_id"]: d["is_paused"] for d in runs.retrying(api.dags, "mhub")}
+    done: list[runs.Run] = []
+    try:
+        for step in steps:
+            for dag_id in step:  # runs of a paused DAG stay queued
+                runs.retrying(api.set_paused, dag_id, False)
+            _say(f"triggering {', '.join(step)}")
+            started = runs.trigger(api, step)
+            runs.wait(api, started, _say)
+            done += started
+    finally:
+        for dag_id in {d for step in steps for d in step}:
+            runs.retrying(api.set_paused, dag_id, paused.get(dag_id, True))
+    return done
+
+
+def check_logs(api: AirflowApi, done: list[runs.Run]) -> bool:
+    read, missing = 0, []
+    for run in done:
+        n, bad = runs.unreadable_logs(api, run)
+        read, missing = read + n, missing + bad
+    _say(
+        f"task logs readable through the REST API: {read - len(missing)} of {read} "
+        f"(every task that ran, in {len(done)} run{'' if len(done) == 1 else 's'})"
+    )
+    for line in missing:
+        _say(f"  no log: {line}")
+    return not missing
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -203,55 +249,112 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--source", action="append", metavar="NAME", help="run only these sources (repeatable)"
     )
     parser.add_argument("--no-publish", action="store_true", help="run stage 1 only")
-    parser.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
+    parser.add_argument("--port", type=int, default=DEFAULT_API_PORT, help="Airflow UI/API port")
+    parser.add_argument(
+        "--agencies-port", type=int, default=AGENCIES_PORT, help="simulators' port (0: any free)"
+    )
+    parser.add_argument("--stop-airflow", action="store_true", help="stop Airflow at the end")
+    parser.add_argument("--stop", action="store_true", help="only stop the demo's Airflow")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    env = airflow_env(settings)
-    if not args.verbose:
-        env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
-    configured = load_sources()
+    if args.stop:
+        stopped = local.stop(airflow_home(settings))
+        _say("Airflow stopped" if stopped else "no Airflow started by make run is running")
+        return 0
+    configured, problems = load_each()  # a bad source is one line; the others still run
+    for problem in problems:
+        _say(f"skipped: {problem} (`mhub sources check` lists every problem)")
     sources = [s for s in configured if not args.source or s.name in args.source]
     if not sources:
         _say(f"no source matches {args.source}")
         return 2
-    apply(env)  # before anything imports airflow
     start_broker(settings)
-    agencies = start_agencies(settings)
+    agencies = start_agencies(settings, args.agencies_port)
     try:
         create_topics(settings)
-        migrate_airflow_db(env)
-        dag_ids = [s.dag_id for s in sources]
-        if not args.no_publish:
-            dag_ids += list(AFTER_SOURCES)
-        states = run_dags(dag_ids)
+        sim_url = agencies.url if agencies is not None else ""
+        demo_file = airflow_home(settings) / "demo-sources.toml"
+        demo_file.parent.mkdir(parents=True, exist_ok=True)
+        demo_file.write_text(sources_toml(demo_sources(sources, sim_url)), encoding="utf-8")
+        env = demo_airflow_env(settings, args.port, demo_file)
+        server = start_airflow(env)
+        try:
+            done, logs_ok = _exchange(server, [s.dag_id for s in sources], not args.no_publish)
+        finally:
+            if args.stop_airflow:
+                local.stop(server.home)
     finally:
         if agencies is not None:
             agencies.stop()
+    rc = _report(settings, env, server, done, logs_ok, stopped=args.stop_airflow)
+    if problems:
+        _say(f"{len(problems)} source(s) not run: {', '.join(p.name for p in problems)}")
+    return rc or int(bool(problems))
+
+
+def _exchange(
+    server: local.LocalAirflow, source_dags: list[str], publish: bool
+) -> tuple[list[runs.Run], bool]:
+    wanted = source_dags + (list(AFTER_SOURCES) if publish else [])
+    loaded = wait_for_dags(server, wanted)
+    for dag_id in sorted(set(wanted) - set(loaded)):
+        _say(f"{dag_id}: not loaded (see the DAG import error above); not run")
+    done = drive(server.api, loaded, publish)
+    return done, check_logs(server.api, done)
+
+
+def _report(
+    settings: Settings,
+    env: dict[str, str],
+    server: local.LocalAirflow,
+    done: list[runs.Run],
+    logs_ok: bool,
+    *,
+    stopped: bool,
+) -> int:
     from hub.ops import status
 
     print()
-    print(status.render(status.collect(settings)))
+    print(status.render(status.collect(settings, None if stopped else server.api.base_url)))
     print()
-    failed = sorted(d for d, s in states.items() if s != "success")
+    for run in done:
+        _say(run.line())
+    failed = [r.dag_id for r in done if r.state != "success"]
     _say(
-        f"{len(states) - len(failed)} of {len(states)} DAG runs succeeded"
+        f"{len(done) - len(failed)} of {len(done)} DAG runs succeeded"
         + (f"; failed: {', '.join(failed)}" if failed else "")
     )
     _say(f"reports: {settings.var_dir / 'reports' / 'index.html'}")
-    _say(
-        "open the Airflow UI: infra/airflow/standalone.sh (or `mhub airflow-ui`), then "
-        f"{api_base_url()} — the runs above are in its history (AIRFLOW_HOME="
-        f"{env['AIRFLOW_HOME']})"
-    )
-    return 0 if not failed else 1
+    if stopped:
+        home = env["AIRFLOW_HOME"]
+        _say(f"Airflow stopped; `mhub airflow-ui` shows these runs (AIRFLOW_HOME={home})")
+    else:
+        _say(
+            f"Airflow UI: {server.api.base_url} — these runs and their task logs; Airflow keeps "
+            "running with the DAGs paused (`make airflow-stop` stops it)"
+        )
+    return 0 if not failed and logs_ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.demo", description=__doc__)
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except Exception as exc:  # one line for a person; --debug shows where
+        if args.debug:
+            traceback.print_exc()
+        from hub.cli import describe
+
+        _say(f"failed: {describe(exc)}")
+        return 1
 
 
 if __name__ == "__main__":

@@ -92,13 +92,16 @@ class AirflowApi:
         path = f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances"
         return self._request("GET", path)["task_instances"]
 
-    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
-        """One try's task log as text (the lines the UI shows), from the log endpoint."""
+    def task_log(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int, map_index: int = -1
+    ) -> str:
+        """One try's task log as text (the lines the UI shows); ``map_index`` for a mapped
+        task's instance."""
         path = (
             f"/api/v2/dags/{_q(dag_id)}/dagRuns/{_q(run_id)}/taskInstances/{_q(task_id)}"
             f"/logs/{try_number}"
         )
-        reply = self._request("GET", path, params={"full_content": "true"},
+        reply = self._request("GET", path, params={"full_content": "true", "map_index": map_index},
                               headers={"Accept": "application/json"})
         content = reply.get("content", []) if isinstance(reply, dict) else []
         if isinstance(content, str):

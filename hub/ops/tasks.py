@@ -48,8 +48,8 @@ def quiet_libraries() -> None:
 quiet_libraries()
 
 BACKFILL_RUN_TYPE = "backfill"
-#: (dag_id, run_id) -> note of runs whose note could not go through the REST API;
-#: ``make run`` (``dag.test()`` in its own process) writes them to the metadata DB.
+#: (dag_id, run_id) -> note of runs whose note could not go through the REST API
+#: (``dag.test()`` runs without an api-server; the DAG tests read them here).
 PENDING_NOTES: dict[tuple[str, str], str] = {}
 
 

@@ -79,22 +79,6 @@ class TestReports:
         assert index.exists() and "Migration Exchange Hub" in index.read_text()
 
 
-class TestExchangeRunner:
-    def test_mhub_run_records_the_summary_as_the_run_note(self, dagbag, airflow_db) -> None:
-        from airflow.models.dagrun import DagRun
-        from airflow.utils.session import create_session
-        from sqlalchemy import select
-
-        from infra.demo import run_dags
-
-        assert run_dags(["hub_reports"]) == {"hub_reports": "success"}
-        with create_session() as session:
-            run = session.scalars(
-                select(DagRun).where(DagRun.dag_id == "hub_reports").order_by(DagRun.id.desc())
-            ).first()
-            assert run is not None and run.note.startswith("**reports rebuilt**")
-
-
 FAMILY_SOURCES = {
     "interior": "interior_border",
     "labour-rest": "labour_permits",

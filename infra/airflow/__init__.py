@@ -1,0 +1,1 @@
+"""The local Airflow of ``make run`` (development only; not in the installed package)."""
