@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
 import time
 import traceback
@@ -32,11 +30,10 @@ from typing import Any
 from hub.config import Settings, load_settings
 from hub.ops.airflow_api import AirflowApi
 from hub.ops.airflow_env import DEFAULT_API_PORT, airflow_env, airflow_home
+from hub.ops.airflow_local import airflow_executable, migrate_airflow_db
 from hub.sources import SourceConfig, load_each
 from infra.airflow import local, runs
 
-# `airflow db migrate` takes ~2-5 s on SQLite; a minute means something is wrong.
-DB_MIGRATE_TIMEOUT_S = 300
 # DAGs that run after the sources, in this order.
 AFTER_SOURCES = ("hub_publish", "hub_reports")
 # Where sources.toml expects the simulators (the local default endpoints).
@@ -142,28 +139,6 @@ def create_topics(settings: Settings) -> None:
     _say(f"topics: {len(created)} created" if created else "topics: all present")
 
 
-def migrate_airflow_db(env: dict[str, str]) -> None:
-    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    done = subprocess.run(
-        [airflow_executable(), "db", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=DB_MIGRATE_TIMEOUT_S,
-    )
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"`airflow db migrate` failed: {last}")
-    _say(f"Airflow metadata DB ready ({time.monotonic() - started:.1f}s, {env['AIRFLOW_HOME']})")
-
-
-def airflow_executable() -> str:
-    """The ``airflow`` of this interpreter's environment (standalone calls it from PATH)."""
-    here = Path(sys.executable).parent / "airflow"
-    return str(here) if here.exists() else (shutil.which("airflow") or "airflow")
-
-
 def demo_sources(sources: list[SourceConfig], agencies_url: str) -> list[SourceConfig]:
     """The sources as this run's Airflow sees them: on this run's simulators, and failing
     after one quick retry (a one-shot run should report a source that is down in
@@ -191,7 +166,8 @@ def demo_airflow_env(settings: Settings, port: int, sources_file: Path) -> dict[
 
 
 def start_airflow(env: dict[str, str]) -> local.LocalAirflow:
-    migrate_airflow_db(env)
+    took = migrate_airflow_db(env)
+    _say(f"Airflow metadata DB ready ({took:.1f}s, {env['AIRFLOW_HOME']})")
     server = local.start(env, airflow_executable())
     how = "reusing the Airflow" if server.reused else "started Airflow"
     _say(f"{how} at {server.api.base_url} (pid {server.pid}, log {server.log})")

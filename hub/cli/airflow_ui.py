@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from hub.ops.airflow_env import DEFAULT_API_PORT, airflow_env
-from infra.demo import airflow_executable, migrate_airflow_db
+from hub.ops.airflow_local import airflow_executable, migrate_airflow_db
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

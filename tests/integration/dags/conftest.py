@@ -24,8 +24,9 @@ import pytest
 
 from hub.config import Settings, load_settings
 from hub.ops.airflow_env import DAGS_FOLDER, airflow_env
+from hub.ops.airflow_local import airflow_executable
 from hub.sources import SourceConfig, load_sources
-from infra.demo import airflow_executable, sources_toml
+from infra.demo import sources_toml
 from tests.support.backfill import (
     BACKFILL_EPOCH,
     BACKFILL_RECORDS,

@@ -20,7 +20,7 @@ import pytest
 from connectors.base import Window
 from hub.config import PROJECT_ROOT
 from hub.ops.airflow_api import AirflowApi, AirflowApiError
-from infra.demo import airflow_executable
+from hub.ops.airflow_local import airflow_executable
 from tests.support.backfill import BACKFILL_RECORDS, BACKFILL_STEP_S
 
 pytestmark = pytest.mark.slow
