@@ -36,6 +36,8 @@ from hub.intake.positions import load_positions
 from hub.intake.raw_store import RawStore
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
+from hub.keys import open_pki
+from hub.model.notices import NoticeSealer
 from hub.ops import metrics
 from hub.ops.run_summary import SourceRunSummary, recorded
 from hub.sources import SourceConfig, load_sources
@@ -71,6 +73,7 @@ class IntakeRun:
     normaliser: Normaliser
     partner: PartnerTrust | None
     producer: TransactionalProducer
+    seal: NoticeSealer
     stack: ExitStack = field(default_factory=ExitStack)
 
     @classmethod
@@ -96,6 +99,7 @@ class IntakeRun:
             normaliser=normaliser,
             partner=_partner_trust(source, settings),
             producer=producer,
+            seal=NoticeSealer(lambda: open_pki(settings).hub_signing_key()),
             stack=stack,
         )
 
@@ -112,6 +116,7 @@ class IntakeRun:
             page.position,
             before_commit=self.normaliser.flush,
             summary=self.summary,
+            seal=self.seal,
             merges=RegistryOutbox(self.normaliser.registry),
         )
         self._report(page, outcome, time.monotonic() - started)
