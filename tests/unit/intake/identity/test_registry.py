@@ -56,6 +56,15 @@ class TestLinking:
         by_doc = registry.resolve(person(docs=(("P", "KAZ", "N 123-4567"),), names=()))
         assert by_doc.person_id == both.person_id and not by_doc.created
 
+    def test_uzbek_latin_x_meets_the_cyrillic_spelling(self, registry: PersonRegistry) -> None:
+        # The soak's split: a partner notice (passport, Uzbek Latin "Axmedova") came
+        # first, the interior record (IIN, Cyrillic "Ахмедова") after it.
+        partner = registry.resolve(person(docs=(("P", "UZB", "FF9759664"),),
+                                          names=(("Latn", "Axmedova", "Zarina"),), cit="UZB"))
+        interior = registry.resolve(person(iin="531022462712", cit="UZB", names=(
+            ("Cyrl", "Ахмедова", "Зарина"), ("Latn", "AKHMEDOVA", "ZARINA"))))
+        assert interior.person_id == partner.person_id and not interior.created
+
     def test_iin_only_and_passport_only_meet_by_name_key(self, registry: PersonRegistry) -> None:
         a = registry.resolve(person(iin="900101300123", names=(("Cyrl", "Хасанов", "Юлия"),)))
         b = registry.resolve(person(docs=(("P", "UZB", "AA1234567"),),
