@@ -13,9 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from connectors.base import RawRecord
 from hub.cli import main
+from hub.config import PROJECT_ROOT
 from hub.model.findings import Finding
 from hub.model.notices import DLQ, IDENTITY, NoticeSealer, read_notice, verify_notice
 from hub.model.records import Quarantined
@@ -83,6 +85,12 @@ class TestSealAndVerify:
             verify_notice(tls_sealed(pki), trust)
         with pytest.raises(TrustError):
             verify_notice(b'{"record_id":"X"}', trust)
+
+    def test_notices_follow_the_published_schema(self, pki: DevPki) -> None:
+        schema = etree.XMLSchema(etree.parse(str(PROJECT_ROOT / "schemas" / "exchange"
+                                                 / "notice.xsd")))
+        for value in (dlq_entry(pki), merge_notice(pki)):
+            schema.assertValid(etree.fromstring(value))
 
     def test_legacy_json_entries_still_read(self) -> None:
         assert read_notice(b'{"record_id":"R1","findings":[]}')["record_id"] == "R1"
