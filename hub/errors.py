@@ -16,6 +16,7 @@ record to quarantine, so one bad record never stops its neighbours.
     ├── TrustError             a signature or certificate cannot be trusted
     ├── BrokerError            Kafka cannot be reached or refused a transaction
     └── StateError             stored positions/indexes are inconsistent
+        └── IdentityRace       another registry writer bound an identifier first
 
 ``connectors`` and ``security`` stand on their own with their own errors
 (``connectors.errors``, ``security.errors``). Where hub code calls them it wraps
@@ -116,6 +117,18 @@ class BrokerError(HubError):
 
 class StateError(HubError):
     """Stored positions or indexes are inconsistent."""
+
+
+class IdentityRace(StateError):
+    """Another stage 1 bound one of these identifiers to another person first.
+
+    The registry write that found it was rolled back; the page must be resolved
+    again (then it meets the other writer's person), never published as it was.
+    """
+
+    def __init__(self, idents: list[str]) -> None:
+        super().__init__(f"identifiers bound by another writer first: {', '.join(idents)}")
+        self.idents = idents
 
 
 def hub_error(exc: ce.ConnectorError | se.SecurityError) -> HubError:

@@ -11,7 +11,9 @@ tail measures the latency from "record published by the agency" to "event
 committed". At the end the faults stop, the stages drain, and an independent
 reader counts event ids against the generator's ground truth. The last line is
 
-    RESULT lost=0 duplicated=0 p50_ms=... p99_ms=...
+    RESULT lost=0 duplicated=0 p50_ms=... p99_ms=... split=0 merged=0
+
+(split: facts under two event ids; merged: event ids carrying two facts.)
 
 Not part of the test run (it takes minutes); uses the shared local broker under
 a topic prefix of its own and a temporary var dir.
@@ -29,7 +31,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -65,6 +68,8 @@ LEASE_S = 5.0
 PROGRESS_S = 10.0
 # Draining after the run: rounds of every stage until nothing is left.
 DRAIN_ROUNDS = 8
+# Fact ids printed per kind of failure (enough to start a search, short enough to read).
+EXAMPLES = 10
 TRANSPORT = (
     'http_read_timeout_s = 2.0, http_max_attempts = 6, http_backoff_base_s = 0.05, '
     "http_backoff_max_s = 0.5"
@@ -241,8 +246,15 @@ class Soak:
         out = read_all(self.settings)
         facts = expected_facts(self.sim, ["interior", "partner:UZB"])
         duplicated = sum(1 for n in out.event_versions.values() if n > 1)
-        lost = len(facts - set(self._fact_ids(out)))
-        extra = max(0, len(out.event_ids) - len(facts))
+        fact = self._fact_of()
+        count = count_facts(
+            facts,
+            [(ev.findtext(f"{EV}EventId") or "", fact.get(ev.findtext(f".//{EV}SourceRecordId")
+                                                          or "", "?"))
+             for _k, ev, _h in out.events],
+            [(str(c.get("event_id")), fact.get(str(c.get("record_id")), "?"))
+             for c in out.corroborations],
+        )
         lat = sorted(self.latency_ms)
 
         def pct(q: float) -> float:
@@ -250,24 +262,63 @@ class Soak:
 
         print(f"served {len(facts)} facts, {len(out.event_ids)} event ids, "
               f"{len(out.events)} event messages, kills {dict(self.kills)}, "
-              f"fault spells {self.spells}, unexpected ids {extra}")
+              f"fault spells {self.spells}")
         print(f"latency ms: p50 {pct(0.5):.0f} p90 {pct(0.9):.0f} p99 {pct(0.99):.0f} "
               f"max {lat[-1] if lat else 0:.0f} over {len(lat)} events")
-        # split: facts published under two event ids (identity merges; see issue 16)
-        print(f"RESULT lost={lost} duplicated={duplicated} p50_ms={pct(0.5):.0f} "
-              f"p99_ms={pct(0.99):.0f} split={extra}")
+        for what, items in count.examples.items():
+            if items:
+                print(f"{what}: {', '.join(items[:EXAMPLES])}")
+        print(f"RESULT lost={count.lost} duplicated={duplicated} p50_ms={pct(0.5):.0f} "
+              f"p99_ms={pct(0.99):.0f} split={count.split} merged={count.merged}")
         self.sim.stop()
-        return 0 if lost == 0 and duplicated == 0 and extra == 0 else 1
+        return 0 if count.ok and duplicated == 0 else 1
 
-    def _fact_ids(self, out: object) -> list[str]:
-        """Fact ids of the published events, through the generator's ground truth."""
+    def _fact_of(self) -> dict[str, str]:
+        """Record id -> fact id of everything served, from the generator's ground truth."""
         by_record = {}
         for feed in ("interior", "partner:UZB"):
             for i in range(self.sim.state.count(feed)):
                 t = self.sim.generator.ground_truth(feed, i)
                 by_record[t.record_id] = t.fact_id
-        return [by_record.get(ev.findtext(f".//{EV}SourceRecordId") or "", "?")
-                for _k, ev, _h in out.events]  # type: ignore[attr-defined]
+        return by_record
+
+
+@dataclass(frozen=True)
+class FactCount:
+    """Published event ids against the generator's facts, each failure counted apart."""
+
+    lost: int  # facts served that no event carries
+    split: int  # facts published under two or more event ids (identity splits)
+    merged: int  # event ids carrying two or more facts (each hides a lost fact)
+    examples: dict[str, list[str]]
+
+    @property
+    def ok(self) -> bool:
+        return self.lost == self.split == self.merged == 0
+
+
+def count_facts(
+    facts: set[str], events: list[tuple[str, str]], corroborations: list[tuple[str, str]] = ()
+) -> FactCount:
+    """``events`` and ``corroborations``: (event id, fact id) of every message read.
+
+    Counted fact by fact, not as "event ids minus facts": that difference nets a lost
+    fact against a split one (a run with one lost and five split facts said split=4).
+    A fact whose reports all became corroborations of another fact's event is lost,
+    and that event id is merged.
+    """
+    ids_of: dict[str, set[str]] = defaultdict(set)
+    facts_of: dict[str, set[str]] = defaultdict(set)
+    for event_id, fact in events:
+        ids_of[fact].add(event_id)
+        facts_of[event_id].add(fact)
+    for event_id, fact in corroborations:
+        facts_of[event_id].add(fact)
+    lost = sorted(facts - set(ids_of))
+    split = sorted(f for f, ids in ids_of.items() if len(ids) > 1)
+    merged = sorted(e for e, fs in facts_of.items() if len(fs) > 1)
+    return FactCount(len(lost), len(split), len(merged),
+                     {"lost": lost, "split": split, "merged": merged})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,6 @@ aborted (crashed) intake transaction.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from typing import Any
 from hub.config import Settings, load_settings
 from hub.errors import StateError
 from hub.kafka.topics import topics_for
+from hub.model.notices import read_notice
 
 # Reading to the end: stop when no record arrived for this long (an open transaction
 # keeps read_committed readers short of the end offset).
@@ -93,7 +93,7 @@ def read_dlq(settings: Settings) -> Iterator[DlqEntry]:
                 break
             for tp, msgs in sorted(batch.items(), key=lambda kv: kv[0].partition):
                 for m in msgs:
-                    yield DlqEntry(tp.partition, m.offset, m.timestamp, json.loads(m.value))
+                    yield DlqEntry(tp.partition, m.offset, m.timestamp, read_notice(m.value))
     finally:
         client.close()
 

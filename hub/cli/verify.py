@@ -13,6 +13,13 @@
                                                 (file-name order), and events against it
     mhub verify --kafka TOPIC [--events-topic T]  the chain as published on Kafka
                                                 (read_committed, from the beginning)
+    mhub verify NOTICE.xml                      a DLQ entry or identity notice (signed alone)
+    mhub verify --notices TOPIC [TOPIC ...]     every DLQ entry / identity notice on Kafka
+
+Topics are read to the end offsets taken at the start (``read_committed``: the
+last stable offset), never "until a pause": a slow broker cannot make verify
+pass over a prefix; a broker that moves no position for
+``KAFKA_STALL_TIMEOUT_S`` fails the run.
 
 Trust comes from ``--trust DIR`` (default ``<HUB_VAR_DIR>/pki/trust``). Prints
 what was verified and which item failed with its rule; exit status 0 when all
@@ -28,14 +35,17 @@ from pathlib import Path
 
 from hub.config import load_settings
 from hub.errors import HostileXmlError, TrustError, map_errors
+from hub.model.notices import NOTICE_NS, VerifiedNotice, verify_notice
 from security.audit_chain import ChainReport, verify_chain
 from security.batch_verifier import BatchVerifier
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
 from security.verifier import verify_hub_document, verify_partner_document
 
-# Reading a topic to its end: stop when no record arrived for this long.
-KAFKA_IDLE_TIMEOUT_S = 5.0
+# Reading a topic to its end offsets: no position moved for this long means the broker
+# is down or stuck (a loaded broker answers a fetch within seconds): fail, never verify
+# a prefix. Far above a slow fetch (the broker holds one up to fetch.max.wait.ms).
+KAFKA_STALL_TIMEOUT_S = 60.0
 KAFKA_POLL_MS = 500
 
 
@@ -47,12 +57,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=Path, help="with --chain: a directory of event files")
     parser.add_argument("--kafka", metavar="TOPIC", help="verify the chain on this topic")
     parser.add_argument("--events-topic", help="with --kafka: also verify these events")
+    parser.add_argument("--notices", metavar="TOPIC", nargs="+",
+                        help="verify every signed DLQ entry / identity notice on these topics")
     parser.add_argument("--trust", type=Path, help="trust store directory")
 
 
 def needs_kafka(args: argparse.Namespace) -> bool:
     """Only the chain on a topic is read from Kafka; files are checked offline."""
-    return bool(args.kafka)
+    return bool(args.kafka or args.notices)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,6 +92,8 @@ def _dispatch(args: argparse.Namespace, trust: TrustStore) -> int | None:
     """Run the check the arguments ask for; None when they ask for none."""
     if args.kafka:
         return _report(_verify_kafka(args.kafka, args.events_topic, trust))
+    if args.notices:
+        return _verify_notice_topics(args.notices, trust)
     if args.chain:
         manifests = [p.read_bytes() for p in _xml_files(args.chain)]
         events = [p.read_bytes() for p in _xml_files(args.events)] if args.events else []
@@ -90,6 +104,8 @@ def _dispatch(args: argparse.Namespace, trust: TrustStore) -> int | None:
     if args.event and not args.partner and _batch_id(args.event):
         manifest = _find_manifest(args.event, _batch_id(args.event))
         return _verify_event_bytes(args.event, manifest, trust)
+    if args.event and not args.partner and _is_notice(args.event):
+        return _verify_notice_file(args.event, trust)
     if args.event:
         return _verify_signed(args.event, args.partner, trust)
     if args.manifest:
@@ -107,6 +123,39 @@ def _verify_signed(path: Path, partner: str | None, trust: TrustStore) -> int:
     print(f"OK {path}: {doc.method} signature of {doc.party} key {doc.key_id} "
           f"({doc.signer}){when}")
     return 0
+
+
+def _is_notice(path: Path) -> bool:
+    return parse_untrusted(path.read_bytes()).tag == f"{{{NOTICE_NS}}}Notice"
+
+
+def _verify_notice_file(path: Path, trust: TrustStore) -> int:
+    n = verify_notice(path.read_bytes(), trust)
+    print(f"OK {path}: {_describe(n)}")
+    return 0
+
+
+def _describe(n: VerifiedNotice) -> str:
+    what = n.body.get("record_id") or n.body.get("survivor") or n.body.get("kind") or "?"
+    when = f" at {n.signed_at:%Y-%m-%dT%H:%M:%SZ}" if n.signed_at else ""
+    return f"{n.kind} notice ({what}) signed by hub key {n.key_id}{when}"
+
+
+def _verify_notice_topics(topics: list[str], trust: TrustStore) -> int:
+    """Every record of the topics must be a notice the hub signed; each failure is listed."""
+    failed = total = 0
+    for topic in topics:
+        for partition, offset, value in read_records(topic):
+            total += 1
+            try:
+                with map_errors():
+                    verify_notice(value, trust)
+            except (TrustError, HostileXmlError) as exc:
+                failed += 1
+                print(f"FAIL {exc.rule} {topic}[{partition}]@{offset}: {exc}")
+    print(f"verified {total - failed} of {total} notices on {', '.join(topics)}"
+          + (f": {failed} FAILED" if failed else ": OK"))
+    return 1 if failed else 0
 
 
 def _verify_manifest(path: Path, trust: TrustStore) -> int:
@@ -175,13 +224,19 @@ def _verify_kafka(topic: str, events_topic: str | None, trust: TrustStore) -> Ch
     return verify_chain(manifests, trust, events=events)
 
 
-def read_topic(topic: str) -> list[bytes]:
+def read_topic(topic: str, **consumer_overrides: object) -> list[bytes]:
     """Every committed record value of ``topic``, partition by partition in offset order."""
+    return [value for _, _, value in read_records(topic, **consumer_overrides)]
+
+
+def read_records(topic: str, **consumer_overrides: object) -> list[tuple[int, int, bytes]]:
+    """(partition, offset, value) of every committed record, read to the end offsets
+    taken first; ``consumer_overrides`` tune the kafka-python consumer (tests)."""
     from kafka import TopicPartition
 
     from hub.kafka.clients import consumer
 
-    client = consumer(settings=load_settings(), group_id=None)
+    client = consumer(settings=load_settings(), group_id=None, **consumer_overrides)
     try:
         partitions = sorted(client.partitions_for_topic(topic) or [])
         if not partitions:
@@ -190,17 +245,20 @@ def read_topic(topic: str) -> list[bytes]:
         tps = [TopicPartition(topic, p) for p in partitions]
         client.assign(tps)
         client.seek_to_beginning(*tps)
-        end = client.end_offsets(tps)
+        end = client.end_offsets(tps)  # read_committed: the last stable offsets
         records: list[tuple[int, int, bytes]] = []
-        idle_since = time.monotonic()
-        while any(client.position(tp) < end[tp] for tp in tps):
-            batch = client.poll(timeout_ms=KAFKA_POLL_MS)
-            if batch:
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > KAFKA_IDLE_TIMEOUT_S:
-                break  # an open transaction keeps the end out of reach of read_committed
-            for tp, msgs in batch.items():
-                records += [(tp.partition, m.offset, m.value) for m in msgs]
-        return [value for _, _, value in sorted(records)]
+        positions = {tp: client.position(tp) for tp in tps}
+        moved = time.monotonic()
+        while any(positions[tp] < end[tp] for tp in tps):
+            for tp, msgs in client.poll(timeout_ms=KAFKA_POLL_MS).items():
+                records += [(tp.partition, m.offset, m.value) for m in msgs if m.offset < end[tp]]
+            now_at = {tp: client.position(tp) for tp in tps}
+            if now_at != positions:
+                positions, moved = now_at, time.monotonic()
+            elif time.monotonic() - moved > KAFKA_STALL_TIMEOUT_S:
+                behind = {f"{topic}[{tp.partition}]": (positions[tp], end[tp]) for tp in tps}
+                raise TrustError(f"could not read to the end offsets (position, end): {behind}",
+                                 rule="verify.incomplete-read")
+        return sorted(records)
     finally:
         client.close()

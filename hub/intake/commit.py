@@ -6,7 +6,9 @@ intake message per intake partition, in page order), its quarantined records
 and the source's position after the page. A crash before the commit leaves
 nothing visible and the position unmoved, so the retry pulls the same page; a
 crash after it never pulls the page again. Persons resolved for the page are
-made durable before the commit: a retry re-resolves to the same ids.
+made durable before the commit: a retry re-resolves to the same ids. DLQ
+entries and identity notices are sealed (signed one by one,
+``hub.model.notices``), so an agency checks them without the hub's code.
 
 Merge notices are not taken from the page but from the registry, after its
 flush inside the transaction: every merge this source wrote and no committed
@@ -19,7 +21,6 @@ absorbed id).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ from hub.intake.positions import encode_position
 from hub.kafka.topics import Topics, intake_partition
 from hub.kafka.transactions import TransactionalProducer
 from hub.model.candidate import INTAKE_SCHEMA, Candidate, encode_batches
+from hub.model.notices import DLQ, IDENTITY
 from hub.ops.run_summary import SourceRunSummary
 
 # An intake message carries up to this many bytes of candidates: well under the
@@ -44,6 +46,12 @@ class MergeOutbox(Protocol):
     def published(self) -> None: ...
 
 
+class Seal(Protocol):
+    """Signs a notice body into the Kafka value (``hub.model.notices.NoticeSealer``)."""
+
+    def __call__(self, kind: str, body: dict[str, Any]) -> bytes: ...
+
+
 def commit_page(
     producer: TransactionalProducer,
     topics: Topics,
@@ -53,6 +61,7 @@ def commit_page(
     *,
     before_commit: Callable[[], None],
     summary: SourceRunSummary,
+    seal: Seal,
     merges: MergeOutbox | None = None,
 ) -> None:
     """Write the page and its position atomically; ``before_commit`` runs inside the txn.
@@ -73,7 +82,7 @@ def commit_page(
         for q in outcome.quarantined:
             txn.send(
                 topics.dlq,
-                q.dlq_json(),
+                seal(DLQ, q.dlq_value()),
                 key=q.raw.record_id.encode(),
                 headers=[*headers, ("rule", q.rule.encode())],
             )
@@ -86,7 +95,7 @@ def commit_page(
             notices = [*notices, *merges.unpublished()]
         for notice in notices:
             key = notice.get("survivor") or notice["person_ids"][0]
-            txn.send(topics.identity, json.dumps(notice).encode(), key=key.encode())
+            txn.send(topics.identity, seal(IDENTITY, notice), key=key.encode())
     if merges is not None:
         merges.published()
     _count(summary, outcome, position)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from connectors.base import Page, SourceConnector
 from hub.config import Settings, load_settings
+from hub.errors import IdentityRace
 from hub.intake import staging
 from hub.intake.commit import commit_page
 from hub.intake.identity.outbox import RegistryOutbox
@@ -36,11 +37,18 @@ from hub.intake.positions import load_positions
 from hub.intake.raw_store import RawStore
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
+from hub.keys import open_pki
+from hub.model.notices import NoticeSealer
 from hub.ops import metrics
 from hub.ops.run_summary import SourceRunSummary, recorded
 from hub.sources import SourceConfig, load_sources
 
 log = logging.getLogger(__name__)
+
+# A page whose registry write lost an identifier to another stage 1 is judged again
+# against the winner's person; losing again at once needs a third writer on the same
+# new person within seconds, so the last attempt's loss fails the run (it is retried).
+IDENTITY_RACE_ATTEMPTS = 3
 
 
 def transactional_id(settings: Settings, source: str) -> str:
@@ -71,6 +79,7 @@ class IntakeRun:
     normaliser: Normaliser
     partner: PartnerTrust | None
     producer: TransactionalProducer
+    seal: NoticeSealer
     stack: ExitStack = field(default_factory=ExitStack)
 
     @classmethod
@@ -96,12 +105,29 @@ class IntakeRun:
             normaliser=normaliser,
             partner=_partner_trust(source, settings),
             producer=producer,
+            seal=NoticeSealer(lambda: open_pki(settings).hub_signing_key()),
             stack=stack,
         )
 
     def commit(self, page: Page) -> None:
-        """Keep the raw bytes, judge the page, commit it with the position after it."""
+        """Keep the raw bytes, judge the page, commit it with the position after it.
+
+        When another source's stage 1 bound one of the page's new identifiers first
+        (two agencies reporting a new person at once), the registry refused the
+        page's resolutions and its transaction aborted: the page is judged again.
+        """
         self.raw_store.put_many((raw.body, raw.digest) for raw in page.records)
+        for attempt in range(1, IDENTITY_RACE_ATTEMPTS + 1):
+            try:
+                self._commit_once(page)
+                return
+            except IdentityRace as race:
+                self.normaliser.facts.discard_pending()  # the registry forgot the page too
+                if attempt == IDENTITY_RACE_ATTEMPTS:
+                    raise
+                log.info("%s: %s; judging the page again", self.source.name, race)
+
+    def _commit_once(self, page: Page) -> None:
         outcome = process_page(page.records, self.normaliser, self.partner)
         started = time.monotonic()
         commit_page(
@@ -112,6 +138,7 @@ class IntakeRun:
             page.position,
             before_commit=self.normaliser.flush,
             summary=self.summary,
+            seal=self.seal,
             merges=RegistryOutbox(self.normaliser.registry),
         )
         self._report(page, outcome, time.monotonic() - started)

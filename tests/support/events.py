@@ -160,12 +160,13 @@ def corroboration(
     return json.dumps(value).encode()
 
 
-def merge(survivor: str, absorbed: str) -> bytes:
-    return json.dumps(
-        {
-            "kind": "merge",
-            "survivor": survivor,
-            "absorbed": [absorbed],
-            "reason": "same document number",
-        }
-    ).encode()
+def merge(survivor: str, absorbed: str, *, seal: Any = None) -> bytes:
+    """The identity topic's merge notice; sealed (signed, as stage 1 writes it) with ``seal``,
+    else the bare JSON an unsigned writer would send."""
+    body = {
+        "kind": "merge",
+        "survivor": survivor,
+        "absorbed": [absorbed],
+        "reason": "same document number",
+    }
+    return seal("identity", body) if seal is not None else json.dumps(body).encode()

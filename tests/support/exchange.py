@@ -17,6 +17,7 @@ from hub.config import Settings, load_settings
 from hub.kafka.clients import consumer
 from hub.kafka.topics import Topics, ensure_topics, topics_for
 from hub.model.families import EVENT_FAMILIES
+from hub.model.notices import read_notice
 from hub.sources import SourceConfig
 
 EV = "{urn:kz:mhub:event:1}"
@@ -107,7 +108,7 @@ def read_all(settings: Settings, topics: Topics | None = None) -> Published:
 def _keep(out: Published, topics: Topics, msg: Any) -> None:
     headers = dict(msg.headers or [])
     if msg.topic == topics.dlq:
-        out.dlq.append(json.loads(msg.value))
+        out.dlq.append(read_notice(msg.value))
     elif msg.topic == topics.corroborations:
         out.corroborations.append(json.loads(msg.value))
     elif msg.topic == topics.batches:

@@ -20,6 +20,7 @@ from hub.intake.identity import translit
 def _cold_translit_caches() -> Iterator[None]:
     translit.icao_latin.cache_clear()
     translit.match_key.cache_clear()
+    translit.match_keys.cache_clear()
     yield
 
 

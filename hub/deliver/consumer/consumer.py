@@ -33,10 +33,11 @@ from hub.deliver.consumer.envelope import read_envelope
 from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected, StreamItem
 from hub.deliver.consumer.proofs import EventVerifier, load_trust
 from hub.deliver.consumer.state import ConsumerState
-from hub.errors import ConfigError, DocumentError, TrustError
+from hub.errors import ConfigError, DocumentError, TrustError, map_errors
 from hub.kafka.clients import consumer
 from hub.kafka.topics import Topics, topics_for
 from hub.model.families import EVENT_FAMILIES
+from hub.model.notices import verify_notice
 from security.trust import TrustStore
 
 log = logging.getLogger(__name__)
@@ -148,9 +149,16 @@ def decode_corroboration(verifier: EventVerifier, msg: Any) -> Corroboration | R
     )
 
 
-def decode_identity(value: bytes) -> IdentityMerge | None:
-    """A merge from the identity topic; links and other identity events give None."""
-    d = json.loads(value)
+def decode_identity(trust: TrustStore, msg: Any) -> IdentityMerge | Rejected | None:
+    """A merge from the identity topic, from its signed notice only; links and reviews
+    give None; an unsigned or altered notice is rejected, never applied."""
+    where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
+    raw: bytes = msg.value or b""
+    try:
+        with map_errors():
+            d = verify_notice(raw, trust).body
+    except (TrustError, DocumentError) as exc:
+        return Rejected(str(exc), exc.rule, raw, **where)
     kind = str(d.get("kind") or d.get("type") or "")
     if kind != "merge":
         return None
@@ -241,8 +249,12 @@ class EventConsumer:
             self.counts["corroborations"] += 1
             return corr
         if msg.topic == self.topics.identity:
-            merge = decode_identity(msg.value)
-            if merge is not None:
+            merge = decode_identity(self.verifier.trust, msg)
+            if isinstance(merge, Rejected):
+                self.counts["rejected"] += 1
+                log.warning("rejected identity notice at %s/%d@%d: %s",
+                            merge.topic, merge.partition, merge.offset, merge.reason)
+            elif merge is not None:
                 self.state.apply_merge(merge)
                 self.counts["merges"] += 1
             return merge

@@ -66,7 +66,8 @@ class HubEvent:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """A record on an event topic that failed verification; never handed over as an event."""
+    """A record (event, corroboration or identity notice) that failed verification; never
+    handed over or applied."""
 
     reason: str
     rule: str

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Generic, TypeVar
 
+from hub.errors import IdentityRace
 from hub.intake.identity.model import (
     Identifier,
     IdentityConflict,
@@ -249,15 +250,21 @@ class Bindings:
         """Commit everything resolved since the last flush in one transaction."""
         batch, self._pending = self._pending, WriteBatch(source=self.source)
         batch.source = self.source
-        lost = self.store.write(batch)
+        try:
+            self.store.write(batch)
+        except IdentityRace:
+            # Nothing was written: forget this batch's resolutions and what was read
+            # around them, so resolving the records again meets the other writer's person.
+            for key, _pid in batch.names:
+                self._names.pop(key)
+            self.discard_pending()
+            raise
         for ident, (pid, _q) in self._p_strong.items():
             self._strong.put(ident, pid)
         for pid, row in self._p_persons.items():
             self._persons.put(pid, row)
         for key in self._p_names:
             self._names.pop(key)  # re-read with the other writers' persons
-        for ident in lost:
-            self._strong.pop(ident)  # another writer bound it first: trust the store
         self._p_strong.clear()
         self._absent_strong.clear()
         self._p_names.clear()

@@ -9,11 +9,12 @@ frozen values the publishing stage turns into identity events.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.intake.identity.translit import first_given_name, match_key
+from hub.intake.identity.translit import first_given_name, match_keys
 
 
 class IdKind(enum.StrEnum):
@@ -95,15 +96,16 @@ class PersonIdentifiers:
             return []
         keys: list[Identifier] = []
         for name in self.names:
-            surname = match_key(name.surname)
-            given = match_key(first_given_name(name.given_names))
-            if not surname or not given:
+            surnames = match_keys(name.surname)
+            givens = match_keys(first_given_name(name.given_names))
+            if not surnames[0] or not givens[0]:
                 continue
-            ident = Identifier(
-                IdKind.NAME, f"{surname}|{given}|{self.birth_date}|{self.citizenship.upper()}"
-            )
-            if ident not in keys:
-                keys.append(ident)
+            for surname, given in itertools.product(surnames, givens):  # Latin X: both readings
+                ident = Identifier(
+                    IdKind.NAME, f"{surname}|{given}|{self.birth_date}|{self.citizenship.upper()}"
+                )
+                if ident not in keys:
+                    keys.append(ident)
         return keys
 
     def document_classes(self) -> dict[tuple[str, str], str]:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from hub.errors import ConfigError, StateError
+from hub.errors import ConfigError, IdentityRace, StateError
 
 # SQLite caps host parameters per statement (32766 since 3.32); lookups are
 # chunked well below it so one statement never fails on a large batch.
@@ -87,8 +87,9 @@ class RegistryStore(Protocol):
         """(seq, survivor, absorbed) of merges after ``seq``, oldest first."""
         ...
 
-    def write(self, batch: WriteBatch) -> list[str]:
-        """Apply the batch in one transaction; return strong idents another writer bound first."""
+    def write(self, batch: WriteBatch) -> None:
+        """Apply the batch in one transaction, or nothing of it: :class:`IdentityRace`
+        when another writer bound one of its strong identifiers to another person."""
         ...
 
     def reviews(self) -> list[dict[str, Any]]: ...
@@ -229,8 +230,8 @@ class _SqlStore:
 
     # --- writing ---------------------------------------------------------------
 
-    def _apply(self, cur: Any, batch: WriteBatch) -> list[str]:
-        """Run the batch's statements on an open transaction's cursor."""
+    def _apply(self, cur: Any, batch: WriteBatch) -> None:
+        """Run the batch's statements on an open transaction's cursor (raising rolls back)."""
         p = self.P
         if batch.new_persons:
             cur.executemany(
@@ -244,9 +245,10 @@ class _SqlStore:
                 f" birth_date = COALESCE(birth_date, {p}) WHERE person_id = {p}",
                 [(r.iin, r.birth_date, r.person_id) for r in batch.person_updates],
             )
-        lost: list[str] = []
         if batch.strong and self._insert_strong(cur, batch.strong) != len(batch.strong):
             lost = self._lost_bindings(batch.strong)
+            if lost:  # its records were resolved to a person the store does not know them by
+                raise IdentityRace(lost)
         if batch.names:
             cur.executemany(
                 f"INSERT INTO name_keys (key, person_id) VALUES ({p},{p})"
@@ -284,7 +286,6 @@ class _SqlStore:
                 f" VALUES ({p},{p},{p},{p},{p})",
                 [(*r, at) for r in batch.reviews],
             )
-        return lost
 
     def _insert_strong(self, cur: Any, rows: list[tuple[str, str, str]]) -> int:
         """Insert bindings, skipping idents already bound; return how many were inserted."""
@@ -327,18 +328,17 @@ class SqliteStore(_SqlStore):
         )
         return int(self._conn.total_changes - before)
 
-    def write(self, batch: WriteBatch) -> list[str]:
+    def write(self, batch: WriteBatch) -> None:
         if not len(batch):
-            return []
+            return
         cur = self._conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
-            lost = self._apply(cur, batch)
+            self._apply(cur, batch)
         except BaseException:
             cur.execute("ROLLBACK")
             raise
         cur.execute("COMMIT")
-        return lost
 
     def close(self) -> None:
         self._conn.close()
@@ -378,11 +378,11 @@ class PostgresStore(_SqlStore):
         )
         return int(cur.rowcount)
 
-    def write(self, batch: WriteBatch) -> list[str]:
+    def write(self, batch: WriteBatch) -> None:
         if not len(batch):
-            return []
+            return
         with self._conn.transaction(), self._conn.cursor() as cur:
-            return self._apply(cur, batch)
+            self._apply(cur, batch)
 
     def close(self) -> None:
         self._conn.close()

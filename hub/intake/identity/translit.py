@@ -19,6 +19,13 @@ sees most), so German/Polish ``J`` glides (Ljudmila, Tatjana) do not meet their
 ``Y`` spellings, except where ``J`` ends a word or stands before a consonant
 (Sergej, Jurij), where it can only be a glide. A record that carries both a
 Cyrillic and a Latin name links the two keys anyway (see the registry).
+
+A Latin ``X`` has two readings that no one key can hold: КС in European
+spellings (Alexandr, Maxim) and Х in the Uzbek, Azerbaijani and Karakalpak Latin
+alphabets (Axmedova, Raximov, Xurshid = Ахмедова, Рахимов, Хуршид). So
+:func:`match_keys` gives a name with ``X`` both keys, and the registry binds and
+looks up both; a record spelled with ``X`` meets the same person written in
+Cyrillic or with ``KH``/``H`` (a soak found facts split across two persons).
 """
 
 from __future__ import annotations
@@ -173,6 +180,19 @@ def match_key(name: str) -> str:
     latin = _to_latin(name.replace("Ъ", "").replace("ъ", ""), None)
     word = "".join(ch for ch in latin if "A" <= ch <= "Z")
     return _fold(word).translate(_SHOW)
+
+
+@lru_cache(maxsize=262144)
+def match_keys(name: str) -> tuple[str, ...]:
+    """Every key a name may match under: :func:`match_key` first, then, for a Latin
+    ``X``, the key with ``X`` read as Х (see the module docstring)."""
+    first = match_key(name)
+    latin = _to_latin(name.replace("Ъ", "").replace("ъ", ""), None)
+    word = "".join(ch for ch in latin if "A" <= ch <= "Z")
+    if "X" not in word:
+        return (first,)
+    as_kh = _fold(word.replace("X", "KH")).translate(_SHOW)
+    return (first,) if as_kh == first else (first, as_kh)
 
 
 def first_given_name(given_names: str) -> str:

@@ -7,12 +7,31 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from connectors.base import RawRecord
 from hub.cli import main
+from hub.cli.verify import KAFKA_STALL_TIMEOUT_S, read_topic
+from hub.intake.commit import commit_page
+from hub.intake.page import PageOutcome
 from hub.kafka.clients import producer
+from hub.kafka.topics import topics_for
+from hub.kafka.transactions import TransactionalProducer
+from hub.keys import open_pki
+from hub.model.findings import Finding
+from hub.model.notices import NoticeSealer
+from hub.model.records import Quarantined
+from hub.ops.run_summary import SourceRunSummary
 from security.batch import BatchSigner
 from security.pki import DevPki
 from security.signer import EnvelopedSigner
+from tests.support.exchange import isolated_settings
+from tests.support.reliability import record_outcome
 from tests.support.security_kit import make_event
+
+# A fetch the broker answers only when fetch.max.wait.ms runs out (the topic holds far
+# less): longer than the old verify's 5 s of silence, well inside its stall timeout.
+SLOW_FETCH_MIN_BYTES = 50 * 1024 * 1024
+SLOW_FETCH_WAIT_MS = 6_000
+assert SLOW_FETCH_WAIT_MS / 1000 < KAFKA_STALL_TIMEOUT_S
 
 
 @pytest.fixture
@@ -136,3 +155,68 @@ class TestVerifyKafka:
         prod.close()
         assert mhub("verify", "--kafka", topic, "--trust", str(pki.trust_dir)) == 1
         assert "FAIL chain.removed batch b3" in capsys.readouterr().out
+
+
+class TestVerifyNotices:
+    """DLQ entries and identity notices on Kafka, as stage 1 writes them and as forged."""
+
+    def test_stage1_writes_notices_an_agency_can_check(
+        self, tmp_path: Path, kafka_settings, unique_name, capsys
+    ) -> None:
+        settings = isolated_settings(tmp_path, kafka_settings, unique_name)
+        raw = RawRecord("interior", "MVD-000042", b"<StayRegistration/>")
+        finding = Finding(rule="kato.unknown", message="KATO 999999999 is not a region",
+                          xpath="/StayRegistration/Kato", record_id=raw.record_id)
+        outcome = PageOutcome(quarantined=[Quarantined(raw, (finding,), "validate")],
+                              identity=[{"kind": "review", "person_ids": ["P-1", "P-2"],
+                                         "conflict": {"kind": "strong-ids-disagree"}}])
+        producer = TransactionalProducer.open(settings, unique_name("stage1"), role="stage1")
+        seal = NoticeSealer(open_pki(settings).hub_signing_key)
+        commit_page(producer, topics_for(settings), "interior", outcome, {"page": 1},
+                    before_commit=lambda: None, summary=SourceRunSummary("interior"), seal=seal)
+        producer.close()
+        t, trust = topics_for(settings), str(open_pki(settings).trust_dir)
+        assert mhub("verify", "--notices", t.dlq, t.identity, "--trust", trust) == 0
+        assert "verified 2 of 2 notices" in capsys.readouterr().out
+
+    def test_tampered_notice_on_topic_fails(self, pki, make_topic, kafka_settings, capsys
+                                            ) -> None:
+        topic = make_topic("dlq")
+        seal = NoticeSealer(pki.hub_signing_key)
+        genuine = seal("dlq", {"record_id": "MVD-1", "findings": [{"rule": "iin.check"}]})
+        prod = producer(kafka_settings)
+        prod.send(topic, key=b"MVD-1", value=genuine)
+        prod.send(topic, key=b"MVD-1", value=genuine.replace(b"iin.check", b"iin.fine"))
+        prod.send(topic, key=b"MVD-2", value=b'{"record_id":"MVD-2","findings":[]}')
+        prod.flush()
+        prod.close()
+        assert mhub("verify", "--notices", topic, "--trust", str(pki.trust_dir)) == 1
+        out = capsys.readouterr().out
+        assert f"FAIL sig.invalid {topic}[0]@1" in out
+        assert f"FAIL notice.unsigned {topic}[0]@2" in out
+        assert "verified 1 of 3 notices" in out
+        record_outcome(
+            "trust", "DLQ topic with an altered and an unsigned entry, mhub verify --notices",
+            "fails (exit 1) naming each: sig.invalid at offset 1, notice.unsigned at offset 2; "
+            "the genuine entry passes",
+        )
+
+
+class TestReadToEnd:
+    def test_a_slow_broker_does_not_end_the_read(self, make_topic, kafka_settings) -> None:
+        """The broker holds each fetch longer than the old 5 s idle limit (fetch.min.bytes
+        out of reach, fetch.max.wait.ms 6 s): verify must wait for the end offsets."""
+        topic = make_topic("slow", partitions=2)
+        prod = producer(kafka_settings)
+        for i in range(20):
+            prod.send(topic, key=str(i).encode(), value=f"<m{i}/>".encode())
+        prod.flush()
+        prod.close()
+        values = read_topic(topic, fetch_min_bytes=SLOW_FETCH_MIN_BYTES,
+                            fetch_max_wait_ms=SLOW_FETCH_WAIT_MS)
+        assert sorted(values) == sorted(f"<m{i}/>".encode() for i in range(20))
+        record_outcome(
+            "trust: mhub verify", "broker holds every fetch 6 s (longer than the old 5 s limit)",
+            "verify reads to the end offsets taken at start: all 20 records (before: stopped "
+            "after 5 s of silence with 0 records read, verifying only a prefix)",
+        )

@@ -8,7 +8,6 @@ merges two persons; the retry's next page carries the merge; an independent
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from hub.intake.stage import registry_url, transactional_id
 from hub.kafka.clients import consumer
 from hub.kafka.topics import topics_for
 from hub.kafka.transactions import TransactionalProducer
+from hub.keys import open_pki, trust_store
+from hub.model.notices import NoticeSealer, verify_notice
 from hub.ops.run_summary import SourceRunSummary
 from tests.support.exchange import isolated_settings
 from tests.support.faultkit import hub_env
@@ -47,6 +48,8 @@ from hub.intake.page import PageOutcome
 from hub.intake.stage import registry_url, transactional_id
 from hub.kafka.topics import topics_for
 from hub.kafka.transactions import TransactionalProducer
+from hub.keys import open_pki
+from hub.model.notices import NoticeSealer
 from hub.ops.run_summary import SourceRunSummary
 
 settings = load_settings()
@@ -63,11 +66,14 @@ producer = TransactionalProducer.open(settings, transactional_id(settings, "inte
                                       role="stage1")
 commit_page(producer, topics_for(settings), "interior", outcome, {"page": 1},
             before_commit=norm.flush, summary=SourceRunSummary("interior"),
+            seal=NoticeSealer(open_pki(settings).hub_signing_key),
             merges=RegistryOutbox(norm.registry))
 """
 
 
 def _merge_notices(settings: Settings) -> Counter[tuple[str, str]]:
+    """Merge notices on the identity topic, each checked against the hub signing trust."""
+    trust = trust_store(settings)
     topic = topics_for(settings).identity
     cons = consumer(settings=settings, consumer_timeout_ms=3000)
     try:
@@ -76,7 +82,7 @@ def _merge_notices(settings: Settings) -> Counter[tuple[str, str]]:
         cons.seek_to_beginning(*tps)
         seen: Counter[tuple[str, str]] = Counter()
         for msg in cons:
-            notice = json.loads(msg.value)
+            notice = verify_notice(msg.value, trust).body
             if notice.get("kind") == "merge":
                 seen[(notice["survivor"], notice["absorbed"])] += 1
         return seen
@@ -100,10 +106,11 @@ def test_merge_flushed_by_a_killed_transaction_is_published_once(
     assert len(unpublished) == 1
     producer = TransactionalProducer.open(settings, transactional_id(settings, SOURCE),
                                           role="stage1")
+    seal = NoticeSealer(open_pki(settings).hub_signing_key)
     for page in (2, 3):  # the next page carries it; the one after must not repeat it
         commit_page(producer, topics_for(settings), SOURCE, PageOutcome(), {"page": page},
                     before_commit=norm.flush, summary=SourceRunSummary(SOURCE),
-                    merges=RegistryOutbox(norm.registry))
+                    seal=seal, merges=RegistryOutbox(norm.registry))
     producer.close()
     notice = unpublished[0]
     assert _merge_notices(settings) == Counter({(notice["survivor"], notice["absorbed"]): 1})

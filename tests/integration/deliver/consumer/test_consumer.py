@@ -8,6 +8,7 @@ from pathlib import Path
 from hub.config import Settings
 from hub.deliver.consumer import Corroboration, EventConsumer, HubEvent, IdentityMerge, Rejected
 from hub.kafka.topics import topics_for
+from hub.model.notices import NoticeSealer
 from tests.support import events as ev
 from tests.support.devpki import PkiFiles
 from tests.support.fixtures import batch_records
@@ -31,6 +32,11 @@ def _consume(
         families, settings, pki.trust_dir, state, group=group, idle_timeout_s=IDLE_S
     ) as cons:
         return list(cons.stream())
+
+
+def _sealer(pki: PkiFiles) -> NoticeSealer:
+    """Seals notices as stage 1 does: with the hub signing key."""
+    return NoticeSealer(pki.pki.hub_signing_key)
 
 
 class TestDelivery:
@@ -115,7 +121,8 @@ class TestCorroborationsAndMerges:
         # first the identity merge and a corroboration of e0 arrive ...
         publish(
             [
-                (t.identity, kgz.person_id.encode(), ev.merge(kgz.person_id, kgz2.person_id), []),
+                (t.identity, kgz.person_id.encode(), ev.merge(kgz.person_id, kgz2.person_id,
+                                                                   seal=_sealer(pki)), []),
                 (
                     t.corroborations,
                     kgz.person_id.encode(),
@@ -205,6 +212,28 @@ class TestCorroborationsAndMerges:
             "the consumer library rejects both (corroboration.mismatch / .unsigned); the "
             "signed one is applied",
         )
+
+    def test_tampered_or_unsigned_merge_notice_is_rejected(
+        self, hub_settings, pki, publish, tmp_path
+    ):
+        t = topics_for(hub_settings)
+        a, b, c = (p.person_id for p in ev.PEOPLE[:3])
+        genuine = ev.merge(a, b, seal=_sealer(pki))
+        forged = ev.merge(a, b, seal=_sealer(pki)).replace(b.encode(), c.encode())
+        publish([(t.identity, a.encode(), value, [])
+                 for value in (genuine, forged, ev.merge(a, c))])
+        items = _consume(hub_settings, pki, tmp_path, "agency-n")
+        merges = [i for i in items if isinstance(i, IdentityMerge)]
+        assert [(m.survivor, m.absorbed) for m in merges] == [(a, (b,))]
+        assert sorted(r.rule for r in items if isinstance(r, Rejected)) == [
+            "notice.unsigned", "sig.invalid"
+        ]
+        record_outcome(
+            "trust", "identity merge notice altered after signing, or unsigned, at the consumer",
+            "the consumer library rejects both (sig.invalid / notice.unsigned) and applies "
+            "only the signed merge",
+        )
+
 
 class TestBatchProofs:
     def test_batch_signed_events_verify_against_their_manifest(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from hub.errors import IdentityRace
 from hub.intake.identity.model import (
     ConflictKind,
     Document,
@@ -55,6 +56,15 @@ class TestLinking:
         assert kinds == {IdKind.IIN, IdKind.DOCUMENT, IdKind.NAME}
         by_doc = registry.resolve(person(docs=(("P", "KAZ", "N 123-4567"),), names=()))
         assert by_doc.person_id == both.person_id and not by_doc.created
+
+    def test_uzbek_latin_x_meets_the_cyrillic_spelling(self, registry: PersonRegistry) -> None:
+        # The soak's split: a partner notice (passport, Uzbek Latin "Axmedova") came
+        # first, the interior record (IIN, Cyrillic "Ахмедова") after it.
+        partner = registry.resolve(person(docs=(("P", "UZB", "FF9759664"),),
+                                          names=(("Latn", "Axmedova", "Zarina"),), cit="UZB"))
+        interior = registry.resolve(person(iin="531022462712", cit="UZB", names=(
+            ("Cyrl", "Ахмедова", "Зарина"), ("Latn", "AKHMEDOVA", "ZARINA"))))
+        assert interior.person_id == partner.person_id and not interior.created
 
     def test_iin_only_and_passport_only_meet_by_name_key(self, registry: PersonRegistry) -> None:
         a = registry.resolve(person(iin="900101300123", names=(("Cyrl", "Хасанов", "Юлия"),)))
@@ -203,3 +213,31 @@ def test_from_person_block() -> None:
     )
     assert [str(i) for i in ids.strong_identifiers()] == ["iin:900101300123", "doc:KAZ:N1234567"]
     assert [str(k) for k in ids.name_keys()] == ["name:AHMETOV|KANAT|1990-01-01|KAZ"]
+
+
+class TestTwoWriters:
+    """Two stage-1 processes (two sources) share the registry; each resolves a page in
+    memory and writes it at its commit. The soak's split: the interior record (IIN +
+    passport) and the partner's notice (the same passport) of one crossing, resolved at
+    once, made two persons, and the loser's binding was dropped without a word."""
+
+    def test_identifier_bound_by_another_writer_first(self, store_url: str) -> None:
+        interior, partner = PersonRegistry.open(store_url), PersonRegistry.open(store_url)
+        doc = (("P", "UZB", "FX6524445"),)
+        by_interior = interior.resolve(person(iin="751229479768", docs=doc, cit="UZB",
+                                              names=(("Cyrl", "Рахимова", "Малика"),)))
+        notice = person(docs=doc, names=(("Latn", "RAXIMOVA", "MALIKA"),), cit="UZB")
+        first = partner.resolve(notice)
+        assert first.person_id != by_interior.person_id  # neither has seen the other
+        interior.flush()
+        with pytest.raises(IdentityRace) as race:
+            partner.flush()
+        assert race.value.idents == ["doc:UZB:FX6524445"]
+        # nothing of the refused write landed; judged again, the notice meets the person
+        assert partner.store.get_persons([first.person_id]) == {}
+        again = partner.resolve(notice)
+        assert again.person_id == by_interior.person_id and not again.created
+        partner.flush()
+        assert interior.resolve(notice).person_id == by_interior.person_id
+        interior.close()
+        partner.close()

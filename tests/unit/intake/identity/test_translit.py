@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.intake.identity.translit import first_given_name, icao_latin, match_key
+from hub.intake.identity.translit import first_given_name, icao_latin, match_key, match_keys
 
 
 class TestIcaoLatin:
@@ -98,6 +98,23 @@ class TestMatchKey:
         # The documented limit: J is Ж/Дж (Janna, Nurjan), so Julija is not Yulia.
         assert match_key("Julija") != match_key("Yulia")
         assert match_key("Sergej") == match_key("Sergey")
+
+    @pytest.mark.parametrize(
+        ("latin_x", "others"),
+        [
+            ("Axmedova", ["Ахмедова", "AKHMEDOVA", "Ahmedova"]),  # Uzbek Latin X = Х
+            ("RAXIMOVA", ["Рахимова", "Rakhimova"]),
+            ("Xurshid", ["Хуршид", "Khurshid"]),
+            ("Maxim", ["Максим", "Maksim"]),  # European X = КС
+            ("Alexandr", ["Александр", "Aleksandr"]),
+        ],
+    )
+    def test_latin_x_meets_both_readings(self, latin_x: str, others: list[str]) -> None:
+        keys = set(match_keys(latin_x))
+        assert len(keys) == 2 and match_keys(latin_x)[0] == match_key(latin_x)
+        for other in others:
+            assert match_keys(other) == (match_key(other),)
+            assert match_key(other) in keys, (other, keys)
 
     def test_empty_and_punctuation(self) -> None:
         assert match_key("") == ""
