@@ -14,21 +14,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from hub.config import Settings, load_settings
-from hub.errors import StateError
+from hub.kafka.reading import read_to_end
 from hub.kafka.topics import topics_for
 from hub.model.notices import read_notice
 
-# Reading to the end: stop when no record arrived for this long (an open transaction
-# keeps read_committed readers short of the end offset).
-IDLE_TIMEOUT_S = 3.0
-POLL_MS = 500
 # A screenful by default; the quarantine of a bad day can hold thousands.
 DEFAULT_LIMIT = 50
 
@@ -69,33 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_dlq(settings: Settings) -> Iterator[DlqEntry]:
-    """Every committed record of the DLQ topic, in offset order per partition."""
-    from kafka import TopicPartition
-
-    from hub.kafka.clients import consumer
-
-    topic = topics_for(settings).dlq
-    client = consumer(settings=settings, group_id=None)
-    try:
-        partitions = sorted(client.partitions_for_topic(topic) or [])
-        if not partitions:
-            raise StateError(f"topic {topic} does not exist: run `mhub kafka topics` first")
-        tps = [TopicPartition(topic, p) for p in partitions]
-        client.assign(tps)
-        client.seek_to_beginning(*tps)
-        end = client.end_offsets(tps)
-        idle_since = time.monotonic()
-        while any(client.position(tp) < end[tp] for tp in tps):
-            batch = client.poll(timeout_ms=POLL_MS)
-            if batch:
-                idle_since = time.monotonic()
-            elif time.monotonic() - idle_since > IDLE_TIMEOUT_S:
-                break
-            for tp, msgs in sorted(batch.items(), key=lambda kv: kv[0].partition):
-                for m in msgs:
-                    yield DlqEntry(tp.partition, m.offset, m.timestamp, read_notice(m.value))
-    finally:
-        client.close()
+    """Every committed record of the DLQ topic, read to its end offsets."""
+    for r in read_to_end(topics_for(settings).dlq, settings):
+        yield DlqEntry(r.partition, r.offset, r.timestamp, read_notice(r.value))
 
 
 def _matches(item: DlqEntry, args: argparse.Namespace) -> bool:

@@ -19,7 +19,7 @@
 Topics are read to the end offsets taken at the start (``read_committed``: the
 last stable offset), never "until a pause": a slow broker cannot make verify
 pass over a prefix; a broker that moves no position for
-``KAFKA_STALL_TIMEOUT_S`` fails the run.
+``hub.kafka.reading.STALL_TIMEOUT_S`` fails the run.
 
 Trust comes from ``--trust DIR`` (default ``<HUB_VAR_DIR>/pki/trust``). Prints
 what was verified and which item failed with its rule; exit status 0 when all
@@ -30,23 +30,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from hub.config import load_settings
-from hub.errors import HostileXmlError, TrustError, map_errors
+from hub.errors import HostileXmlError, StateError, TrustError, map_errors
+from hub.kafka.reading import IncompleteRead, read_to_end
 from hub.model.notices import NOTICE_NS, VerifiedNotice, verify_notice
 from security.audit_chain import ChainReport, verify_chain
 from security.batch_verifier import BatchVerifier
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
 from security.verifier import verify_hub_document, verify_partner_document
-
-# Reading a topic to its end offsets: no position moved for this long means the broker
-# is down or stuck (a loaded broker answers a fetch within seconds): fail, never verify
-# a prefix. Far above a slow fetch (the broker holds one up to fetch.max.wait.ms).
-KAFKA_STALL_TIMEOUT_S = 60.0
-KAFKA_POLL_MS = 500
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -232,33 +226,10 @@ def read_topic(topic: str, **consumer_overrides: object) -> list[bytes]:
 def read_records(topic: str, **consumer_overrides: object) -> list[tuple[int, int, bytes]]:
     """(partition, offset, value) of every committed record, read to the end offsets
     taken first; ``consumer_overrides`` tune the kafka-python consumer (tests)."""
-    from kafka import TopicPartition
-
-    from hub.kafka.clients import consumer
-
-    client = consumer(settings=load_settings(), group_id=None, **consumer_overrides)
     try:
-        partitions = sorted(client.partitions_for_topic(topic) or [])
-        if not partitions:
-            raise TrustError(f"topic {topic} does not exist or has no partitions",
-                             rule="verify.no-topic")
-        tps = [TopicPartition(topic, p) for p in partitions]
-        client.assign(tps)
-        client.seek_to_beginning(*tps)
-        end = client.end_offsets(tps)  # read_committed: the last stable offsets
-        records: list[tuple[int, int, bytes]] = []
-        positions = {tp: client.position(tp) for tp in tps}
-        moved = time.monotonic()
-        while any(positions[tp] < end[tp] for tp in tps):
-            for tp, msgs in client.poll(timeout_ms=KAFKA_POLL_MS).items():
-                records += [(tp.partition, m.offset, m.value) for m in msgs if m.offset < end[tp]]
-            now_at = {tp: client.position(tp) for tp in tps}
-            if now_at != positions:
-                positions, moved = now_at, time.monotonic()
-            elif time.monotonic() - moved > KAFKA_STALL_TIMEOUT_S:
-                behind = {f"{topic}[{tp.partition}]": (positions[tp], end[tp]) for tp in tps}
-                raise TrustError(f"could not read to the end offsets (position, end): {behind}",
-                                 rule="verify.incomplete-read")
-        return sorted(records)
-    finally:
-        client.close()
+        return sorted((r.partition, r.offset, r.value)
+                      for r in read_to_end(topic, load_settings(), **consumer_overrides))
+    except IncompleteRead as exc:
+        raise TrustError(str(exc), rule="verify.incomplete-read") from exc
+    except StateError as exc:
+        raise TrustError(str(exc), rule="verify.no-topic") from exc

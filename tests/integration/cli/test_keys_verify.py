@@ -9,10 +9,11 @@ from lxml import etree
 
 from connectors.base import RawRecord
 from hub.cli import main
-from hub.cli.verify import KAFKA_STALL_TIMEOUT_S, read_topic
+from hub.cli.verify import read_topic
 from hub.intake.commit import commit_page
 from hub.intake.page import PageOutcome
 from hub.kafka.clients import producer
+from hub.kafka.reading import STALL_TIMEOUT_S as KAFKA_STALL_TIMEOUT_S
 from hub.kafka.topics import topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.keys import open_pki
