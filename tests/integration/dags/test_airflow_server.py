@@ -18,10 +18,10 @@ from urllib.parse import quote
 import pytest
 
 from connectors.base import Window
-from hub.config import PROJECT_ROOT
 from hub.ops.airflow_api import AirflowApi, AirflowApiError
 from hub.ops.airflow_local import airflow_executable
 from tests.support.backfill import BACKFILL_RECORDS, BACKFILL_STEP_S
+from tests.support.chromium import ARTEFACTS, run_chromium
 
 pytestmark = pytest.mark.slow
 
@@ -37,21 +37,8 @@ BACKFILL_HANG_GUARD_S = 900
 POLL_S = 2.0
 # REST calls retried this many times: the api-server answers slowly while SQLite is busy.
 API_ATTEMPTS = 5
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = PROJECT_ROOT / "var" / "artifacts"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,900",
-    # The UI is a React SPA: let it fetch and render before the capture.
-    "--virtual-time-budget=15000",
-]
+# The UI is a React SPA: let it fetch and render before the capture.
+UI_FLAGS = ("--window-size=1400,900", "--virtual-time-budget=15000")
 
 
 def _free_port() -> int:
@@ -243,15 +230,9 @@ def _backfill(server: Server, dag_id: str, start: str, end: str) -> None:
         time.sleep(POLL_S)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 class TestUi:
     def _chromium(self, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
+        return run_chromium(tmp_path / "profile", *UI_FLAGS, *args)
 
     def _finished_reports_run(self, api: AirflowApi) -> dict[str, Any]:
         """A successful hub_reports run: TestRestApi's, or (in random order, when this
@@ -283,24 +264,24 @@ class TestUi:
         # Each page is checked by its content (a login or error page of the same size
         # would pass a size check), then captured for the operator's documentation.
         shots: dict[Path, tuple[str, list[str]]] = {
-            ARTIFACTS / "airflow-ui.png": (
+            ARTEFACTS / "airflow-ui.png": (
                 f"{airflow_server.url}/dags", ["source__partner_uzb", "hub_publish", "hub_reports"]
             ),
-            ARTIFACTS / "airflow-ui-run.png": (
+            ARTEFACTS / "airflow-ui-run.png": (
                 f"{airflow_server.url}{run_path}", ["hub_reports", run["dag_run_id"], "success"]
             ),
         }
         failed = [r for r in api.runs(broken_dag, limit=20) if r["state"] == "failed"]
         if failed:  # left by TestBackfill: the operator's view of a failure
             failed_path = f"/dags/{broken_dag}/runs/{quote(failed[0]['dag_run_id'], safe='')}"
-            shots[ARTIFACTS / "airflow-ui-failed-run.png"] = (
+            shots[ARTEFACTS / "airflow-ui-failed-run.png"] = (
                 f"{airflow_server.url}{failed_path}", ["failed in extract", broken_dag]
             )
-            shots[ARTIFACTS / "airflow-ui-runs.png"] = (
+            shots[ARTEFACTS / "airflow-ui-runs.png"] = (
                 f"{airflow_server.url}/dags/{broken_dag}/runs",
                 [broken_dag, failed[0]["dag_run_id"]],
             )
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
         for path, (url, expected) in shots.items():
             dom = self._dom(tmp_path, url)
             # Case-blind: the UI capitalises states ("Success") in some views.

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
-
-from hub.config import PROJECT_ROOT, load_settings
+from hub.config import load_settings
 from hub.ops.report_statistics import build_statistics_report
 from hub.ops.statistics import definitions as d
 from hub.ops.statistics.consumer import store_path
 from hub.ops.statistics.store import FactStore
-
-ARTEFACTS = PROJECT_ROOT / "var" / "test-artefacts"
-CHROMIUM_TIMEOUT_S = 90
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return name
-    pytest.skip("no chromium on PATH")
+from tests.support.chromium import ARTEFACTS, run_chromium
 
 
 def test_report_renders_and_screenshot_is_kept(tmp_path: Path) -> None:
@@ -51,26 +38,7 @@ def test_report_renders_and_screenshot_is_kept(tmp_path: Path) -> None:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTEFACTS / "statistics-report.png"
     profile = tmp_path / "chromium-profile"
-    profile.mkdir()
-    proc = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            f"--screenshot={shot}",
-            "--window-size=1300,3000",
-            report.paths["index"].as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=CHROMIUM_TIMEOUT_S,
-    )
+    proc = run_chromium(profile, f"--screenshot={shot}", "--window-size=1300,3000",
+                        report.paths["index"].as_uri())
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.exists() and shot.stat().st_size > 10_000
