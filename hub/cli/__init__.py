@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sdmx": ("hub.cli.sdmx", "print the observations the hub reads from an SDMX-ML message"),
     "schema-docs": ("hub.cli.schema_docs", "write the per-family contract pages from the XSDs"),
     "keys": ("hub.cli.keys", "create the development CA, hub keys and partner certificates"),
-    "verify": ("hub.cli.verify", "verify a signed event, a batch or the whole audit chain"),
+    "verify": ("hub.cli.verify", "verify an event, a batch, the audit chain or signed notices"),
     "airflow-ui": (
         "hub.cli.airflow_ui",
         "Airflow standalone (UI, scheduler) on the local defaults",

@@ -16,7 +16,8 @@ from hub.ops.airflow_local import airflow_executable, migrate_airflow_db
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=DEFAULT_API_PORT)
+    parser.add_argument("--port", type=int, default=DEFAULT_API_PORT,
+                        help=f"UI and REST API port (default {DEFAULT_API_PORT})")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for etype, topic, records in rows:
             print(f"{etype:36} {topic:32} {', '.join(records)}")
-    print(f"\nbeside them: identity merges on {t.identity}, cross-agency corroborations on "
-          f"{t.corroborations}, signed batch manifests on {t.batches}, quarantine on {t.dlq}")
+    print(f"\nbeside them: cross-agency corroborations on {t.corroborations}, signed batch "
+          f"manifests on {t.batches}; signed notices: identity merges and reviews on "
+          f"{t.identity}, quarantine on {t.dlq}")
     return 0

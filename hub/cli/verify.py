@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"FAIL {exc.rule}: {exc}")
         return 1
     if code is None:
-        print("nothing to verify: give an EVENT file, --manifest, --chain or --kafka",
+        print("nothing to verify: give an EVENT file, --manifest, --chain, --kafka or --notices",
               file=sys.stderr)
         return 2
     return code
