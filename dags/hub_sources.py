@@ -27,9 +27,9 @@ RUNBOOK = """
 `extract` pulls `{endpoint}` after the source's committed position and stages the
 raw pages under `var/staging/{name}/<run>` (only a reference travels through
 XCom). `intake` takes each page **validate → verify → normalise** (each record
-parsed once) and writes its candidates, quarantined records (DLQ) and the new
-position in one Kafka transaction, then updates the intake Asset, which
-triggers `hub_publish`.
+parsed once) and writes its candidates, quarantined records (DLQ) and identity
+notices (both signed by the hub, one notice each) and the new position in one Kafka
+transaction per page, then updates the intake Asset, which triggers `hub_publish`.
 
 * **Owner:** {owner} — notified on failure via `{notify}`
 * **Schedule:** `{schedule}`, one run at a time, no catch-up
@@ -45,8 +45,8 @@ triggers `hub_publish`.
 **When it fails:** read the failed task's log. `extract` failing means the agency
 endpoint or credentials (retry is safe: nothing was committed, the position did
 not move). `intake` failing means Kafka: check `mhub kafka status`, then *Clear*
-the `intake` task. A clear of the whole run re-pulls the same pages; stage 2
-drops them as replays.
+the `intake` task. A clear of the whole run pulls again from the committed
+position; whatever is taken twice, stage 2 drops as a replay.
 
 **Backfill a date range:** `airflow backfill create --dag-id {dag_id}
 --from-date 2026-03-01 --to-date 2026-03-07 --max-active-runs 1` (or
