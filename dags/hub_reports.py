@@ -31,7 +31,7 @@ with DAG(
             "",
             type="string",
             pattern=r"^(\d{4}(-(Q[1-4]|\d{2}))?)?$",
-            description="YYYY, YYYY-Qn or YYYY-MM; empty: the current year",
+            description="YYYY, YYYY-Qn or YYYY-MM; empty: the latest year with facts",
         )
     },
     doc_md="""
@@ -39,7 +39,8 @@ with DAG(
 
 Runs when any event family's Asset changes (`hub_publish` published new events
 of that family), or on demand (trigger with `{"period": "2006-Q1"}` for another
-period than the current year). First the statistics consumer takes the new
+period than the latest year the hub holds facts of, else the current year). First
+the statistics consumer takes the new
 events, then the migration statistics report of the period is written under
 `var/reports/statistics/<period>/` (HTML, a PNG per chart, a CSV per table,
 reconciliation with the bureau), then the operator page `var/reports/index.html`
