@@ -15,10 +15,13 @@ from hub.config import load_settings
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--period", default=str(datetime.now(UTC).year), help="YYYY, YYYY-Qn or YYYY-MM"
+        "--period", default=str(datetime.now(UTC).year),
+        help="YYYY, YYYY-Qn or YYYY-MM (default: this year)",
     )
-    parser.add_argument("--out", type=Path, default=None, help="report folder")
-    parser.add_argument("--no-consume", action="store_true", help="report the stored figures")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="report folder (default <HUB_VAR_DIR>/reports/statistics/PERIOD)")
+    parser.add_argument("--no-consume", action="store_true",
+                        help="report the stored figures without reading new events first")
 
 
 def run(args: argparse.Namespace) -> int:
