@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
                 report.append(_record_json(path, result))
                 continue
             for f in result.findings:
+                # path:line:column, as compilers print it (editors jump there)
                 where = f"{path}:{f.line}" if f.line else str(path)
+                where += f":{f.column}" if f.line and f.column else ""
                 rec = f" [{f.record_id}]" if f.record_id else ""
                 print(f"{where}: {f.rule} at {f.xpath or '/'}: {f.message}{rec}")
     if args.json:
