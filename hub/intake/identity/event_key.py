@@ -16,6 +16,8 @@ another zone, so the minute is taken in UTC.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -51,7 +53,10 @@ def _text(value: str) -> str:
 
 def _code(value: str) -> str:
     """Codes and numbers: upper case, no spaces, hyphens, slashes or '№'."""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    upper = value.upper()
+    if upper.isalnum():  # the usual case: nothing to drop, no per-character loop
+        return upper
+    return "".join(ch for ch in upper if ch.isalnum())
 
 
 def _date(value: str) -> str:
@@ -216,10 +221,31 @@ def event_key(event_type: str, person_id: str, fields: Mapping[str, str]) -> str
                 event_type=event_type,
                 field=spec.sources[0],
             ) from exc
-        parts.append(f"{spec.name}={quote(value, safe='')}")
+        parts.append(f"{spec.name}={_quote(value)}")
     return "|".join(parts)
+
+
+# What ``quote(value, safe='')`` leaves as it is: most key values are only these.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quote(value: str) -> str:
+    """``urllib.parse.quote(value, safe='')``, skipped when nothing needs escaping."""
+    return value if _UNRESERVED.fullmatch(value) else quote(value, safe="")
 
 
 def event_id(key: str) -> uuid.UUID:
     """UUIDv5 of an event key under the hub's fixed namespace."""
     return uuid.uuid5(HUB_EVENT_NAMESPACE, key)
+
+
+_NAMESPACE_BYTES = HUB_EVENT_NAMESPACE.bytes
+
+
+def event_id_text(key: str) -> str:
+    """``str(event_id(key))`` without building a UUID object (stage 1 makes one a record)."""
+    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + key.encode(), usedforsecurity=False).digest())
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -116,7 +116,10 @@ class PersonIdentifiers:
 
 def normalise_doc_number(number: str) -> str:
     """Upper case without spaces, hyphens or MRZ fillers: '№ 12-34 567<' -> '1234567'."""
-    return "".join(ch for ch in number.upper() if ch.isalnum())
+    upper = number.upper()
+    if upper.isalnum():  # the usual case: nothing to drop, no per-character loop
+        return upper
+    return "".join(ch for ch in upper if ch.isalnum())
 
 
 class ConflictKind(enum.StrEnum):

@@ -30,10 +30,12 @@ from hub.intake.validate.ruleset import (
     OCCURRED_AT,
     RULES,
     Rule,
+    code_kind,
 )
+from hub.intake.validate.ruleset import CodeKind as K
 
-__all__ = ["OCCURRED_AT", "RULES", "Issue", "Rule", "check_record", "parse_when",
-           "period_start"]
+__all__ = ["BIN_ELEMENTS", "COUNTRY_ELEMENTS", "KATO_ELEMENTS", "OCCURRED_AT", "RULES", "Issue",
+           "Rule", "check_record", "parse_when", "period_start"]
 
 C = f"{{{COMMON_NS}}}"
 
@@ -219,9 +221,12 @@ def _mrz_consistency(
 def check_codes(root: etree._Element) -> Iterator[Issue]:
     countries = tables.iso_countries()
     icao = tables.icao_nationality_codes()
+    documents: list[etree._Element] = []
     for el in root.iter(etree.Element):
-        name = el.tag.rpartition("}")[2]
-        if name in COUNTRY_ELEMENTS:
+        name, kind = code_kind(el.tag)
+        if kind is K.NONE:
+            continue
+        if kind is K.COUNTRY:
             code = _text(el)
             if code not in countries and not (name in NATIONALITY_ELEMENTS and code in icao):
                 yield Issue(
@@ -233,15 +238,17 @@ def check_codes(root: etree._Element) -> Iterator[Issue]:
                     f"PartnerState {code} is not a CIS member or associate",
                     el,
                 )
-        elif name in KATO_ELEMENTS:
+        elif kind is K.KATO:
             code = _text(el)
             if tables.kato_region(code) is None:
                 yield Issue("kato.unknown", f"{name} {code}: no KATO region {code[:2]}", el)
-        elif name in BIN_ELEMENTS:
+        elif kind is K.BIN:
             bin_ = _text(el)
             if checksums.iin_check_digit(bin_[:11]) != (int(bin_[11]) if bin_[11:] else None):
                 yield Issue("bin.check-digit", f"BIN {bin_}: wrong check digit", el)
-    for el in root.iter(f"{C}Document"):
+        else:
+            documents.append(el)
+    for el in documents:  # after the elements, as before: the order findings are listed in
         for attr in COUNTRY_ATTRIBUTES:
             code = el.get(attr)
             if code is not None and code not in countries:
