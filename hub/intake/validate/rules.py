@@ -30,9 +30,7 @@ from hub.intake.validate.ruleset import (
     OCCURRED_AT,
     RULES,
     Rule,
-    code_kind,
 )
-from hub.intake.validate.ruleset import CodeKind as K
 
 __all__ = ["BIN_ELEMENTS", "COUNTRY_ELEMENTS", "KATO_ELEMENTS", "OCCURRED_AT", "RULES", "Issue",
            "Rule", "check_record", "parse_when", "period_start"]
@@ -73,10 +71,8 @@ def _kids(parent: etree._Element | None) -> Kids:
     """Local name -> first child element: one pass instead of a lookup per field."""
     if parent is None:
         return {}
-    out: Kids = {}
-    for child in parent.iterchildren(etree.Element):
-        out.setdefault(child.tag.rpartition("}")[2], child)
-    return out
+    # Children from the last: the first of a repeated name is written last and kept.
+    return {c.tag.rpartition("}")[2]: c for c in parent.iterchildren(etree.Element, reversed=True)}
 
 
 def _text(el: etree._Element | None) -> str:
@@ -218,15 +214,17 @@ def _mrz_consistency(
 # ================================== code lists ==================================
 
 
+# The elements the code-list rules read, in any namespace: lxml's iter() filters by
+# these tags in C, so the Python loop sees a few elements instead of every one.
+_CODE_TAGS = tuple(f"{{*}}{n}" for n in sorted(COUNTRY_ELEMENTS | KATO_ELEMENTS | BIN_ELEMENTS))
+
+
 def check_codes(root: etree._Element) -> Iterator[Issue]:
     countries = tables.iso_countries()
     icao = tables.icao_nationality_codes()
-    documents: list[etree._Element] = []
-    for el in root.iter(etree.Element):
-        name, kind = code_kind(el.tag)
-        if kind is K.NONE:
-            continue
-        if kind is K.COUNTRY:
+    for el in root.iter(*_CODE_TAGS):
+        name = el.tag.rpartition("}")[2]
+        if name in COUNTRY_ELEMENTS:
             code = _text(el)
             if code not in countries and not (name in NATIONALITY_ELEMENTS and code in icao):
                 yield Issue(
@@ -238,17 +236,15 @@ def check_codes(root: etree._Element) -> Iterator[Issue]:
                     f"PartnerState {code} is not a CIS member or associate",
                     el,
                 )
-        elif kind is K.KATO:
+        elif name in KATO_ELEMENTS:
             code = _text(el)
             if tables.kato_region(code) is None:
                 yield Issue("kato.unknown", f"{name} {code}: no KATO region {code[:2]}", el)
-        elif kind is K.BIN:
+        elif name in BIN_ELEMENTS:
             bin_ = _text(el)
             if checksums.iin_check_digit(bin_[:11]) != (int(bin_[11]) if bin_[11:] else None):
                 yield Issue("bin.check-digit", f"BIN {bin_}: wrong check digit", el)
-        else:
-            documents.append(el)
-    for el in documents:  # after the elements, as before: the order findings are listed in
+    for el in root.iter(f"{C}Document"):
         for attr in COUNTRY_ATTRIBUTES:
             code = el.get(attr)
             if code is not None and code not in countries:

@@ -7,10 +7,7 @@ KATO codes and BINs in every family.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-
-from hub.intake.validate.catalog import COMMON_NS
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,38 +144,6 @@ NATIONALITY_ELEMENTS = frozenset({"Citizenship"})
 COUNTRY_ATTRIBUTES = frozenset({"issuingState"})
 KATO_ELEMENTS = frozenset({"Kato", "FromKato", "ToKato"})
 BIN_ELEMENTS = frozenset({"BIN"})
-_DOCUMENT_TAG = f"{{{COMMON_NS}}}Document"
-
-
-class CodeKind(enum.Enum):
-    """What the code-list rules check in an element."""
-
-    NONE = 0
-    COUNTRY = 1
-    KATO = 2
-    BIN = 3
-    DOCUMENT = 4  # its issuingState attribute
-
-
-# Clark tag -> (local name, kind): records repeat a few dozen tags, so each is split and
-# classified once per process, not once per element. At most this many are kept
-# (XSD-valid records carry only the schemas' tags).
-_CODE_KIND_MAX = 10_000
-_CODE_KIND: dict[str, tuple[str, CodeKind]] = {}
-
-
-def code_kind(tag: str) -> tuple[str, CodeKind]:
-    """(local name, kind) of an element's Clark tag."""
-    found = _CODE_KIND.get(tag)
-    if found is not None:
-        return found
-    name = tag.rpartition("}")[2]
-    kind = (CodeKind.COUNTRY if name in COUNTRY_ELEMENTS else CodeKind.KATO
-            if name in KATO_ELEMENTS else CodeKind.BIN if name in BIN_ELEMENTS
-            else CodeKind.DOCUMENT if tag == _DOCUMENT_TAG else CodeKind.NONE)
-    if len(_CODE_KIND) < _CODE_KIND_MAX:
-        _CODE_KIND[tag] = (name, kind)
-    return name, kind
 
 # (start, end, rule, strict): end must be after start (strict) or not before it.
 DATE_ORDER: tuple[tuple[str, str, str, bool], ...] = (
