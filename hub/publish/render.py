@@ -79,31 +79,32 @@ def event_leaf(rendered: bytes) -> bytes:
     return hashlib.sha256(rendered).digest()
 
 
-def _attrs(**attrs: str) -> str:
-    """Non-empty attributes in C14N order (unqualified names, sorted by name)."""
-    return "".join(
-        f' {k}="{v.translate(_ATTR_ESCAPES) if _NEEDS_ESCAPE.search(v) else v}"'
-        for k, v in sorted(attrs.items())
-        if v
-    )
+def _attr(name: str, value: str) -> str:
+    """One unqualified attribute in C14N form, or nothing for an empty value."""
+    if not value:
+        return ""
+    return f' {name}="{value.translate(_ATTR_ESCAPES) if _NEEDS_ESCAPE.search(value) else value}"'
 
 
 def _person(person_id: str, person: dict[str, Any]) -> str:
+    # Attributes are written in C14N order (unqualified, sorted by name):
+    # documentType < issuingState < scheme, and form < script.
     out = ["<Person>", _t("PersonId", person_id)]
     for ident in person.get("identifiers", []):
-        attrs = _attrs(
-            scheme=ident["scheme"],
-            issuingState=ident.get("issuing_state", ""),
-            documentType=ident.get("document_type", ""),
+        out.append(
+            f"<Identifier{_attr('documentType', ident.get('document_type', ''))}"
+            f"{_attr('issuingState', ident.get('issuing_state', ''))}"
+            f"{_attr('scheme', ident['scheme'])}>{_text(ident['value'])}</Identifier>"
         )
-        out.append(f"<Identifier{attrs}>{_text(ident['value'])}</Identifier>")
     for name in person.get("names", []):
-        out.append(f"<Name{_attrs(form=name['form'], script=name['script'])}>")
-        out.append(_t("Surname", name["surname"]))
-        out.append(_t("GivenNames", name["given_names"]))
-        if name.get("patronymic"):
-            out.append(_t("Patronymic", name["patronymic"]))
-        out.append("</Name>")
+        patronymic = name.get("patronymic")
+        out.append(
+            f"<Name{_attr('form', name['form'])}{_attr('script', name['script'])}>"
+            f"<Surname>{_text(name['surname'])}</Surname>"
+            f"<GivenNames>{_text(name['given_names'])}</GivenNames>"
+            + (f"<Patronymic>{_text(patronymic)}</Patronymic>" if patronymic else "")
+            + "</Name>"
+        )
     if person.get("birth_date"):
         out.append(_t("BirthDate", person["birth_date"]))
     if person.get("sex"):
