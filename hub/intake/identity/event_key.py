@@ -204,7 +204,11 @@ def event_key(event_type: str, person_id: str, fields: Mapping[str, str]) -> str
         )
     parts = [f"{fact}/{KEY_FORMAT}", person_id]
     for spec in FACT_KEYS[fact]:
-        raw = next((fields[s] for s in spec.sources if fields.get(s)), None)
+        raw = None
+        for name in spec.sources:  # a loop, not next(genexpr): this runs per key field
+            if fields.get(name):
+                raw = fields[name]
+                break
         if raw is None and not spec.required:
             continue
         if raw is None:

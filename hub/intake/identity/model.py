@@ -36,7 +36,8 @@ class Identifier:
     value: str
 
     def __str__(self) -> str:
-        return f"{self.kind.value}:{self.value}"
+        # A StrEnum formats as its value; ``kind.value`` goes through enum's slow descriptor.
+        return f"{self.kind}:{self.value}"
 
 
 @dataclass(frozen=True, slots=True)
