@@ -75,8 +75,9 @@ class PersonRegistry(Bindings):
     def _resolve(
         self, ids: PersonIdentifiers, strong: list[Identifier], names: list[Identifier]
     ) -> Resolution:
-        bound = self._lookup_strong([str(i) for i in strong])
-        persons = list(dict.fromkeys(bound[str(i)] for i in strong if str(i) in bound))
+        keys = [str(i) for i in strong]  # each identifier's text, made once per record
+        bound = self._lookup_strong(keys)
+        persons = list(dict.fromkeys(bound[k] for k in keys if k in bound))
         links: list[IdentityLink] = []
         merges: list[IdentityMerge] = []
         conflicts: list[IdentityConflict] = []
@@ -99,8 +100,8 @@ class PersonRegistry(Bindings):
 
         if link_ok:
             qualifiers = {d.identifier: d.type.upper() for d in ids.documents}
-            for ident in strong:
-                if str(ident) not in bound:
+            for ident, key in zip(strong, keys, strict=True):
+                if key not in bound:
                     self._bind_strong(ident, pid, qualifiers.get(ident, ""))
                     links.append(IdentityLink(pid, ident, via))
             name_hits = self._lookup_names([n.value for n in names])
