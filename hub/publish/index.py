@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +65,12 @@ class DedupStore:
 
     def apply(self, entries: Iterable[tuple[bytes, IndexEntry]], next_offset: int) -> None:
         """Store committed entries and the offset after them, atomically."""
+        encoded = _encoder()
         self.db.execute("BEGIN")
         try:
             self.db.executemany(
                 "INSERT OR REPLACE INTO entry(k, v) VALUES (?, ?)",
-                ((k, encode_entry(v)) for k, v in entries),
+                ((k, encoded(v)) for k, v in entries),
             )
             self.db.execute(
                 "INSERT OR REPLACE INTO meta(k, v) VALUES ('applied', ?)", (next_offset,)
@@ -115,10 +116,24 @@ class DedupStore:
 def encode_entries(entries: Iterable[tuple[bytes, IndexEntry]]) -> bytes:
     """One message's value: each entry as 16-byte key, 2-byte length, encoded entry."""
     out = bytearray()
+    encoded = _encoder()
     for key, entry in entries:
-        value = encode_entry(entry)
+        value = encoded(entry)
         out += key + _LENGTH.pack(len(value)) + value
     return bytes(out)
+
+
+def _encoder() -> Callable[[IndexEntry], bytes]:
+    """encode_entry, once per entry object: a new fact's entry is written under two keys."""
+    done: dict[int, tuple[IndexEntry, bytes]] = {}
+
+    def encoded(entry: IndexEntry) -> bytes:
+        hit = done.get(id(entry))
+        if hit is None or hit[0] is not entry:
+            hit = done[id(entry)] = (entry, encode_entry(entry))
+        return hit[1]
+
+    return encoded
 
 
 def decode_entries(data: bytes) -> Iterator[tuple[bytes, IndexEntry]]:

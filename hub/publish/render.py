@@ -51,27 +51,23 @@ def utc_now() -> str:
 
 def render_event(cand: Candidate, recorded_at: str | None = None) -> bytes:
     """The event of ``cand`` in exclusive C14N (its own canonical form), without proof."""
-    parts = [
-        f'<Event xmlns="{EVENT_NS}">',
-        _t("EventId", cand.event_id),
-        _t("EventType", cand.fact),
-        _t("EventVersion", str(cand.version)),
-        _t("OccurredAt", cand.occurred_at or cand.updated_at),
-        _t("RecordedAt", recorded_at or utc_now()),
-    ]
-    if cand.person_id:
-        parts.append(_person(cand.person_id, cand.person))
-    parts += [
-        "<Body>",
-        cand.record_xml,
-        "</Body><Provenance>",
-        _t("Source", cand.source),
-        _t("SourceRecordId", cand.record_id),
-        _t("SourceVersion", str(cand.version)),
-        _t("RawDigest", cand.raw_digest),
-        "</Provenance></Event>",
-    ]
-    return "".join(parts).encode()
+    values = (
+        cand.event_id, cand.fact, str(cand.version), cand.occurred_at or cand.updated_at,
+        recorded_at or utc_now(), cand.source, cand.record_id, cand.raw_digest,
+    )
+    # One scan of all the values (the escapes are single characters): usually none needs any.
+    if _NEEDS_ESCAPE.search("".join(values)):
+        values = tuple(map(_text, values))
+    eid, fact, version, occurred, recorded, source, record_id, raw_digest = values
+    person = _person(cand.person_id, cand.person) if cand.person_id else ""
+    return (
+        f'<Event xmlns="{EVENT_NS}"><EventId>{eid}</EventId><EventType>{fact}</EventType>'
+        f"<EventVersion>{version}</EventVersion><OccurredAt>{occurred}</OccurredAt>"
+        f"<RecordedAt>{recorded}</RecordedAt>{person}<Body>{cand.record_xml}</Body>"
+        f"<Provenance><Source>{source}</Source><SourceRecordId>{record_id}</SourceRecordId>"
+        f"<SourceVersion>{version}</SourceVersion><RawDigest>{raw_digest}</RawDigest>"
+        "</Provenance></Event>"
+    ).encode()
 
 
 def event_leaf(rendered: bytes) -> bytes:

@@ -156,6 +156,8 @@ class Bindings:
             for ident, (pid, _q) in self.store.get_strong(missing).items():
                 self._strong.put(ident, pid)
                 found[ident] = pid
+        if not self._alias:  # no merges known: every id is its own canonical id
+            return found
         return {ident: self.canonical(pid) for ident, pid in found.items()}
 
     def _lookup_names(self, keys: list[str]) -> dict[str, tuple[str, ...]]:
@@ -174,9 +176,12 @@ class Bindings:
                 self._names.put(key, value)  # negative entries too: most keys are new
                 found[key] = value
         result: dict[str, tuple[str, ...]] = {}
-        for key in keys:
-            pids = [*found.get(key, ()), *self._p_names.get(key, ())]
-            result[key] = tuple(dict.fromkeys(self.canonical(p) for p in pids))
+        alias, pending = self._alias, self._p_names
+        for key in keys:  # the common cases (no person, one, no merges) without a generator
+            pids = [*found.get(key, ()), *pending.get(key, ())]
+            if alias:
+                pids = [self.canonical(p) if p in alias else p for p in pids]
+            result[key] = tuple(dict.fromkeys(pids)) if len(pids) > 1 else tuple(pids)
         return result
 
     def _person(self, person_id: str) -> PersonRow:
