@@ -34,6 +34,11 @@ DEFAULT_FLUSH_EVERY = 5_000
 DEFAULT_CACHE_SIZE = 200_000
 
 K = TypeVar("K")
+
+
+def person_id_of(creating_identifier: str) -> str:
+    """The id of the person an identifier's text creates (UUIDv5: replays give the same)."""
+    return str(uuid.uuid5(PERSON_NAMESPACE, creating_identifier))
 V = TypeVar("V")
 
 
@@ -96,6 +101,8 @@ class Bindings:
         self._p_docs: dict[str, list[tuple[str, str]]] = {}
         #: strong identifiers the store did not hold when the page was prefetched
         self._absent_strong: set[str] = set()
+        #: person ids a record of the page would create that the store did not hold
+        self._absent_persons: set[str] = set()
         self._since_flush = 0
         self.resolutions = 0
         self._refresh_aliases()
@@ -118,13 +125,19 @@ class Bindings:
         """(event id, key person) rows to write with the next flush (identity.fact_keys)."""
         self._pending.fact_keys.extend(rows)
 
-    def prefetch(self, strong: Iterable[str], names: Iterable[str]) -> None:
-        """Warm the caches for a page: its strong identifiers and name keys, a query each.
+    def prefetch(
+        self, strong: Iterable[str], names: Iterable[str], new_ids: Iterable[str] = ()
+    ) -> None:
+        """Warm the caches for a page: its strong identifiers, name keys and persons.
 
         Strong identifiers the store does not hold are remembered as absent until the
         next flush, so resolving the page asks the store nothing more for them (another
-        writer binding one meanwhile is the race :meth:`flush` already settles).
+        writer binding one meanwhile is the race :meth:`flush` already settles). The
+        person rows of the ids they name, and of ``new_ids`` (the ids the page's records
+        would create), are read in one more query; ids the store lacks are remembered
+        as absent the same way, instead of a query per new person.
         """
+        person_ids: set[str] = set()
         wanted = [
             s for s in dict.fromkeys(strong)
             if s not in self._p_strong and s not in self._absent_strong
@@ -134,10 +147,22 @@ class Bindings:
             found = self.store.get_strong(wanted)
             for ident, (pid, _q) in found.items():
                 self._strong.put(ident, pid)
+                person_ids.add(self.canonical(pid))
             self._absent_strong.update(s for s in wanted if s not in found)
         keys = [k for k in dict.fromkeys(names) if self._names.get(k) is None]
-        if keys:
-            self._lookup_names(keys)  # caches the keys found and the absent ones alike
+        if keys:  # caches the keys found and the absent ones alike
+            person_ids.update(p for pids in self._lookup_names(keys).values() for p in pids)
+        creating = set(new_ids)
+        rows = [
+            p for p in person_ids | creating
+            if p not in self._p_persons and p not in self._absent_persons
+            and self._persons.get(p) is None
+        ]
+        if rows:
+            stored = self.store.get_persons(rows)
+            for pid, row in stored.items():
+                self._persons.put(pid, row)
+            self._absent_persons.update(p for p in rows if p in creating and p not in stored)
 
     def _lookup_strong(self, idents: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -204,7 +229,7 @@ class Bindings:
 
     def _new_person(self, first: Identifier | None, ids: PersonIdentifiers) -> str:
         base = str(first) if first is not None else f"anonymous:{uuid.uuid4()}"
-        pid = str(uuid.uuid5(PERSON_NAMESPACE, base))
+        pid = person_id_of(base)
         n = 1
         while self._exists(pid):  # only if the creating identifier was lost to a conflict
             n += 1
@@ -217,6 +242,8 @@ class Bindings:
     def _exists(self, person_id: str) -> bool:
         if person_id in self._p_persons or self._persons.get(person_id) is not None:
             return True
+        if person_id in self._absent_persons:  # not in the store at this page's prefetch
+            return False
         return bool(self.store.get_persons([person_id]))
 
     def _bind_strong(self, ident: Identifier, person_id: str, qualifier: str) -> None:
@@ -265,6 +292,7 @@ class Bindings:
             self._strong.pop(ident)  # another writer bound it first: trust the store
         self._p_strong.clear()
         self._absent_strong.clear()
+        self._absent_persons.clear()
         self._p_names.clear()
         self._p_persons.clear()
         self._p_docs.clear()
@@ -276,6 +304,7 @@ class Bindings:
         self._pending = WriteBatch(source=self.source)
         self._p_strong.clear()
         self._absent_strong.clear()
+        self._absent_persons.clear()
         self._p_names.clear()
         self._p_persons.clear()
         self._p_docs.clear()

@@ -33,7 +33,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from hub.intake.identity.bindings import Bindings
+from hub.intake.identity.bindings import Bindings, person_id_of
 from hub.intake.identity.model import (
     ConflictKind,
     Identifier,
@@ -69,6 +69,9 @@ class PersonRegistry(Bindings):
         self.prefetch(
             (str(i) for _ids, strong, _names in work for i in strong),
             (n.value for _ids, _strong, names in work for n in names),
+            # the id each record would create (see _new_person): one query for them all
+            (person_id_of(str(first)) for _ids, strong, names in work
+             if (first := strong[0] if strong else (names[0] if names else None)) is not None),
         )
         return [self._resolve(ids, strong, names) for ids, strong, names in work]
 
