@@ -154,6 +154,28 @@ class MerkleTree:
             i //= 2
         return MerkleProof(index, count, tuple(siblings), self._digest_name)
 
+    def sibling_hex_path(self, index: int, memo: dict[tuple[int, int], str]) -> list[str]:
+        """The hex of :meth:`proof`'s siblings for leaf ``index``, bottom up.
+
+        Leaves share the upper part of their paths: ``memo`` (one per tree, owned by
+        the caller) keeps each node's hex, so a batch formats every node once.
+        """
+        levels = self._finished()
+        count = len(self._leaves)
+        if not 0 <= index < count:
+            raise MerkleUsageError(f"leaf index {index} outside batch of {count}")
+        out: list[str] = []
+        i = index
+        for k, level in enumerate(levels[:-1]):
+            sib = i ^ 1
+            if sib < len(level):
+                text = memo.get((k, sib))
+                if text is None:
+                    text = memo[(k, sib)] = level[sib].hex()
+                out.append(text)
+            i //= 2
+        return out
+
     def _finished(self) -> list[list[bytes]]:
         if self._levels is None:
             raise MerkleUsageError("call finish() before root or proof()")
