@@ -194,7 +194,7 @@ class SignedBatch:
     def proof_xml(self, index: int) -> bytes:
         """Event ``index``'s proof as bytes (string formatting over precomputed hex)."""
         cache = self._cache()
-        hexes = self.tree.sibling_hex_path(index, cache["nodes"])
+        hexes = self.tree.sibling_hex_path(index, cache["paths"])
         path = f"<Sibling>{'</Sibling><Sibling>'.join(hexes)}</Sibling>" if hexes else ""
         return (
             f"{cache['prefix']}<LeafIndex>{index}</LeafIndex>"
@@ -216,7 +216,7 @@ class SignedBatch:
                     f"<LeafCount>{info.count}</LeafCount>"
                     f"<DigestMethod>{info.digest_method}</DigestMethod><Path>"
                 ),
-                "nodes": {},  # (level, index) -> hex of a tree node, formatted once
+                "paths": {},  # (level, node) -> hex of its siblings up to the root
             }
             object.__setattr__(self, "_proof_cache", cache)
         return cache
