@@ -51,11 +51,17 @@ def _text(value: str) -> str:
     return " ".join(value.split()).upper()
 
 
+# ASCII characters that are not letters or digits (str.isalnum), for str.translate.
+_DROP_ASCII_NON_ALNUM = dict.fromkeys(c for c in range(128) if not chr(c).isalnum())
+
+
 def _code(value: str) -> str:
     """Codes and numbers: upper case, no spaces, hyphens, slashes or '№'."""
     upper = value.upper()
     if upper.isalnum():  # the usual case: nothing to drop, no per-character loop
         return upper
+    if upper.isascii():  # ASCII: the characters to drop deleted by one translate
+        return upper.translate(_DROP_ASCII_NON_ALNUM)
     return "".join(ch for ch in upper if ch.isalnum())
 
 
