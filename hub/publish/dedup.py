@@ -34,10 +34,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hub.errors import StateError
+from hub.model.uuids import uuid5_bytes
 
 #: Namespace of record keys in the index (= uuid5(NAMESPACE_URL, "urn:kz:mhub:dedup-record")).
 RECORD_NAMESPACE = uuid.UUID("62397559-30b7-53ba-b173-a7900888af54")
-_RECORD_NS_BYTES = RECORD_NAMESPACE.bytes
 #: Content digests are compared on their first 8 bytes: a false "same content"
 #: needs a 2^-64 collision between two versions of one record.
 DIGEST_BYTES = 8
@@ -64,12 +64,7 @@ def record_ref(source: str, record_id: str) -> int:
 
 def record_index_key(source: str, record_id: str) -> bytes:
     """The 16-byte index key of a record (event ids are keyed by their own 16 bytes)."""
-    # uuid5(RECORD_NAMESPACE, ...).bytes, without building a UUID object per record.
-    raw = bytearray(hashlib.sha1(_RECORD_NS_BYTES + f"{source}\x1f{record_id}".encode(),
-                                 usedforsecurity=False).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    return bytes(raw)
+    return uuid5_bytes(RECORD_NAMESPACE, f"{source}\x1f{record_id}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from hub.intake.identity.model import (
     PersonIdentifiers,
 )
 from hub.intake.identity.store import PersonRow, RegistryStore, WriteBatch
+from hub.model.uuids import uuid5_text
 
 #: Namespace of person ids (UUIDv5 of the creating identifier) = uuid5(NAMESPACE_URL,
 #: "urn:kz:mhub:person"). Fixed forever:
@@ -34,12 +35,12 @@ DEFAULT_FLUSH_EVERY = 5_000
 DEFAULT_CACHE_SIZE = 200_000
 
 K = TypeVar("K")
+V = TypeVar("V")
 
 
 def person_id_of(creating_identifier: str) -> str:
     """The id of the person an identifier's text creates (UUIDv5: replays give the same)."""
-    return str(uuid.uuid5(PERSON_NAMESPACE, creating_identifier))
-V = TypeVar("V")
+    return uuid5_text(PERSON_NAMESPACE, creating_identifier)
 
 
 class LruCache(Generic[K, V]):
@@ -72,6 +73,10 @@ class LruCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is cached, without counting a hit or refreshing it."""
+        return key in self._data
 
 
 class Bindings:
@@ -125,17 +130,13 @@ class Bindings:
         """(event id, key person) rows to write with the next flush (identity.fact_keys)."""
         self._pending.fact_keys.extend(rows)
 
-    def prefetch(
-        self, strong: Iterable[str], names: Iterable[str], new_ids: Iterable[str] = ()
-    ) -> None:
-        """Warm the caches for a page: its strong identifiers, name keys and persons.
+    def prefetch(self, strong: Iterable[str], names: Iterable[str]) -> None:
+        """Warm the caches for a page: its strong identifiers, name keys and their persons.
 
         Strong identifiers the store does not hold are remembered as absent until the
         next flush, so resolving the page asks the store nothing more for them (another
         writer binding one meanwhile is the race :meth:`flush` already settles). The
-        person rows of the ids they name, and of ``new_ids`` (the ids the page's records
-        would create), are read in one more query; ids the store lacks are remembered
-        as absent the same way, instead of a query per new person.
+        person rows of the ids they name are read in one more query.
         """
         person_ids: set[str] = set()
         wanted = [
@@ -152,9 +153,21 @@ class Bindings:
         keys = [k for k in dict.fromkeys(names) if self._names.get(k) is None]
         if keys:  # caches the keys found and the absent ones alike
             person_ids.update(p for pids in self._lookup_names(keys).values() for p in pids)
-        creating = set(new_ids)
+        self._prefetch_persons(person_ids, set())
+
+    def is_bound(self, ident: str) -> bool:
+        """Whether a strong identifier is known bound (pending or cached), asking no one."""
+        return ident in self._p_strong or ident in self._strong
+
+    def prefetch_new_persons(self, person_ids: Iterable[str]) -> None:
+        """Whether the ids a page's records would create exist, in one query: those the
+        store lacks are remembered as absent until the next flush (as strong ids are)."""
+        creating = set(person_ids)
+        self._prefetch_persons(creating, creating)
+
+    def _prefetch_persons(self, person_ids: set[str], creating: set[str]) -> None:
         rows = [
-            p for p in person_ids | creating
+            p for p in person_ids
             if p not in self._p_persons and p not in self._absent_persons
             and self._persons.get(p) is None
         ]

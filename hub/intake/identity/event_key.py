@@ -16,7 +16,6 @@ another zone, so the minute is taken in UTC.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 from hub.errors import HubError
+from hub.model.uuids import uuid5_text
 
 #: Namespace of event ids. Fixed forever: every consumer's dedup relies on it.
 #: (= uuid5(NAMESPACE_URL, "urn:kz:mhub:event"), pinned by a test.)
@@ -260,13 +260,6 @@ def event_id(key: str) -> uuid.UUID:
     return uuid.uuid5(HUB_EVENT_NAMESPACE, key)
 
 
-_NAMESPACE_BYTES = HUB_EVENT_NAMESPACE.bytes
-
-
 def event_id_text(key: str) -> str:
     """``str(event_id(key))`` without building a UUID object (stage 1 makes one a record)."""
-    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + key.encode(), usedforsecurity=False).digest())
-    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = raw[:16].hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return uuid5_text(HUB_EVENT_NAMESPACE, key)

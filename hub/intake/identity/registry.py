@@ -65,20 +65,33 @@ class PersonRegistry(Bindings):
         One query for all the page's strong identifiers and one for its name keys,
         instead of two or three per record: the registry's share of stage 1 halves.
         """
-        work = [(ids, ids.strong_identifiers(), ids.name_keys()) for ids in batch]
+        work = [
+            (ids, strong, ids.name_keys(), [str(i) for i in strong])
+            for ids in batch
+            for strong in (ids.strong_identifiers(),)
+        ]
         self.prefetch(
-            (str(i) for _ids, strong, _names in work for i in strong),
-            (n.value for _ids, _strong, names in work for n in names),
-            # the id each record would create (see _new_person): one query for them all
-            (person_id_of(str(first)) for _ids, strong, names in work
-             if (first := strong[0] if strong else (names[0] if names else None)) is not None),
+            (k for *_rest, keys in work for k in keys),
+            (n.value for _ids, _strong, names, _keys in work for n in names),
         )
-        return [self._resolve(ids, strong, names) for ids, strong, names in work]
+        # The id each record none of whose identifiers is bound would create (see
+        # _new_person), all in one query instead of one per new person.
+        self.prefetch_new_persons(
+            person_id_of(keys[0] if keys else str(names[0]))
+            for _ids, _strong, names, keys in work
+            if (keys or names) and not any(self.is_bound(k) for k in keys)
+        )
+        return [self._resolve(ids, strong, names, keys) for ids, strong, names, keys in work]
 
     def _resolve(
-        self, ids: PersonIdentifiers, strong: list[Identifier], names: list[Identifier]
+        self,
+        ids: PersonIdentifiers,
+        strong: list[Identifier],
+        names: list[Identifier],
+        keys: list[str] | None = None,
     ) -> Resolution:
-        keys = [str(i) for i in strong]  # each identifier's text, made once per record
+        if keys is None:
+            keys = [str(i) for i in strong]  # each identifier's text, made once per record
         bound = self._lookup_strong(keys)
         persons = list(dict.fromkeys(bound[k] for k in keys if k in bound))
         links: list[IdentityLink] = []
