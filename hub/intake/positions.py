@@ -12,7 +12,7 @@ import json
 import time
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from hub.config import Settings
 from hub.errors import StateError
@@ -24,6 +24,12 @@ from hub.kafka.transactions import broker_errors
 STATE_READ_TIMEOUT_S = 2.0
 # A topic that cannot be read to its end in this long is a broker problem, not slowness.
 STATE_READ_DEADLINE_S = 60.0
+# Pause between asks for a partition's offsets while its leader moves.
+STATE_RETRY_S = 0.2
+_LEADER_MOVING = frozenset({
+    KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError._TIMED_OUT, KafkaError._TRANSPORT,
+})
 # The broker answers a fetch at the topic's end after this long (librdkafka's default
 # of 500 ms would be added to every extract run): the topic is read once, to its end.
 STATE_FETCH_WAIT_MS = 10
@@ -49,9 +55,7 @@ def load_positions(settings: Settings, topic: str) -> dict[str, dict[str, Any]]:
             parts = sorted(meta.partitions) if meta is not None and meta.error is None else []
             remaining = set()
             for p in parts:
-                low, high = cons.get_watermark_offsets(
-                    TopicPartition(topic, p), timeout=STATE_READ_TIMEOUT_S
-                )
+                low, high = _watermarks(cons, TopicPartition(topic, p))
                 if high > low:
                     remaining.add(p)
             if not remaining:
@@ -60,6 +64,23 @@ def load_positions(settings: Settings, topic: str) -> dict[str, dict[str, Any]]:
             return _read_to_end(cons, topic, remaining)
     finally:
         cons.close()
+
+
+def _watermarks(cons: Consumer, tp: TopicPartition) -> tuple[int, int]:
+    """The partition's offsets, retried while its leader moves or is still being elected
+    (a topic created a moment ago answers NOT_LEADER_FOR_PARTITION at first)."""
+    deadline = time.monotonic() + STATE_READ_DEADLINE_S
+    while True:
+        try:
+            return cons.get_watermark_offsets(tp, timeout=STATE_READ_TIMEOUT_S)
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            retriable = isinstance(err, KafkaError) and (
+                err.retriable() or err.code() in _LEADER_MOVING
+            )
+            if not retriable or time.monotonic() > deadline:
+                raise
+            time.sleep(STATE_RETRY_S)
 
 
 def _read_to_end(cons: Consumer, topic: str, remaining: set[int]) -> dict[str, dict[str, Any]]:
