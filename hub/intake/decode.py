@@ -107,16 +107,22 @@ def decode_person(person: etree._Element) -> PersonData:
     return PersonData(iin, tuple(documents), tuple(names), birth, sex, citizenship, mrz)
 
 
-def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> None:
+def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> etree._Element | None:
+    """Leaf texts of ``el`` into ``out``; returns its first Person child (skipped here)."""
+    person = None
     for child in el.iterchildren(etree.Element):
         tag = child.tag
-        if tag == _PERSON or tag.startswith(_DSIG_PREFIX):
+        if tag == _PERSON:
+            person = child if person is None else person
+            continue
+        if tag.startswith(_DSIG_PREFIX):
             continue
         key = prefix + (_LOCAL_NAMES.get(tag) or _local_cached(tag))
         if len(child):
             _flatten(child, key + ".", out)
         else:
             out[key] = (child.text or "").strip()
+    return person
 
 
 def decode_record(result: ValidationResult, *, source: str, raw_digest: str) -> SourceRecord:
@@ -140,9 +146,8 @@ def decode_valid(record: ValidRecord) -> SourceRecord:
 
 def _decode(root: etree._Element, record_type: str, family: str, version: int, namespace: str,
             source: str, raw_digest: str) -> SourceRecord:
-    person_el = root.find(_PERSON)
     fields: dict[str, str] = {}
-    _flatten(root, "", fields)
+    person_el = _flatten(root, "", fields)  # = root.find(_PERSON), in the same pass
     occurred_name = OCCURRED_AT[record_type]
     raw = fields.get(occurred_name, "")
     occurred = _as_datetime(period_start(raw) if occurred_name == "Period" else parse_when(raw))

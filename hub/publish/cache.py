@@ -101,7 +101,7 @@ class BoundedIndexCache:
             self._encode(slot, entry)
             self._state[slot] = self._touch()
         else:
-            self._insert(key, entry)
+            self._insert(key, entry, -1 - slot)
 
     def apply(self, decision: Decision) -> None:
         """Take a decision's writes into the cache."""
@@ -130,10 +130,12 @@ class BoundedIndexCache:
                 i = 0
         return -1 - i
 
-    def _insert(self, key: bytes, entry: IndexEntry) -> None:
+    def _insert(self, key: bytes, entry: IndexEntry, empty: int = -1) -> None:
+        """Add ``key``; ``empty`` is the slot a probe just found for it (-1: probe again)."""
         if self._count >= self.capacity:
-            self._evict_one()
-        slot = -1 - self._find(key)
+            self._evict_one()  # moves entries: the probe's slot no longer holds
+            empty = -1
+        slot = empty if empty >= 0 else -1 - self._find(key)
         self._keys[slot * _KEY : slot * _KEY + _KEY] = key
         self._encode(slot, entry)
         self._state[slot] = self._touch()
