@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import struct
 import uuid
+from collections.abc import Callable, Iterable
 
 from hub.errors import StateError
 from hub.publish.dedup import Decision, IndexEntry, IndexLookup
@@ -94,6 +95,20 @@ class BoundedIndexCache:
         return entry
 
     __call__ = get  # so the cache itself is an index lookup for decide()
+
+    def prefetch(
+        self, keys: Iterable[bytes], load: Callable[[list[bytes]], dict[bytes, IndexEntry]]
+    ) -> set[bytes]:
+        """Bring a batch's keys in with one ``load`` of those not cached; return the keys
+        the store lacks too (the caller need not ask the store for them again)."""
+        wanted = [k for k in dict.fromkeys(keys) if self._find(k) < 0]
+        if not wanted:
+            return set()
+        found = load(wanted)
+        for key, entry in found.items():
+            if self._find(key) < 0:
+                self._insert(key, entry)
+        return {k for k in wanted if k not in found}
 
     def put(self, key: bytes, entry: IndexEntry) -> None:
         slot = self._find(key)

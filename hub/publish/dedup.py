@@ -77,6 +77,8 @@ class Report:
     record_id: str
     version: int
     digest: bytes  # content digest; only the first DIGEST_BYTES count
+    #: record_index_key(source, record_id) when the caller already made it
+    record_key: bytes = b""
 
     @property
     def ref(self) -> int:
@@ -120,7 +122,7 @@ def decide(report: Report, index_lookup: IndexLookup) -> Decision:
     c = report
     ref = c.ref
     digest = c.digest[:DIGEST_BYTES]
-    rkey = record_index_key(c.source, c.record_id)
+    rkey = c.record_key or record_index_key(c.source, c.record_id)
     ekey = c.event_id.bytes
     seen = index_lookup(rkey)
     if seen is not None:

@@ -37,6 +37,8 @@ _LENGTH = struct.Struct(">H")
 # Python overhead, smaller ones keep memory flat.
 CATCH_UP_POLL_RECORDS = 5_000
 CATCH_UP_DEADLINE_S = 600.0
+# Keys per SQL IN list: under SQLite's default limit of 999 bound parameters.
+GET_MANY_CHUNK = 500
 
 
 class DedupStore:
@@ -62,6 +64,17 @@ class DedupStore:
     def get(self, key: bytes) -> IndexEntry | None:
         row = self.db.execute("SELECT v FROM entry WHERE k=?", (key,)).fetchone()
         return decode_entry(row[0]) if row else None
+
+    def get_many(self, keys: list[bytes]) -> dict[bytes, IndexEntry]:
+        """The stored entries of ``keys`` (absent ones left out), a query per
+        GET_MANY_CHUNK keys instead of one per key."""
+        found: dict[bytes, IndexEntry] = {}
+        for i in range(0, len(keys), GET_MANY_CHUNK):
+            chunk = keys[i : i + GET_MANY_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for k, v in self.db.execute(f"SELECT k, v FROM entry WHERE k IN ({marks})", chunk):
+                found[k] = decode_entry(v)
+        return found
 
     def apply(self, entries: Iterable[tuple[bytes, IndexEntry]], next_offset: int) -> None:
         """Store committed entries and the offset after them, atomically."""
