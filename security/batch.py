@@ -193,11 +193,11 @@ class SignedBatch:
 
     def proof_xml(self, index: int) -> bytes:
         """Event ``index``'s proof as bytes (string formatting over precomputed hex)."""
-        proof = self.tree.proof(index)
         cache = self._cache()
-        path = "".join([f"<Sibling>{cache['hex'](s)}</Sibling>" for s in proof.siblings])
+        hexes = self.tree.sibling_hex_path(index, cache["paths"])
+        path = f"<Sibling>{'</Sibling><Sibling>'.join(hexes)}</Sibling>" if hexes else ""
         return (
-            f"{cache['prefix']}<LeafIndex>{proof.index}</LeafIndex>"
+            f"{cache['prefix']}<LeafIndex>{index}</LeafIndex>"
             f"{cache['middle']}{path}</Path></BatchProof>"
         ).encode()
 
@@ -206,14 +206,6 @@ class SignedBatch:
         cache = self.__dict__.get("_proof_cache")
         if cache is None:
             info = self.info
-            hexes: dict[bytes, str] = {}
-
-            def to_hex(node: bytes) -> str:
-                value = hexes.get(node)
-                if value is None:
-                    value = hexes[node] = node.hex()
-                return value
-
             cache = {
                 "prefix": (
                     f'<BatchProof xmlns="{PROOF_NS}" version="{FORMAT_VERSION}">'
@@ -224,7 +216,7 @@ class SignedBatch:
                     f"<LeafCount>{info.count}</LeafCount>"
                     f"<DigestMethod>{info.digest_method}</DigestMethod><Path>"
                 ),
-                "hex": to_hex,
+                "paths": {},  # (level, node) -> hex of its siblings up to the root
             }
             object.__setattr__(self, "_proof_cache", cache)
         return cache

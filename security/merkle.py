@@ -154,6 +154,35 @@ class MerkleTree:
             i //= 2
         return MerkleProof(index, count, tuple(siblings), self._digest_name)
 
+    def sibling_hex_path(self, index: int, memo: dict[tuple[int, int], tuple[str, ...]]
+                         ) -> tuple[str, ...]:
+        """The hex of :meth:`proof`'s siblings for leaf ``index``, bottom up.
+
+        Leaves share the upper part of their paths: ``memo`` (one per tree, owned by
+        the caller) keeps each inner node's path to the root, so a batch formats every
+        node once and a leaf's path costs one lookup and one tuple concatenation.
+        """
+        levels = self._finished()
+        count = len(self._leaves)
+        if not 0 <= index < count:
+            raise MerkleUsageError(f"leaf index {index} outside batch of {count}")
+        rest = self._path_above(levels, 1, index >> 1, memo)
+        sib = index ^ 1
+        return (levels[0][sib].hex(), *rest) if sib < count else rest
+
+    @staticmethod
+    def _path_above(levels: list[list[bytes]], k: int, j: int,
+                    memo: dict[tuple[int, int], tuple[str, ...]]) -> tuple[str, ...]:
+        """Sibling hexes from level ``k`` up for node ``j`` of that level (memoised)."""
+        if k >= len(levels) - 1:
+            return ()
+        found = memo.get((k, j))
+        if found is None:
+            rest = MerkleTree._path_above(levels, k + 1, j >> 1, memo)
+            level, sib = levels[k], j ^ 1
+            found = memo[(k, j)] = (level[sib].hex(), *rest) if sib < len(level) else rest
+        return found
+
     def _finished(self) -> list[list[bytes]]:
         if self._levels is None:
             raise MerkleUsageError("call finish() before root or proof()")

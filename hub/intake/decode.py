@@ -42,6 +42,30 @@ def _local(tag: str) -> str:
     return tag[tag.index("}") + 1 :] if tag[0] == "{" else tag
 
 
+# Clark tag -> local name: records repeat a few dozen tags, so a dict lookup replaces a
+# function call per element. At most this many are kept (XSD-valid records carry only
+# the schemas' tags, so it never fills in practice).
+_LOCAL_NAMES_MAX = 10_000
+_LOCAL_NAMES: dict[str, str] = {}
+
+
+def _local_cached(tag: str) -> str:
+    name = _local(tag)
+    if len(_LOCAL_NAMES) < _LOCAL_NAMES_MAX:
+        _LOCAL_NAMES[tag] = name
+    return name
+
+
+def _child_texts(parent: etree._Element) -> dict[str, str]:
+    """Clark tag -> stripped text of the first child of that tag, in one pass."""
+    return {c.tag: (c.text or "").strip()
+            for c in parent.iterchildren(etree.Element, reversed=True)}
+
+
+_LINE1, _LINE2 = f"{C}Line1", f"{C}Line2"
+_SURNAME, _GIVEN, _PATRONYMIC = f"{C}Surname", f"{C}GivenNames", f"{C}Patronymic"
+
+
 _DSIG_PREFIX = f"{{{DSIG_NS}}}"
 
 
@@ -59,7 +83,7 @@ def decode_person(person: etree._Element) -> PersonData:
     sex = citizenship = ""
     mrz: tuple[str, str] | None = None
     for child in person.iterchildren(etree.Element):
-        name = _local(child.tag)
+        name = _LOCAL_NAMES.get(child.tag) or _local_cached(child.tag)
         if name == "IIN":
             iin = _text(child)
         elif name == "Document":
@@ -68,11 +92,12 @@ def decode_person(person: etree._Element) -> PersonData:
                                         child.get("number", ""),
                                         date.fromisoformat(expiry) if expiry else None))
         elif name == "MRZ":
-            mrz = (_text(child.find(f"{C}Line1")), _text(child.find(f"{C}Line2")))
+            lines = _child_texts(child)
+            mrz = (lines.get(_LINE1, ""), lines.get(_LINE2, ""))
         elif name == "Name":
-            names.append(PersonName(child.get("script", ""), _text(child.find(f"{C}Surname")),
-                                    _text(child.find(f"{C}GivenNames")),
-                                    _text(child.find(f"{C}Patronymic"))))
+            parts = _child_texts(child)
+            names.append(PersonName(child.get("script", ""), parts.get(_SURNAME, ""),
+                                    parts.get(_GIVEN, ""), parts.get(_PATRONYMIC, "")))
         elif name == "BirthDate":
             birth = date.fromisoformat(_text(child))
         elif name == "Sex":
@@ -82,16 +107,22 @@ def decode_person(person: etree._Element) -> PersonData:
     return PersonData(iin, tuple(documents), tuple(names), birth, sex, citizenship, mrz)
 
 
-def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> None:
+def _flatten(el: etree._Element, prefix: str, out: dict[str, str]) -> etree._Element | None:
+    """Leaf texts of ``el`` into ``out``; returns its first Person child (skipped here)."""
+    person = None
     for child in el.iterchildren(etree.Element):
         tag = child.tag
-        if tag == _PERSON or tag.startswith(_DSIG_PREFIX):
+        if tag == _PERSON:
+            person = child if person is None else person
             continue
-        key = prefix + _local(tag)
+        if tag.startswith(_DSIG_PREFIX):
+            continue
+        key = prefix + (_LOCAL_NAMES.get(tag) or _local_cached(tag))
         if len(child):
             _flatten(child, key + ".", out)
         else:
-            out[key] = _text(child)
+            out[key] = (child.text or "").strip()
+    return person
 
 
 def decode_record(result: ValidationResult, *, source: str, raw_digest: str) -> SourceRecord:
@@ -115,9 +146,8 @@ def decode_valid(record: ValidRecord) -> SourceRecord:
 
 def _decode(root: etree._Element, record_type: str, family: str, version: int, namespace: str,
             source: str, raw_digest: str) -> SourceRecord:
-    person_el = root.find(_PERSON)
     fields: dict[str, str] = {}
-    _flatten(root, "", fields)
+    person_el = _flatten(root, "", fields)  # = root.find(_PERSON), in the same pass
     occurred_name = OCCURRED_AT[record_type]
     raw = fields.get(occurred_name, "")
     occurred = _as_datetime(period_start(raw) if occurred_name == "Period" else parse_when(raw))

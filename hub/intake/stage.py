@@ -92,14 +92,16 @@ class IntakeRun:
         normaliser = Normaliser.open(registry_url(settings))
         stack.callback(normaliser.close)
         normaliser.registry.source = source.name  # its merges are re-sent until committed
+        topics = topics_for(settings)
         producer = TransactionalProducer.open(
-            settings, transactional_id(settings, source.name), role="stage1"
+            settings, transactional_id(settings, source.name), role="stage1",
+            probe_topic=topics.intake,
         )
         stack.callback(producer.close)
         return cls(
             source=source,
             settings=settings,
-            topics=topics_for(settings),
+            topics=topics,
             summary=summary,
             raw_store=raw_store,
             normaliser=normaliser,

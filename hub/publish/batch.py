@@ -28,7 +28,14 @@ from hub.ops import metrics
 from hub.ops.run_summary import PublishRunSummary
 from hub.publish.cache import BoundedIndexCache
 from hub.publish.corroboration import render_corroboration
-from hub.publish.dedup import DedupStats, IndexEntry, Outcome, Report, decide
+from hub.publish.dedup import (
+    DedupStats,
+    IndexEntry,
+    Outcome,
+    Report,
+    decide,
+    record_index_key,
+)
 from hub.publish.index import ENTRIES_FORMAT, FORMAT_HEADER, DedupStore, encode_entries
 from hub.publish.render import event_leaf, render_event, utc_now
 from security.batch import BatchSigner
@@ -97,20 +104,29 @@ class BatchPublisher:
         decided = Decided()
         pending = decided.index
 
-        def lookup(key: bytes) -> IndexEntry | None:
-            return pending.get(key) or self.cache.get(key)
+        batch = [cand for msg in messages for cand in decode_batch(msg.value)]
+        reports = [_report(cand) for cand in batch]
+        # Every key the batch will look up, read from the store in one query per chunk
+        # (a new fact's two keys were two point queries); those it lacks are not asked for.
+        absent = self.cache.prefetch(
+            (k for r in reports for k in (r.record_key, r.event_id.bytes)), self.store.get_many
+        )
 
-        for msg in messages:
-            candidates = decode_batch(msg.value)
-            self.summary.consumed += len(candidates)
-            for cand in candidates:
-                decision = decide(_report(cand), lookup)
-                self.stats.record(decision)
-                pending.update(decision.writes)
-                if decision.outcome in (Outcome.NEW, Outcome.CORRECTION):
-                    decided.events.append(cand)
-                elif decision.outcome is Outcome.CORROBORATION:
-                    decided.corroborations.append(_corroboration(cand, lookup))
+        def lookup(key: bytes) -> IndexEntry | None:
+            found = pending.get(key)
+            if found is not None or key in absent:
+                return found
+            return self.cache.get(key)
+
+        self.summary.consumed += len(batch)
+        for cand, report in zip(batch, reports, strict=True):
+            decision = decide(report, lookup)
+            self.stats.record(decision)
+            pending.update(decision.writes)
+            if decision.outcome in (Outcome.NEW, Outcome.CORRECTION):
+                decided.events.append(cand)
+            elif decision.outcome is Outcome.CORROBORATION:
+                decided.corroborations.append(_corroboration(cand, lookup))
         return decided
 
     def _send(self, txn: Transaction, decided: Decided) -> None:
@@ -172,6 +188,7 @@ def _report(cand: Candidate) -> Report:
         cand.record_id,
         cand.version,
         bytes.fromhex(cand.content_digest),
+        record_index_key(cand.source, cand.record_id),
     )
 
 

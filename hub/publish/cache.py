@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import struct
 import uuid
+from collections.abc import Callable, Iterable
 
 from hub.errors import StateError
 from hub.publish.dedup import Decision, IndexEntry, IndexLookup
@@ -95,13 +96,27 @@ class BoundedIndexCache:
 
     __call__ = get  # so the cache itself is an index lookup for decide()
 
+    def prefetch(
+        self, keys: Iterable[bytes], load: Callable[[list[bytes]], dict[bytes, IndexEntry]]
+    ) -> set[bytes]:
+        """Bring a batch's keys in with one ``load`` of those not cached; return the keys
+        the store lacks too (the caller need not ask the store for them again)."""
+        wanted = [k for k in dict.fromkeys(keys) if self._find(k) < 0]
+        if not wanted:
+            return set()
+        found = load(wanted)
+        for key, entry in found.items():
+            if self._find(key) < 0:
+                self._insert(key, entry)
+        return {k for k in wanted if k not in found}
+
     def put(self, key: bytes, entry: IndexEntry) -> None:
         slot = self._find(key)
         if slot >= 0:
             self._encode(slot, entry)
             self._state[slot] = self._touch()
         else:
-            self._insert(key, entry)
+            self._insert(key, entry, -1 - slot)
 
     def apply(self, decision: Decision) -> None:
         """Take a decision's writes into the cache."""
@@ -130,10 +145,12 @@ class BoundedIndexCache:
                 i = 0
         return -1 - i
 
-    def _insert(self, key: bytes, entry: IndexEntry) -> None:
+    def _insert(self, key: bytes, entry: IndexEntry, empty: int = -1) -> None:
+        """Add ``key``; ``empty`` is the slot a probe just found for it (-1: probe again)."""
         if self._count >= self.capacity:
-            self._evict_one()
-        slot = -1 - self._find(key)
+            self._evict_one()  # moves entries: the probe's slot no longer holds
+            empty = -1
+        slot = empty if empty >= 0 else -1 - self._find(key)
         self._keys[slot * _KEY : slot * _KEY + _KEY] = key
         self._encode(slot, entry)
         self._state[slot] = self._touch()

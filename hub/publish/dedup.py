@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hub.errors import StateError
+from hub.model.uuids import uuid5_bytes
 
 #: Namespace of record keys in the index (= uuid5(NAMESPACE_URL, "urn:kz:mhub:dedup-record")).
 RECORD_NAMESPACE = uuid.UUID("62397559-30b7-53ba-b173-a7900888af54")
@@ -63,7 +64,7 @@ def record_ref(source: str, record_id: str) -> int:
 
 def record_index_key(source: str, record_id: str) -> bytes:
     """The 16-byte index key of a record (event ids are keyed by their own 16 bytes)."""
-    return uuid.uuid5(RECORD_NAMESPACE, f"{source}\x1f{record_id}").bytes
+    return uuid5_bytes(RECORD_NAMESPACE, f"{source}\x1f{record_id}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,8 @@ class Report:
     record_id: str
     version: int
     digest: bytes  # content digest; only the first DIGEST_BYTES count
+    #: record_index_key(source, record_id) when the caller already made it
+    record_key: bytes = b""
 
     @property
     def ref(self) -> int:
@@ -119,7 +122,7 @@ def decide(report: Report, index_lookup: IndexLookup) -> Decision:
     c = report
     ref = c.ref
     digest = c.digest[:DIGEST_BYTES]
-    rkey = record_index_key(c.source, c.record_id)
+    rkey = c.record_key or record_index_key(c.source, c.record_id)
     ekey = c.event_id.bytes
     seen = index_lookup(rkey)
     if seen is not None:

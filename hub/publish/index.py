@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ _LENGTH = struct.Struct(">H")
 # Python overhead, smaller ones keep memory flat.
 CATCH_UP_POLL_RECORDS = 5_000
 CATCH_UP_DEADLINE_S = 600.0
+# Keys per SQL IN list: under SQLite's default limit of 999 bound parameters.
+GET_MANY_CHUNK = 500
 
 
 class DedupStore:
@@ -63,13 +65,25 @@ class DedupStore:
         row = self.db.execute("SELECT v FROM entry WHERE k=?", (key,)).fetchone()
         return decode_entry(row[0]) if row else None
 
+    def get_many(self, keys: list[bytes]) -> dict[bytes, IndexEntry]:
+        """The stored entries of ``keys`` (absent ones left out), a query per
+        GET_MANY_CHUNK keys instead of one per key."""
+        found: dict[bytes, IndexEntry] = {}
+        for i in range(0, len(keys), GET_MANY_CHUNK):
+            chunk = keys[i : i + GET_MANY_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for k, v in self.db.execute(f"SELECT k, v FROM entry WHERE k IN ({marks})", chunk):
+                found[k] = decode_entry(v)
+        return found
+
     def apply(self, entries: Iterable[tuple[bytes, IndexEntry]], next_offset: int) -> None:
         """Store committed entries and the offset after them, atomically."""
+        encoded = _encoder()
         self.db.execute("BEGIN")
         try:
             self.db.executemany(
                 "INSERT OR REPLACE INTO entry(k, v) VALUES (?, ?)",
-                ((k, encode_entry(v)) for k, v in entries),
+                ((k, encoded(v)) for k, v in entries),
             )
             self.db.execute(
                 "INSERT OR REPLACE INTO meta(k, v) VALUES ('applied', ?)", (next_offset,)
@@ -115,10 +129,24 @@ class DedupStore:
 def encode_entries(entries: Iterable[tuple[bytes, IndexEntry]]) -> bytes:
     """One message's value: each entry as 16-byte key, 2-byte length, encoded entry."""
     out = bytearray()
+    encoded = _encoder()
     for key, entry in entries:
-        value = encode_entry(entry)
+        value = encoded(entry)
         out += key + _LENGTH.pack(len(value)) + value
     return bytes(out)
+
+
+def _encoder() -> Callable[[IndexEntry], bytes]:
+    """encode_entry, once per entry object: a new fact's entry is written under two keys."""
+    done: dict[int, tuple[IndexEntry, bytes]] = {}
+
+    def encoded(entry: IndexEntry) -> bytes:
+        hit = done.get(id(entry))
+        if hit is None or hit[0] is not entry:
+            hit = done[id(entry)] = (entry, encode_entry(entry))
+        return hit[1]
+
+    return encoded
 
 
 def decode_entries(data: bytes) -> Iterator[tuple[bytes, IndexEntry]]:

@@ -51,27 +51,23 @@ def utc_now() -> str:
 
 def render_event(cand: Candidate, recorded_at: str | None = None) -> bytes:
     """The event of ``cand`` in exclusive C14N (its own canonical form), without proof."""
-    parts = [
-        f'<Event xmlns="{EVENT_NS}">',
-        _t("EventId", cand.event_id),
-        _t("EventType", cand.fact),
-        _t("EventVersion", str(cand.version)),
-        _t("OccurredAt", cand.occurred_at or cand.updated_at),
-        _t("RecordedAt", recorded_at or utc_now()),
-    ]
-    if cand.person_id:
-        parts.append(_person(cand.person_id, cand.person))
-    parts += [
-        "<Body>",
-        cand.record_xml,
-        "</Body><Provenance>",
-        _t("Source", cand.source),
-        _t("SourceRecordId", cand.record_id),
-        _t("SourceVersion", str(cand.version)),
-        _t("RawDigest", cand.raw_digest),
-        "</Provenance></Event>",
-    ]
-    return "".join(parts).encode()
+    values = (
+        cand.event_id, cand.fact, str(cand.version), cand.occurred_at or cand.updated_at,
+        recorded_at or utc_now(), cand.source, cand.record_id, cand.raw_digest,
+    )
+    # One scan of all the values (the escapes are single characters): usually none needs any.
+    if _NEEDS_ESCAPE.search("".join(values)):
+        values = tuple(map(_text, values))
+    eid, fact, version, occurred, recorded, source, record_id, raw_digest = values
+    person = _person(cand.person_id, cand.person) if cand.person_id else ""
+    return (
+        f'<Event xmlns="{EVENT_NS}"><EventId>{eid}</EventId><EventType>{fact}</EventType>'
+        f"<EventVersion>{version}</EventVersion><OccurredAt>{occurred}</OccurredAt>"
+        f"<RecordedAt>{recorded}</RecordedAt>{person}<Body>{cand.record_xml}</Body>"
+        f"<Provenance><Source>{source}</Source><SourceRecordId>{record_id}</SourceRecordId>"
+        f"<SourceVersion>{version}</SourceVersion><RawDigest>{raw_digest}</RawDigest>"
+        "</Provenance></Event>"
+    ).encode()
 
 
 def event_leaf(rendered: bytes) -> bytes:
@@ -79,31 +75,32 @@ def event_leaf(rendered: bytes) -> bytes:
     return hashlib.sha256(rendered).digest()
 
 
-def _attrs(**attrs: str) -> str:
-    """Non-empty attributes in C14N order (unqualified names, sorted by name)."""
-    return "".join(
-        f' {k}="{v.translate(_ATTR_ESCAPES) if _NEEDS_ESCAPE.search(v) else v}"'
-        for k, v in sorted(attrs.items())
-        if v
-    )
+def _attr(name: str, value: str) -> str:
+    """One unqualified attribute in C14N form, or nothing for an empty value."""
+    if not value:
+        return ""
+    return f' {name}="{value.translate(_ATTR_ESCAPES) if _NEEDS_ESCAPE.search(value) else value}"'
 
 
 def _person(person_id: str, person: dict[str, Any]) -> str:
+    # Attributes are written in C14N order (unqualified, sorted by name):
+    # documentType < issuingState < scheme, and form < script.
     out = ["<Person>", _t("PersonId", person_id)]
     for ident in person.get("identifiers", []):
-        attrs = _attrs(
-            scheme=ident["scheme"],
-            issuingState=ident.get("issuing_state", ""),
-            documentType=ident.get("document_type", ""),
+        out.append(
+            f"<Identifier{_attr('documentType', ident.get('document_type', ''))}"
+            f"{_attr('issuingState', ident.get('issuing_state', ''))}"
+            f"{_attr('scheme', ident['scheme'])}>{_text(ident['value'])}</Identifier>"
         )
-        out.append(f"<Identifier{attrs}>{_text(ident['value'])}</Identifier>")
     for name in person.get("names", []):
-        out.append(f"<Name{_attrs(form=name['form'], script=name['script'])}>")
-        out.append(_t("Surname", name["surname"]))
-        out.append(_t("GivenNames", name["given_names"]))
-        if name.get("patronymic"):
-            out.append(_t("Patronymic", name["patronymic"]))
-        out.append("</Name>")
+        patronymic = name.get("patronymic")
+        out.append(
+            f"<Name{_attr('form', name['form'])}{_attr('script', name['script'])}>"
+            f"<Surname>{_text(name['surname'])}</Surname>"
+            f"<GivenNames>{_text(name['given_names'])}</GivenNames>"
+            + (f"<Patronymic>{_text(patronymic)}</Patronymic>" if patronymic else "")
+            + "</Name>"
+        )
     if person.get("birth_date"):
         out.append(_t("BirthDate", person["birth_date"]))
     if person.get("sex"):

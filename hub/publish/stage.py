@@ -80,7 +80,8 @@ class PartitionRun:
             store = DedupStore(settings.var_dir / "dedup" / f"p{partition}.sqlite", partition)
             stack.callback(store.close)
             producer = TransactionalProducer.open(
-                settings, transactional_id(settings, partition), role="stage2"
+                settings, transactional_id(settings, partition), role="stage2",
+                probe_topic=topics.intake,
             )
             stack.callback(producer.close)
             # After init_transactions: a zombie's open transaction is aborted, so the

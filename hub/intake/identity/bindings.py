@@ -21,6 +21,7 @@ from hub.intake.identity.model import (
     PersonIdentifiers,
 )
 from hub.intake.identity.store import PersonRow, RegistryStore, WriteBatch
+from hub.model.uuids import uuid5_text
 
 #: Namespace of person ids (UUIDv5 of the creating identifier) = uuid5(NAMESPACE_URL,
 #: "urn:kz:mhub:person"). Fixed forever:
@@ -36,6 +37,11 @@ DEFAULT_CACHE_SIZE = 200_000
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+def person_id_of(creating_identifier: str) -> str:
+    """The id of the person an identifier's text creates (UUIDv5: replays give the same)."""
+    return uuid5_text(PERSON_NAMESPACE, creating_identifier)
 
 
 class LruCache(Generic[K, V]):
@@ -69,6 +75,10 @@ class LruCache(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is cached, without counting a hit or refreshing it."""
+        return key in self._data
+
 
 class Bindings:
     """Identifier and name bindings of persons, read through pending -> cache -> store."""
@@ -97,6 +107,8 @@ class Bindings:
         self._p_docs: dict[str, list[tuple[str, str]]] = {}
         #: strong identifiers the store did not hold when the page was prefetched
         self._absent_strong: set[str] = set()
+        #: person ids a record of the page would create that the store did not hold
+        self._absent_persons: set[str] = set()
         self._since_flush = 0
         self.resolutions = 0
         self._refresh_aliases()
@@ -120,12 +132,14 @@ class Bindings:
         self._pending.fact_keys.extend(rows)
 
     def prefetch(self, strong: Iterable[str], names: Iterable[str]) -> None:
-        """Warm the caches for a page: its strong identifiers and name keys, a query each.
+        """Warm the caches for a page: its strong identifiers, name keys and their persons.
 
         Strong identifiers the store does not hold are remembered as absent until the
         next flush, so resolving the page asks the store nothing more for them (another
-        writer binding one meanwhile is the race :meth:`flush` already settles).
+        writer binding one meanwhile is the race :meth:`flush` already settles). The
+        person rows of the ids they name are read in one more query.
         """
+        person_ids: set[str] = set()
         wanted = [
             s for s in dict.fromkeys(strong)
             if s not in self._p_strong and s not in self._absent_strong
@@ -135,10 +149,34 @@ class Bindings:
             found = self.store.get_strong(wanted)
             for ident, (pid, _q) in found.items():
                 self._strong.put(ident, pid)
+                person_ids.add(self.canonical(pid))
             self._absent_strong.update(s for s in wanted if s not in found)
         keys = [k for k in dict.fromkeys(names) if self._names.get(k) is None]
-        if keys:
-            self._lookup_names(keys)  # caches the keys found and the absent ones alike
+        if keys:  # caches the keys found and the absent ones alike
+            person_ids.update(p for pids in self._lookup_names(keys).values() for p in pids)
+        self._prefetch_persons(person_ids, set())
+
+    def is_bound(self, ident: str) -> bool:
+        """Whether a strong identifier is known bound (pending or cached), asking no one."""
+        return ident in self._p_strong or ident in self._strong
+
+    def prefetch_new_persons(self, person_ids: Iterable[str]) -> None:
+        """Whether the ids a page's records would create exist, in one query: those the
+        store lacks are remembered as absent until the next flush (as strong ids are)."""
+        creating = set(person_ids)
+        self._prefetch_persons(creating, creating)
+
+    def _prefetch_persons(self, person_ids: set[str], creating: set[str]) -> None:
+        rows = [
+            p for p in person_ids
+            if p not in self._p_persons and p not in self._absent_persons
+            and self._persons.get(p) is None
+        ]
+        if rows:
+            stored = self.store.get_persons(rows)
+            for pid, row in stored.items():
+                self._persons.put(pid, row)
+            self._absent_persons.update(p for p in rows if p in creating and p not in stored)
 
     def _lookup_strong(self, idents: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -157,6 +195,8 @@ class Bindings:
             for ident, (pid, _q) in self.store.get_strong(missing).items():
                 self._strong.put(ident, pid)
                 found[ident] = pid
+        if not self._alias:  # no merges known: every id is its own canonical id
+            return found
         return {ident: self.canonical(pid) for ident, pid in found.items()}
 
     def _lookup_names(self, keys: list[str]) -> dict[str, tuple[str, ...]]:
@@ -175,9 +215,12 @@ class Bindings:
                 self._names.put(key, value)  # negative entries too: most keys are new
                 found[key] = value
         result: dict[str, tuple[str, ...]] = {}
-        for key in keys:
-            pids = [*found.get(key, ()), *self._p_names.get(key, ())]
-            result[key] = tuple(dict.fromkeys(self.canonical(p) for p in pids))
+        alias, pending = self._alias, self._p_names
+        for key in keys:  # the common cases (no person, one, no merges) without a generator
+            pids = [*found.get(key, ()), *pending.get(key, ())]
+            if alias:
+                pids = [self.canonical(p) if p in alias else p for p in pids]
+            result[key] = tuple(dict.fromkeys(pids)) if len(pids) > 1 else tuple(pids)
         return result
 
     def _person(self, person_id: str) -> PersonRow:
@@ -200,7 +243,7 @@ class Bindings:
 
     def _new_person(self, first: Identifier | None, ids: PersonIdentifiers) -> str:
         base = str(first) if first is not None else f"anonymous:{uuid.uuid4()}"
-        pid = str(uuid.uuid5(PERSON_NAMESPACE, base))
+        pid = person_id_of(base)
         n = 1
         while self._exists(pid):  # only if the creating identifier was lost to a conflict
             n += 1
@@ -213,6 +256,8 @@ class Bindings:
     def _exists(self, person_id: str) -> bool:
         if person_id in self._p_persons or self._persons.get(person_id) is not None:
             return True
+        if person_id in self._absent_persons:  # not in the store at this page's prefetch
+            return False
         return bool(self.store.get_persons([person_id]))
 
     def _bind_strong(self, ident: Identifier, person_id: str, qualifier: str) -> None:
@@ -267,6 +312,7 @@ class Bindings:
             self._names.pop(key)  # re-read with the other writers' persons
         self._p_strong.clear()
         self._absent_strong.clear()
+        self._absent_persons.clear()
         self._p_names.clear()
         self._p_persons.clear()
         self._p_docs.clear()
@@ -278,6 +324,7 @@ class Bindings:
         self._pending = WriteBatch(source=self.source)
         self._p_strong.clear()
         self._absent_strong.clear()
+        self._absent_persons.clear()
         self._p_names.clear()
         self._p_persons.clear()
         self._p_docs.clear()

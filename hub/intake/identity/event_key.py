@@ -16,6 +16,7 @@ another zone, so the minute is taken in UTC.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 from hub.errors import HubError
+from hub.model.uuids import uuid5_text
 
 #: Namespace of event ids. Fixed forever: every consumer's dedup relies on it.
 #: (= uuid5(NAMESPACE_URL, "urn:kz:mhub:event"), pinned by a test.)
@@ -49,9 +51,18 @@ def _text(value: str) -> str:
     return " ".join(value.split()).upper()
 
 
+# ASCII characters that are not letters or digits (str.isalnum), for str.translate.
+_DROP_ASCII_NON_ALNUM = dict.fromkeys(c for c in range(128) if not chr(c).isalnum())
+
+
 def _code(value: str) -> str:
     """Codes and numbers: upper case, no spaces, hyphens, slashes or '№'."""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    upper = value.upper()
+    if upper.isalnum():  # the usual case: nothing to drop, no per-character loop
+        return upper
+    if upper.isascii():  # ASCII: the characters to drop deleted by one translate
+        return upper.translate(_DROP_ASCII_NON_ALNUM)
+    return "".join(ch for ch in upper if ch.isalnum())
 
 
 def _date(value: str) -> str:
@@ -207,7 +218,11 @@ def event_key(event_type: str, person_id: str, fields: Mapping[str, str]) -> str
         )
     parts = [f"{fact}/{KEY_FORMAT}", person_id]
     for spec in FACT_KEYS[fact]:
-        raw = next((fields[s] for s in spec.sources if fields.get(s)), None)
+        raw = None
+        for name in spec.sources:  # a loop, not next(genexpr): this runs per key field
+            if fields.get(name):
+                raw = fields[name]
+                break
         if raw is None and not spec.required:
             continue
         if raw is None:
@@ -224,10 +239,35 @@ def event_key(event_type: str, person_id: str, fields: Mapping[str, str]) -> str
                 event_type=event_type,
                 field=spec.sources[0],
             ) from exc
-        parts.append(f"{spec.name}={quote(value, safe='')}")
+        parts.append(f"{spec.name}={_quote(value)}")
     return "|".join(parts)
+
+
+# What ``quote(value, safe='')`` leaves as it is: most key values are only these.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+_ASCII_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.~-")
+# ASCII text escaped by one translate (minutes carry ':'): what quote() does to ASCII.
+_QUOTE_ASCII = str.maketrans(
+    {chr(c): f"%{c:02X}" for c in range(128) if chr(c) not in _ASCII_UNRESERVED}
+)
+
+
+def _quote(value: str) -> str:
+    """``urllib.parse.quote(value, safe='')``, without its per-byte loop for ASCII text."""
+    if _UNRESERVED.fullmatch(value):
+        return value
+    if value.isascii():
+        return value.translate(_QUOTE_ASCII)
+    return quote(value, safe="")
 
 
 def event_id(key: str) -> uuid.UUID:
     """UUIDv5 of an event key under the hub's fixed namespace."""
     return uuid.uuid5(HUB_EVENT_NAMESPACE, key)
+
+
+def event_id_text(key: str) -> str:
+    """``str(event_id(key))`` without building a UUID object (stage 1 makes one a record)."""
+    return uuid5_text(HUB_EVENT_NAMESPACE, key)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.intake.identity.event_key import event_id, event_key
+from hub.intake.identity.event_key import event_id_text, event_key
 from hub.intake.identity.registry import PersonRegistry
 
 
@@ -41,7 +41,7 @@ class FactKeys:
     ) -> tuple[str, str, str]:
         """(event key, event id, key person) of one record resolved to ``person_id``."""
         key = event_key(record_type, person_id, fields)
-        eid = str(event_id(key))
+        eid = event_id_text(key)
         if not person_id or not self.enabled:
             return key, eid, person_id
         absorbed = self.registry.absorbed(person_id)
@@ -50,7 +50,7 @@ class FactKeys:
             options = [chosen]
             for alias in sorted(absorbed):
                 k = event_key(record_type, alias, fields)
-                options.append((k, str(event_id(k)), alias))
+                options.append((k, event_id_text(k), alias))
             known = self._known([o[1] for o in options])
             chosen = next((o for o in options if o[1] in known), chosen)
         if not has_iin or chosen[2] != person_id:

@@ -37,7 +37,8 @@ class Identifier:
     value: str
 
     def __str__(self) -> str:
-        return f"{self.kind.value}:{self.value}"
+        # A StrEnum formats as its value; ``kind.value`` goes through enum's slow descriptor.
+        return f"{self.kind}:{self.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +117,18 @@ class PersonIdentifiers:
         }
 
 
+# ASCII characters that are not letters or digits (str.isalnum), for str.translate.
+_DROP_ASCII_NON_ALNUM = dict.fromkeys(c for c in range(128) if not chr(c).isalnum())
+
+
 def normalise_doc_number(number: str) -> str:
     """Upper case without spaces, hyphens or MRZ fillers: '№ 12-34 567<' -> '1234567'."""
-    return "".join(ch for ch in number.upper() if ch.isalnum())
+    upper = number.upper()
+    if upper.isalnum():  # the usual case: nothing to drop, no per-character loop
+        return upper
+    if upper.isascii():  # ASCII: the characters to drop deleted by one translate
+        return upper.translate(_DROP_ASCII_NON_ALNUM)
+    return "".join(ch for ch in upper if ch.isalnum())
 
 
 class ConflictKind(enum.StrEnum):
@@ -196,14 +206,14 @@ def from_person_block(
     ``documents`` are (type, issuing_state, number[, expiry]) and ``names`` are
     (script, surname, given_names[, patronymic]), as the record model keeps them.
     """
-    docs = tuple(
+    docs = tuple([  # list comprehensions: cheaper than tuple(generator) per record
         Document(str(d[0]), str(d[1]), str(d[2]), None if len(d) < 4 or d[3] is None else str(d[3]))
         for d in documents
-    )
-    person_names = tuple(
+    ])
+    person_names = tuple([
         PersonName(str(n[0]), str(n[1] or ""), str(n[2] or ""), None if len(n) < 4 else n[3])
         for n in names
-    )
+    ])
     return PersonIdentifiers(
         iin=iin or None,
         documents=docs,

@@ -33,7 +33,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from hub.intake.identity.bindings import Bindings
+from hub.intake.identity.bindings import Bindings, person_id_of
 from hub.intake.identity.model import (
     ConflictKind,
     Identifier,
@@ -65,18 +65,35 @@ class PersonRegistry(Bindings):
         One query for all the page's strong identifiers and one for its name keys,
         instead of two or three per record: the registry's share of stage 1 halves.
         """
-        work = [(ids, ids.strong_identifiers(), ids.name_keys()) for ids in batch]
+        work = [
+            (ids, strong, ids.name_keys(), [str(i) for i in strong])
+            for ids in batch
+            for strong in (ids.strong_identifiers(),)
+        ]
         self.prefetch(
-            (str(i) for _ids, strong, _names in work for i in strong),
-            (n.value for _ids, _strong, names in work for n in names),
+            (k for *_rest, keys in work for k in keys),
+            (n.value for _ids, _strong, names, _keys in work for n in names),
         )
-        return [self._resolve(ids, strong, names) for ids, strong, names in work]
+        # The id each record none of whose identifiers is bound would create (see
+        # _new_person), all in one query instead of one per new person.
+        self.prefetch_new_persons(
+            person_id_of(keys[0] if keys else str(names[0]))
+            for _ids, _strong, names, keys in work
+            if (keys or names) and not any(self.is_bound(k) for k in keys)
+        )
+        return [self._resolve(ids, strong, names, keys) for ids, strong, names, keys in work]
 
     def _resolve(
-        self, ids: PersonIdentifiers, strong: list[Identifier], names: list[Identifier]
+        self,
+        ids: PersonIdentifiers,
+        strong: list[Identifier],
+        names: list[Identifier],
+        keys: list[str] | None = None,
     ) -> Resolution:
-        bound = self._lookup_strong([str(i) for i in strong])
-        persons = list(dict.fromkeys(bound[str(i)] for i in strong if str(i) in bound))
+        if keys is None:
+            keys = [str(i) for i in strong]  # each identifier's text, made once per record
+        bound = self._lookup_strong(keys)
+        persons = list(dict.fromkeys(bound[k] for k in keys if k in bound))
         links: list[IdentityLink] = []
         merges: list[IdentityMerge] = []
         conflicts: list[IdentityConflict] = []
@@ -99,8 +116,8 @@ class PersonRegistry(Bindings):
 
         if link_ok:
             qualifiers = {d.identifier: d.type.upper() for d in ids.documents}
-            for ident in strong:
-                if str(ident) not in bound:
+            for ident, key in zip(strong, keys, strict=True):
+                if key not in bound:
                     self._bind_strong(ident, pid, qualifiers.get(ident, ""))
                     links.append(IdentityLink(pid, ident, via))
             name_hits = self._lookup_names([n.value for n in names])

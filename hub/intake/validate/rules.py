@@ -32,8 +32,8 @@ from hub.intake.validate.ruleset import (
     Rule,
 )
 
-__all__ = ["OCCURRED_AT", "RULES", "Issue", "Rule", "check_record", "parse_when",
-           "period_start"]
+__all__ = ["BIN_ELEMENTS", "COUNTRY_ELEMENTS", "KATO_ELEMENTS", "OCCURRED_AT", "RULES", "Issue",
+           "Rule", "check_record", "parse_when", "period_start"]
 
 C = f"{{{COMMON_NS}}}"
 
@@ -71,10 +71,8 @@ def _kids(parent: etree._Element | None) -> Kids:
     """Local name -> first child element: one pass instead of a lookup per field."""
     if parent is None:
         return {}
-    out: Kids = {}
-    for child in parent.iterchildren(etree.Element):
-        out.setdefault(child.tag.rpartition("}")[2], child)
-    return out
+    # Children from the last: the first of a repeated name is written last and kept.
+    return {c.tag.rpartition("}")[2]: c for c in parent.iterchildren(etree.Element, reversed=True)}
 
 
 def _text(el: etree._Element | None) -> str:
@@ -216,10 +214,15 @@ def _mrz_consistency(
 # ================================== code lists ==================================
 
 
+# The elements the code-list rules read, in any namespace: lxml's iter() filters by
+# these tags in C, so the Python loop sees a few elements instead of every one.
+_CODE_TAGS = tuple(f"{{*}}{n}" for n in sorted(COUNTRY_ELEMENTS | KATO_ELEMENTS | BIN_ELEMENTS))
+
+
 def check_codes(root: etree._Element) -> Iterator[Issue]:
     countries = tables.iso_countries()
     icao = tables.icao_nationality_codes()
-    for el in root.iter(etree.Element):
+    for el in root.iter(*_CODE_TAGS):
         name = el.tag.rpartition("}")[2]
         if name in COUNTRY_ELEMENTS:
             code = _text(el)
