@@ -51,13 +51,6 @@ class TestValidateCommand:
         assert rules == [[], ["kato.unknown"], ["xml.dtd"]]
         assert report["results"][1]["record_id"] == "MVD-SR-000101"
 
-    def test_parse_failure_names_line_and_column(self, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-        broken = tmp_path / "broken.xml"
-        broken.write_bytes(b'<?xml version="1.0"?>\n<a>\n  <b></c>\n</a>\n')
-        assert main(["validate", str(broken)]) == 1
-        assert capsys.readouterr().out.startswith(f"{broken}:3:10: xml.malformed at /: ")
-
     def test_unreadable_file(self, tmp_path: Path) -> None:
         assert main(["validate", str(tmp_path / "missing.xml")]) == 2
 

@@ -131,4 +131,5 @@ class TestSdmxAndParseErrors:
                        encoding="utf-8")
         assert main(["validate", str(bad)]) == 1
         out = capsys.readouterr().out
-        assert f"{bad}:3: xml.malformed" in out and "line 3, column" in out
+        # path:line:column first, as compilers print it
+        assert f"{bad}:3:10: xml.malformed" in out and "line 3, column 10" in out
