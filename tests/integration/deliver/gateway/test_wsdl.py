@@ -10,18 +10,18 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from hub.config import PROJECT_ROOT
+from hub.intake.validate.catalog import exchange_file, exchange_schema
 from tests.integration.deliver.gateway.test_gateway import Gateway, _publish_events
 from tests.support.fixtures import batch_records
 
 zeep = pytest.importorskip("zeep")
 
-WSDL = PROJECT_ROOT / "schemas" / "exchange" / "gateway.wsdl"
+# The contract as the package ships it (hub/schemas/exchange), found as an integrator would.
+WSDL = exchange_file("gateway.wsdl")
 BINDING = "{urn:kz:mhub:gateway:1:wsdl}PartnerQueueSoap12"
 
 
-def _schema(name: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(PROJECT_ROOT / "schemas" / "exchange" / name)))
+_schema = exchange_schema
 
 
 @pytest.fixture
