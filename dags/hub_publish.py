@@ -47,7 +47,8 @@ replay / new / correction / corroboration against the partition's dedup index,
 batch-signs the events (Merkle root + XMLDSig manifest, chained) and writes
 events, index entries and the consumed offsets in one Kafka transaction per batch.
 `summarise` adds up the partitions, makes the totals the run's note and updates the
-Asset of every event family that got new events (which triggers `hub_reports`).
+Asset of every event family that got new events (which triggers `hub_reports` and,
+for families about persons, `hub_bureau_feed`).
 
 **When a partition fails:** read its mapped task's log, then *Clear* that map
 index only. Nothing it had not committed is visible; the retry resumes from the

@@ -1,7 +1,8 @@
 """``mhub airflow-ui``: Airflow standalone (scheduler, dag-processor, api-server,
 triggerer) on the hub's local environment, UI at http://127.0.0.1:18780.
 
-Local development only: SQLite, every visitor is an admin, bound to loopback.
+Local development only: SQLite, every visitor is an admin, bound to loopback. It runs the
+checkout's ``dags/`` (not in the package): from an install it says so and starts nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from hub.ops.airflow_env import DEFAULT_API_PORT, airflow_env
+from hub.ops.airflow_env import DAGS_FOLDER, DEFAULT_API_PORT, airflow_env
 from hub.ops.airflow_local import airflow_executable, migrate_airflow_db
 
 
@@ -21,6 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not DAGS_FOLDER.is_dir():  # an installed wheel: an Airflow with no hub DAG helps no one
+        print("mhub airflow-ui: a development tool; run it from a checkout of the hub",
+              file=sys.stderr)
+        return 2
     env = airflow_env(port=args.port)
     # standalone runs `airflow` from PATH: make it this environment's.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])

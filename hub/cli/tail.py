@@ -36,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="event family to follow (repeatable)",
     )
     parser.add_argument("--out", type=Path, required=True, help="folder for the event files")
-    parser.add_argument("--group", default="mhub-tail", help="consumer group (one per agency)")
+    parser.add_argument("--group", default="mhub-tail",
+                        help="consumer group (one per agency; under the production ACLs it "
+                        "starts with the agency's Kafka user name and a dot, e.g. mvd.tail)")
     parser.add_argument("--trust", type=Path, help="trust store directory (default var/pki/trust)")
     parser.add_argument(
         "--state-dir", type=Path, help="consumer state (seen-set, manifests); default var/consumer"

@@ -31,19 +31,18 @@ from kafka.structs import OffsetAndMetadata
 from hub.config import Settings, load_settings
 from hub.kafka.clients import consumer, producer
 from hub.kafka.faults import FaultHook
-from hub.kafka.topics import TopicSpec, ensure_topics, topics_for
+from hub.kafka.topics import ensure_topics, topics_for
+from hub.model.families import PERSON_FAMILIES
 from security.pseudonym import KEY_FILE, Pseudonymizer
 from security.safe_xml import parse_untrusted
 
 PURPOSE = "statistics.flows"
-FEED_FAMILIES = ("border", "residence", "labour", "asylum", "enforcement")
+FEED_FAMILIES = PERSON_FAMILIES
 # Facts per transaction: one poll's worth; a transaction per record would cost a round trip each.
 MAX_POLL_RECORDS = 1000
 POLL_TIMEOUT_MS = 500
 # Stop after this long without new events (a batch step, like the statistics consumer).
 IDLE_TIMEOUT_S = 3.0
-# Feed retention: the bureau reads within days; a year lets it re-read a whole year.
-FEED_RETENTION_MS = 365 * 24 * 3600 * 1000
 #: record fields that may leave (statistical, never identifying)
 ALLOWED_FIELDS = frozenset(
     {
@@ -93,7 +92,7 @@ def feed_schema() -> dict[str, Any]:
 
 
 def feed_topic(settings: Settings) -> str:
-    return f"{settings.topic_prefix}statistics-feed"
+    return topics_for(settings).statistics_feed
 
 
 def pseudonymizer(settings: Settings) -> Pseudonymizer:
@@ -143,9 +142,8 @@ def run_bureau_feed(
     faults = FaultHook(settings.crash_at)
     topics = topics_for(settings)
     out_topic = feed_topic(settings)
-    ensure_topics(
-        [TopicSpec(out_topic, topics.partitions, retention_ms=FEED_RETENTION_MS)], settings
-    )
+    # A no-op where the operator made the topics (`mhub kafka topics`); a local hub's first run.
+    ensure_topics([s for s in topics.specs() if s.name == out_topic], settings)
     family_of = {topics.events(f): f for f in FEED_FAMILIES}
     pseudo = pseudonymizer(settings)
     cons = consumer(

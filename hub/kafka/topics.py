@@ -26,6 +26,8 @@ EVENT_RETENTION_MS = 365 * _DAY_MS
 DLQ_RETENTION_MS = 30 * _DAY_MS
 # Intake is consumed within minutes by stage 2; a week covers a long outage.
 INTAKE_RETENTION_MS = 7 * _DAY_MS
+# The bureau's feed: it reads within days; a year lets it re-read a whole year.
+FEED_RETENTION_MS = 365 * _DAY_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,11 @@ class Topics:
     def connector_state(self) -> str:
         return f"{self.prefix}connector-state"
 
+    @property
+    def statistics_feed(self) -> str:
+        """The statistics bureau's pseudonymised feed (hub/deliver/bureau_feed.py)."""
+        return f"{self.prefix}statistics-feed"
+
     def specs(self) -> list[TopicSpec]:
         p = self.partitions
         return [
@@ -113,6 +120,8 @@ class Topics:
             # is rebuilt from, kept like the audit chain it sits beside.
             TopicSpec(self.dedup_index, p, retention_ms=-1),
             TopicSpec(self.connector_state, 1, compacted=True),
+            # Created with the others, so the feed's writer needs no Create right (acls.sh).
+            TopicSpec(self.statistics_feed, p, retention_ms=FEED_RETENTION_MS),
         ]
 
 

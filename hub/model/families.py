@@ -14,6 +14,9 @@ from hub.intake.identity.event_key import fact_of
 # The event families, one Kafka topic each (hub.kafka.topics); every record type
 # maps to exactly one (FAMILY_OF). Not the source families (hub.sources.SOURCE_FAMILIES).
 EVENT_FAMILIES = ("border", "residence", "labour", "asylum", "enforcement", "statistics")
+# The families whose events are about one person (statistics are aggregate observations):
+# what the statistics bureau's pseudonymised feed carries (hub/deliver/bureau_feed.py).
+PERSON_FAMILIES = ("border", "residence", "labour", "asylum", "enforcement")
 
 # record type (root element local name) -> event family
 FAMILY_OF: dict[str, str] = {

@@ -1,6 +1,7 @@
 """The local Airflow the hub starts for development (``mhub airflow-ui``, ``make run``, the
-DAG tests): which ``airflow`` to run and its metadata DB made ready. In the product package,
-so ``mhub airflow-ui`` works from an install, not only from a checkout."""
+DAG tests): which ``airflow`` to run and its metadata DB made ready. In the product package
+so that ``mhub airflow-ui`` imports nothing from ``infra/``; it still runs only from a
+checkout, because the DAG files (``dags/``) are not packaged: from an install it says so."""
 
 from __future__ import annotations
 

@@ -169,6 +169,25 @@ def rebuild_reports(
     return paths
 
 
+def feed_bureau(
+    settings: Settings | None = None, *, dag_id: str = "", run_id: str = ""
+) -> dict[str, int]:
+    """The statistics bureau's pseudonymised feed: every event published since the last run.
+
+    Exactly once and restartable as the feed is (hub/deliver/bureau_feed.py): facts and
+    consumed offsets commit in one transaction, so a retry resumes after the last commit.
+    """
+    from hub.deliver.bureau_feed import feed_topic, run_bureau_feed
+
+    settings = settings or load_settings()
+    counts = run_bureau_feed(settings)
+    facts, skipped = counts.get("facts", 0), counts.get("skipped", 0)
+    rows = [("topic", feed_topic(settings)), ("facts", facts), ("events about no person", skipped)]
+    _show(f"**bureau feed: {facts} pseudonymised facts**", _table(rows),
+          dag_id=dag_id, run_id=run_id)
+    return {"facts": facts, "skipped": skipped}
+
+
 def _table(rows: Iterable[tuple[str, Any]]) -> str:
     return "\n".join(["| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
 

@@ -121,6 +121,25 @@ class TestInstalledPackage:
             assert in_checkout, pattern
             assert sorted(p.relative_to(shipped) for p in shipped.glob(pattern)) == in_checkout
 
+    def test_the_exchange_contract_ships(self, installed: Installed) -> None:
+        """What an integrator codes against beside the events: the partner gateway's WSDL
+        and XSD, batch proof and manifest, signed notice; found through the package."""
+        from hub.intake.validate.catalog import EXCHANGE_FILES
+
+        out = installed.python(
+            "from hub.intake.validate.catalog import EXCHANGE_FILES, exchange_file, "
+            "exchange_schema\n"
+            "for n in EXCHANGE_FILES:\n"
+            "    print(exchange_file(n)); n.endswith('.xsd') and exchange_schema(n)")
+        assert out.returncode == 0, out.stderr
+        paths = [Path(line) for line in out.stdout.splitlines()]
+        assert [p.name for p in paths] == list(EXCHANGE_FILES)
+        shipped = installed.site / "hub" / "schemas" / "exchange"
+        for path in paths:
+            assert path.parent == shipped and path.is_file(), path
+            checkout = EXAMPLES.parent / "exchange" / path.name
+            assert path.read_bytes() == checkout.read_bytes(), path.name
+
     def test_only_the_product_packages_are_installed(self, installed: Installed) -> None:
         (dist_info,) = installed.site.glob("migration_exchange_hub-*.dist-info")
         top = {line.split("/", 1)[0] for line in (dist_info / "RECORD").read_text().splitlines()

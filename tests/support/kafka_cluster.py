@@ -44,7 +44,7 @@ LIBS = PROJECT_ROOT / "infra" / "kafka" / "libs"
 LOG4J = PROJECT_ROOT / "infra" / "kafka" / "log4j2.properties"
 # Every SCRAM user the production scripts name (scram-setup.sh, acls.sh).
 USERS = ("broker", "admin", "mhub-stage1", "mhub-stage2", "mhub-gateway", "mhub-reports",
-         "mvd", "enbek", "stat")
+         "mhub-feed", "mvd", "enbek", "stat")
 # Three JVMs share 2 cores and the other tests' broker: a small heap is plenty for tests.
 HEAP_OPTS = ["-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
 # A cold node with TLS starts in ~10-20 s on 2 cores when three start at once.

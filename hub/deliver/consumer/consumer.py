@@ -1,6 +1,6 @@
 """``EventConsumer``: what an agency runs to receive the hub's events.
 
-    consumer = EventConsumer(["border"], settings, trust=ca_pem, state_dir=path, group="mvd")
+    consumer = EventConsumer(["border"], settings, trust=ca_pem, state_dir=path, group="mvd.border")
     for event in consumer.events():     # verified, deduplicated, identity-resolved
         handle(event)                   # when the loop asks for the next one, this one is done
     consumer.close()
@@ -12,6 +12,11 @@ recorded in a persistent seen-set, so a re-delivery after a crash or rebalance
 is dropped. A correction (same event id, higher version) is handed over.
 Corroborations and identity merges arrive on their own topics and are applied
 to the consumer's state; ``stream()`` yields them too, for callers that care.
+
+What the agency's Kafka principal needs (``infra/production/kafka/acls.sh``): Read on its
+families' event topics, the identity, corroborations and batches topics, and on its
+consumer group, which starts with its user name and a dot (``mvd.border``); no write, no
+transactional id (it reads ``read_committed``).
 """
 
 from __future__ import annotations
@@ -33,8 +38,8 @@ from hub.deliver.consumer.envelope import read_envelope
 from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected, StreamItem
 from hub.deliver.consumer.proofs import EventVerifier, load_trust
 from hub.deliver.consumer.state import ConsumerState
-from hub.errors import ConfigError, DocumentError, TrustError, map_errors
-from hub.kafka.clients import consumer
+from hub.errors import BrokerError, ConfigError, DocumentError, TrustError, map_errors
+from hub.kafka.clients import admin, consumer
 from hub.kafka.topics import Topics, topics_for
 from hub.model.families import EVENT_FAMILIES
 from hub.model.notices import verify_notice
@@ -53,6 +58,8 @@ MAX_POLL_RECORDS = 500
 # partitions until its session times out (10 s by default) and the group rebalances.
 # A consumer with an idle timeout waits this long for an assignment at most.
 JOIN_TIMEOUT_S = 120.0
+# Kafka's error code for a topic the principal may not describe (so not read).
+TOPIC_AUTHORIZATION_FAILED = 29
 
 
 def family_of_topic(topics: Topics, topic: str) -> str:
@@ -170,6 +177,26 @@ def decode_identity(trust: TrustStore, msg: Any) -> IdentityMerge | Rejected | N
     )
 
 
+def require_readable(settings: Settings, topics: list[str]) -> None:
+    """Fail at start when the principal may not read one of ``topics``.
+
+    kafka-python's consumer leaves a refused topic out with a log line and reads the
+    rest: an agency without Read on the identity topic would never apply a merge, and
+    would not know. (A topic that does not exist yet is not an error: it is read once made.)
+    """
+    client = admin(settings)
+    try:
+        described = client.describe_topics(topics)
+    finally:
+        client.close()
+    refused = sorted(t["name"] for t in described
+                     if t.get("error_code") == TOPIC_AUTHORIZATION_FAILED)
+    if refused:
+        raise BrokerError(f"this Kafka principal may not read {', '.join(refused)}: the consumer "
+                          "needs Read on its families, identity, corroborations and batches "
+                          "(infra/production/kafka/acls.sh)")
+
+
 class EventConsumer:
     """Verified, deduplicated hub events of the families an agency may read."""
 
@@ -189,14 +216,15 @@ class EventConsumer:
             raise ConfigError(f"families must be a non-empty subset of {EVENT_FAMILIES}: {unknown}")
         self.settings = settings
         self.topics = topics_for(settings)
+        topics = [*(self.topics.events(f) for f in self.families), self.topics.corroborations,
+                  self.topics.identity]
+        require_readable(settings, [*topics, self.topics.batches])  # before opening anything
         self.idle_timeout_s = idle_timeout_s
         self.state = ConsumerState(Path(state_dir) / f"{group}.sqlite")
         self.verifier = EventVerifier(load_trust(trust), settings, self.state, self.topics.batches)
         self.counts: Counter[str] = Counter()
         self._consumer = consumer(
-            *[self.topics.events(f) for f in self.families],
-            self.topics.corroborations,
-            self.topics.identity,
+            *topics,
             settings=settings,
             group_id=group,
             max_poll_records=MAX_POLL_RECORDS,

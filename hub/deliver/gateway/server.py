@@ -7,7 +7,9 @@ in the handshake. The handshake runs in the connection's own thread, so a slow
 or hostile client cannot stall the accept loop. The partner is then the one
 whose pinned CA directly issued the client certificate AND whose configured
 subject country and organisation it carries, and whose CRL does not revoke it
-(:mod:`hub.deliver.gateway.revocation`); it sees only its own queue.
+(:mod:`hub.deliver.gateway.revocation`); it sees only its own queue. A GET of
+``/?wsdl`` or ``/gateway.xsd`` (any client past the handshake) returns the contract
+shipped in the package, so a SOAP client can be pointed at the gateway itself.
 
 Every request gets a SOAP fault or a SOAP answer, never the standard library's
 HTML error page, and the connection never desynchronises: the body is read in
@@ -45,6 +47,7 @@ from hub.deliver.gateway.soap import (
 )
 from hub.deliver.gateway.stats import stats_from
 from hub.errors import ConfigError
+from hub.intake.validate.catalog import exchange_file
 from security.keys import resolve_passphrase
 from security.safe_xml import parse_untrusted
 
@@ -60,6 +63,9 @@ MAX_REQUEST_BYTES = 64 * 1024
 # any working link; one still short of its Content-Length after this is answered
 # with a fault at once instead of holding the thread until IDLE_TIMEOUT_S.
 BODY_TIMEOUT_S = 2.0
+# What a GET serves: the contract a SOAP client loads, from the package (the WSDL imports
+# gateway.xsd by its relative name, so both sit under the root). Anything else is a fault.
+CONTRACT_PATHS = {"/?wsdl": "gateway.wsdl", "/gateway.xsd": "gateway.xsd"}
 
 
 def tls_context(config: GatewayConfig) -> ssl.SSLContext:
@@ -266,6 +272,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.close_connection = True  # a GET's body (if any) is never read
+        contract = CONTRACT_PATHS.get(self.path.lower())
+        if contract is not None:
+            self._send(200, exchange_file(contract).read_bytes(), "application/xml")
+            return
         self._send(
             405, fault(SoapFault("use POST with a SOAP 1.2 envelope", subcode="MalformedRequest"))
         )
@@ -279,9 +289,9 @@ class _Handler(BaseHTTPRequestHandler):
         reason = message or self.responses.get(code, ("error",))[0]
         self._send(code, fault(SoapFault(f"{reason} ({code})", subcode="MalformedRequest")))
 
-    def _send(self, status: int, body: bytes) -> None:
+    def _send(self, status: int, body: bytes, content_type: str = CONTENT_TYPE) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if self.close_connection:
             self.send_header("Connection", "close")

@@ -11,6 +11,7 @@ never reach the network, and each namespace is compiled once per process
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ SCHEMAS_DIR = _package_dir(SCHEMAS_PACKAGE)
 CATALOG_FILE = SCHEMAS_DIR / "catalog.xml"
 #: the shipped example records (valid/ and invalid/), the agencies' reference
 EXAMPLES_DIR = SCHEMAS_DIR / "examples"
+#: what the hub sends beside the events (hub/schemas/README.md): package data like the
+#: record schemas, but never records, so not in the catalog
+EXCHANGE_DIR = SCHEMAS_DIR / "exchange"
+EXCHANGE_FILES = ("gateway.wsdl", "gateway.xsd", "proof.xsd", "batch.xsd", "notice.xsd")
 
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
@@ -159,6 +164,22 @@ class SchemaCatalog:
             el.get("name", "") for el in doc.getroot().iterchildren(f"{{{XS_NS}}}element")
         )
         return CompiledSchema(namespace, parsed[0], parsed[1], path, schema, roots)
+
+
+def exchange_file(name: str) -> Path:
+    """A shipped exchange contract file (``gateway.wsdl``, ``notice.xsd``, ...)."""
+    if name not in EXCHANGE_FILES:
+        raise SchemaNotFound(f"no exchange schema {name!r} (one of {', '.join(EXCHANGE_FILES)})",
+                             rule="schema.unknown-exchange")
+    return EXCHANGE_DIR / name
+
+
+@functools.cache
+def exchange_schema(name: str) -> etree.XMLSchema:
+    """An exchange XSD compiled once, from the package only (imports outside it refused)."""
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    parser.resolvers.add(_LocalOnlyResolver(SCHEMAS_DIR))
+    return etree.XMLSchema(etree.parse(str(exchange_file(name)), parser))
 
 
 def _read_catalog(file: Path) -> dict[str, Path]:

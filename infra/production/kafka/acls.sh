@@ -41,19 +41,51 @@ done
 acl --allow-principal User:mhub-gateway --operation Read --group mhub-gateway \
   --resource-pattern-type prefixed
 
-# Reports DAG: statistics events only.
-acl --allow-principal User:mhub-reports --operation Read --operation Describe --topic "${P}events.statistics"
+# Reports DAG: the statistics consumer (hub/ops/statistics/consumer.py) reads the families it
+# counts through the agency consumer library, so what an agency's consumer needs (below):
+# the families, identity merges, corroborations, the batch manifests; its group is the
+# hub's "${P}statistics".
+for t in events.residence events.labour events.asylum events.enforcement events.statistics \
+    identity corroborations batches; do
+  acl --allow-principal User:mhub-reports --operation Read --operation Describe --topic "${P}$t"
+done
+acl --allow-principal User:mhub-reports --operation Read --group "${P}statistics"
+
+# Statistics bureau feed (hub/deliver/bureau_feed.py, DAG hub_bureau_feed): consume-transform-
+# produce, exactly once, from the person-level families to the pseudonymised feed; its group
+# and transactional id are the feed topic's name. It writes nothing else.
+for f in border residence labour asylum enforcement; do
+  acl --allow-principal User:mhub-feed --operation Read --operation Describe --topic "${P}events.$f"
+done
+acl --allow-principal User:mhub-feed --operation Read --group "${P}statistics-feed"
+acl --allow-principal User:mhub-feed --operation Write --operation Describe \
+  --topic "${P}statistics-feed"
+acl --allow-principal User:mhub-feed --operation Write --operation Describe \
+  --transactional-id "${P}statistics-feed"
 
 # Agencies: each reads the families it is entitled to (law on the exchange of
-# migration data), plus the signed batch manifests to verify what it receives.
+# migration data) through the hub's consumer library (hub/deliver/consumer), which also
+# reads the signed batch manifests (to verify what it receives), identity merges (to
+# resolve person ids) and corroborations (signed cross-agency duplicates; event ids,
+# sources and person ids, no record content). It reads with read_committed (no
+# transactional id needed); its consumer group must start with the user name and a dot
+# (EventConsumer(..., group="mvd.border"); `mhub tail --group mvd.tail`).
 entitled() {  # user family...
   local user=$1; shift
   for f in "$@"; do
     acl --allow-principal "User:$user" --operation Read --operation Describe --topic "${P}events.$f"
   done
-  acl --allow-principal "User:$user" --operation Read --operation Describe --topic "${P}batches"
+  for t in batches identity corroborations; do
+    acl --allow-principal "User:$user" --operation Read --operation Describe --topic "${P}$t"
+  done
   acl --allow-principal "User:$user" --operation Read --group "$user." --resource-pattern-type prefixed
 }
 entitled mvd   border residence enforcement asylum     # interior ministry
 entitled enbek labour residence                          # labour ministry
-entitled stat  statistics                                # statistics bureau (pseudonymised)
+
+# Statistics bureau: its pseudonymised feed only (docs/statistics-feed.md). Not the
+# statistics events: those are the bureau's own SDMX observations coming back, and they
+# are signed XML read through the consumer library, which would also need the identity
+# topic (every person id merged); the feed is what it is entitled to.
+acl --allow-principal User:stat --operation Read --operation Describe --topic "${P}statistics-feed"
+acl --allow-principal User:stat --operation Read --group stat. --resource-pattern-type prefixed

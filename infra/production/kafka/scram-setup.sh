@@ -18,8 +18,9 @@ if [ "${2:-}" != "add-users" ]; then
   exit 0
 fi
 
-# Clients: the hub's two stages and gateway, and one user per agency (see acls.sh).
-for user in mhub-stage1 mhub-stage2 mhub-gateway mhub-reports mvd enbek stat; do
+# Clients: the hub's two stages, gateway, reports and bureau feed, and one user per agency
+# (see acls.sh).
+for user in mhub-stage1 mhub-stage2 mhub-gateway mhub-reports mhub-feed mvd enbek stat; do
   "$KAFKA/bin/kafka-configs.sh" --bootstrap-server kafka-1.hub.internal:9092 \
     --command-config /etc/kafka/admin-client.properties \
     --alter --entity-type users --entity-name "$user" \

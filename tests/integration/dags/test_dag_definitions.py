@@ -16,7 +16,7 @@ STAGE1 = ["extract", "intake"]
 class TestLoading:
     def test_every_dag_file_loads_without_import_errors(self, dagbag) -> None:
         assert dagbag.import_errors == {}
-        assert {"hub_publish", "hub_reports"} <= set(dagbag.dag_ids)
+        assert {"hub_publish", "hub_reports", "hub_bureau_feed"} <= set(dagbag.dag_ids)
 
     def test_one_dag_per_configured_source(self, dagbag, test_sources) -> None:
         source_dags = {d for d in dagbag.dag_ids if d.startswith("source__")}
@@ -121,3 +121,23 @@ class TestPublishDag:
             f"kafka://mhub/events.{f}"
             for f in ("border", "residence", "labour", "asylum", "enforcement", "statistics")
         )
+
+
+class TestBureauFeedDag:
+    def test_runs_after_publish_of_a_person_family(self, dagbag) -> None:
+        from hub.deliver.bureau_feed import FEED_FAMILIES
+
+        dag = dagbag.dags["hub_bureau_feed"]
+        uris = sorted(a.uri for a in dag.timetable.asset_condition.objects)
+        # The Assets hub_publish's summarise updates: every family the feed reads, no other.
+        assert uris == sorted(f"kafka://mhub/events.{f}" for f in FEED_FAMILIES)
+        assert "statistics" not in FEED_FAMILIES
+
+    def test_one_restartable_writer(self, dagbag) -> None:
+        dag = dagbag.dags["hub_bureau_feed"]
+        assert [t.task_id for t in dag.tasks] == ["feed"]
+        assert dag.max_active_runs == 1 and dag.catchup is False
+        [feed] = dag.tasks
+        assert feed.retries >= 1 and feed.retry_exponential_backoff > 1
+        assert feed.execution_timeout is not None
+        assert "runbook" in dag.doc_md and "Clear" in dag.doc_md

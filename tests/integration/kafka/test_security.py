@@ -1,7 +1,9 @@
 """Kafka security: the hub's stages write as their own principals through TLS and SCRAM,
-an agency reads what it is entitled to, and the statistics bureau can neither read
-border events nor write anywhere. The cluster, users and ACLs are the production
-files (infra/production/kafka) rendered for loopback."""
+an agency runs the hub's consumer library on what it is entitled to, the reports' statistics
+consumer and the bureau feed run as their own principals, and the statistics bureau reads
+its pseudonymised feed but can neither read border (or any) events nor write anywhere. The
+cluster, users and ACLs are the production files (infra/production/kafka) rendered for
+loopback."""
 
 from __future__ import annotations
 
@@ -12,11 +14,15 @@ import pytest
 from kafka import TopicPartition
 from kafka.errors import KafkaError
 
+from hub.deliver.bureau_feed import run_bureau_feed
+from hub.deliver.consumer import EventConsumer, HubEvent
 from hub.errors import BrokerError
 from hub.intake.stage import run_source
 from hub.kafka.clients import consumer, librdkafka_consumer_config, producer
 from hub.kafka.topics import ensure_topics, topics_for
 from hub.kafka.transactions import IntakeReader, TransactionalProducer
+from hub.keys import open_pki
+from hub.ops.statistics.consumer import consume_statistics
 from hub.publish.stage import publish_partition
 from infra.agencies.generator import Rates
 from tests.support.exchange import EV, read_all, source
@@ -31,6 +37,9 @@ MVD_FAMILIES = ("border", "residence", "enforcement", "asylum")
 # A refused request comes back at once; this only bounds a test that would otherwise hang.
 AUTH_WAIT_S = 20.0
 AREA = "kafka security (SASL/SCRAM over TLS, ACLs)"
+# Every event is published before the consumers start: once assigned and idle this long,
+# a consumer has read everything (a refused topic fails its first poll instead).
+IDLE_S = 5.0
 
 
 def _read_ids(settings: Any, topics: list[str], group: str) -> set[str]:
@@ -41,6 +50,26 @@ def _read_ids(settings: Any, topics: list[str], group: str) -> set[str]:
         tps = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
         return {etree.fromstring(m.value).findtext(f"{EV}EventId")
                 for m in read_to_end(cons, tps)}
+    finally:
+        cons.close()
+
+
+def _agency_consumer(settings: Any, trust: Path, state: Path) -> tuple[set[str], dict]:
+    """What mvd's system runs: the hub's consumer library, which subscribes to its families,
+    the identity and corroborations topics and fetches batch manifests."""
+    with EventConsumer(MVD_FAMILIES, settings, trust, state, group="mvd.events",
+                       idle_timeout_s=IDLE_S) as cons:
+        ids = {e.event_id for e in cons.stream() if isinstance(e, HubEvent)}
+        return ids, dict(cons.counts)
+
+
+def _read_feed(settings: Any, topic: str) -> list[dict]:
+    import json
+
+    cons = consumer(settings=settings, group_id="stat.feed")
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        return [json.loads(m.value) for m in read_to_end(cons, tps)]
     finally:
         cons.close()
 
@@ -87,6 +116,7 @@ def test_stages_as_own_principals_and_agency_least_privilege(
     admin, stage1, stage2 = (cluster.settings(u, **hub) for u in ("admin", "mhub-stage1",
                                                                  "mhub-stage2"))
     mvd, stat = cluster.settings("mvd", **hub), cluster.settings("stat", **hub)
+    reports, feed = cluster.settings("mhub-reports", **hub), cluster.settings("mhub-feed", **hub)
     topics = topics_for(admin)
     ensure_topics(topics.specs(), admin)
 
@@ -114,11 +144,37 @@ def test_stages_as_own_principals_and_agency_least_privilege(
     record_outcome(AREA, "stage 2 as User:mhub-stage2; agency User:mvd reads its families",
                    f"{len(everything.event_ids)} events = ground truth; mvd read {len(mvd_ids)}")
 
+    trust = open_pki(admin).trust_dir
+    lib_ids, counts = _agency_consumer(mvd, trust, tmp_path / "mvd-state")
+    assert lib_ids == mvd_ids and counts.get("rejected", 0) == 0, counts
+    record_outcome(AREA, "User:mvd runs the consumer library (families, identity, "
+                   "corroborations, batches; group mvd.*)",
+                   f"{len(lib_ids)} verified events, {counts.get('merges', 0)} merges, "
+                   f"{counts.get('corroborations', 0)} corroborations")
+    stats = consume_statistics(reports, trust=trust, idle_timeout_s=IDLE_S)
+    assert stats.get("rejected", 0) == 0 and stats.total() > 0, stats
+    record_outcome(AREA, "User:mhub-reports runs the statistics consumer",
+                   f"read: {dict(stats)}")
+
+    fed = run_bureau_feed(feed, idle_timeout_s=IDLE_S)
+    facts = _read_feed(stat, topics.statistics_feed)
+    assert fed["facts"] > 0 and len(facts) == fed["facts"], (fed, len(facts))
+    assert {f["event_id"] for f in facts} <= set(everything.event_ids)
+    record_outcome(AREA, "User:mhub-feed writes the bureau feed; User:stat reads it",
+                   f"{fed['facts']} pseudonymised facts written and read")
+
     refusal = _refused_read(stat, topics.events("border"))
     record_outcome(AREA, "User:stat reads border events", f"refused: {refusal}; nothing read")
-    for topic in (topics.events("statistics"), topics.intake, topics.batches):
+    for topic in (topics.events("statistics"), topics.identity):
+        _refused_read(stat, topic)
+    with pytest.raises(BrokerError, match=r"may not read .*identity"):
+        EventConsumer(["statistics"], stat, trust, tmp_path / "stat-state", group="stat.events")
+    record_outcome(AREA, "User:stat reads statistics events, identity (and so cannot start "
+                   "the consumer library)", "refused; the library fails at start, naming them")
+    for topic in (topics.events("statistics"), topics.intake, topics.batches,
+                  topics.statistics_feed):
         err = _refused_write(stat, topic)
-    record_outcome(AREA, "User:stat writes statistics events, intake, batches",
+    record_outcome(AREA, "User:stat writes statistics events, intake, batches, its feed",
                    f"refused: {err}")
     with pytest.raises(BrokerError, match=r"(?i)authoriz"):
         TransactionalProducer.open(stat, f"{PREFIX}stage2-p0", role="stage2")

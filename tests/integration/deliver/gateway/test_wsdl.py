@@ -10,18 +10,18 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from hub.config import PROJECT_ROOT
+from hub.intake.validate.catalog import exchange_file, exchange_schema
 from tests.integration.deliver.gateway.test_gateway import Gateway, _publish_events
 from tests.support.fixtures import batch_records
 
 zeep = pytest.importorskip("zeep")
 
-WSDL = PROJECT_ROOT / "schemas" / "exchange" / "gateway.wsdl"
+# The contract as the package ships it (hub/schemas/exchange), found as an integrator would.
+WSDL = exchange_file("gateway.wsdl")
 BINDING = "{urn:kz:mhub:gateway:1:wsdl}PartnerQueueSoap12"
 
 
-def _schema(name: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(PROJECT_ROOT / "schemas" / "exchange" / name)))
+_schema = exchange_schema
 
 
 @pytest.fixture
@@ -84,6 +84,25 @@ class TestZeep:
         with pytest.raises(zeep.exceptions.Fault) as fault:
             service.Get(Queue="UZB")
         assert "not yours" in fault.value.message
+
+    def test_the_gateway_serves_its_wsdl_and_xsd(
+        self, gateway, pki, publish, hub_settings, hub_signer, tmp_path
+    ) -> None:
+        """A partner points its SOAP client at ``https://gateway/?wsdl``: the WSDL and the
+        XSD it imports come from the gateway (the package's files), and Get works."""
+        session = _session(pki, "KGZ", tmp_path)
+        served = session.get(f"{_address(gateway)}?wsdl", timeout=10)
+        assert served.status_code == 200 and served.content == WSDL.read_bytes()
+        xsd = session.get(f"{_address(gateway)}gateway.xsd", timeout=10)
+        assert xsd.content == exchange_file("gateway.xsd").read_bytes()
+        assert session.get(f"{_address(gateway)}other", timeout=10).status_code == 405
+        expected = _publish_events(publish, hub_settings, hub_signer)
+        gateway.feeder.drain()
+        client = zeep.Client(f"{_address(gateway)}?wsdl",
+                             transport=zeep.transports.Transport(session=session))
+        service = client.create_service(BINDING, _address(gateway))
+        reply = service.Get()
+        assert reply.queue == "KGZ" and reply.PartnerMessage.eventId in expected["KGZ"]
 
     def test_without_a_client_certificate_the_handshake_fails(self, gateway, pki) -> None:
         session = requests.Session()

@@ -1,0 +1,60 @@
+"""The statistics bureau's pseudonymised feed, fed after every publish of a person family."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+
+import pendulum
+from airflow.sdk import DAG, task
+
+from hub.ops.assets import PERSON_EVENTS
+
+# A publish run's events are fed within a minute; a backlog of a year within minutes.
+FEED_TIMEOUT = timedelta(minutes=30)
+RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(minutes=15)
+
+with DAG(
+    dag_id="hub_bureau_feed",
+    description="pseudonymise newly published person events into the bureau's feed",
+    # hub_publish updates the Asset of every family it published to.
+    schedule=reduce(or_, PERSON_EVENTS.values()),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    # One writer: a second run's transactional producer would fence the first.
+    max_active_runs=1,
+    default_args={
+        "owner": "mhub operations",
+        "retries": 3,
+        "retry_delay": RETRY_DELAY,
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": MAX_RETRY_DELAY,
+        "execution_timeout": FEED_TIMEOUT,
+    },
+    tags=["mhub", "statistics"],
+    doc_md="""
+### `hub_bureau_feed` — runbook
+
+Runs when `hub_publish` published events of a family about persons (`border`,
+`residence`, `labour`, `asylum`, `enforcement`), or on demand. `feed` reads what
+is new on those event topics (`read_committed`, consumer group
+`<prefix>statistics-feed`) and writes one pseudonymised fact per event to
+`<prefix>statistics-feed`, the facts and the consumed offsets in one Kafka
+transaction per poll (`docs/statistics-feed.md`). It stops when nothing new
+arrives for a few seconds; the run's note gives the count.
+
+**When it fails:** read the task log, fix the cause, *Clear* the task. Nothing it
+had not committed is visible to the bureau; the retry resumes after the last
+commit, so no fact is lost or written twice.
+""",
+) as dag:
+
+    @task
+    def feed(run_id=None) -> dict:
+        from hub.ops import tasks
+
+        return tasks.feed_bureau(dag_id="hub_bureau_feed", run_id=run_id)
+
+    feed()
