@@ -35,7 +35,7 @@ from hub.sources import SourceConfig, load_each
 from infra.airflow import local, runs
 
 # DAGs that run after the sources, in this order.
-AFTER_SOURCES = ("hub_publish", "hub_reports")
+AFTER_SOURCES = ("hub_publish", "hub_bureau_feed", "hub_reports")
 # Where sources.toml expects the simulators (the local default endpoints).
 AGENCIES_PORT = 18700
 AGENCIES_SEED = 42
@@ -187,7 +187,7 @@ def wait_for_dags(server: local.LocalAirflow, dag_ids: list[str]) -> list[str]:
 
 
 def drive(api: AirflowApi, dag_ids: list[str], publish: bool) -> list[runs.Run]:
-    """Every source DAG at once, then hub_publish, then hub_reports; each waited on."""
+    """Every source DAG at once, then hub_publish, hub_bureau_feed, hub_reports; each waited on."""
     sources = [d for d in dag_ids if d not in AFTER_SOURCES]
     steps = [sources] + ([[d] for d in AFTER_SOURCES if d in dag_ids] if publish else [])
     paused = {d["dag_id"]: d["is_paused"] for d in runs.retrying(api.dags, "mhub")}
