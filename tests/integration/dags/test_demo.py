@@ -97,7 +97,7 @@ def demo(tmp_path_factory, kafka_settings) -> Iterator[Demo]:
 class TestDemo:
     def test_every_run_is_made_by_airflow_and_its_task_logs_are_readable(self, demo) -> None:
         out = demo.output
-        for dag_id in (f"source__{OK_SOURCE}", "hub_publish", "hub_reports"):
+        for dag_id in (f"source__{OK_SOURCE}", "hub_publish", "hub_bureau_feed", "hub_reports"):
             assert re.search(rf"^make run: {dag_id}: success in \d+s — ", out, re.M), out
         assert f"{OK_SOURCE}: success — " in out and " pulled, " in out  # the note's records
         logs = r"task logs readable through the REST API: (\d+) of (\d+)"
@@ -125,7 +125,8 @@ class TestDemo:
         assert summary, out
         reason = f"{DOWN_SOURCE}: failed in extract — SourceUnavailable: "
         assert all(reason in line and "Connection refused" in line for line in summary), summary
-        assert f"3 of 4 DAG runs succeeded; failed: source__{DOWN_SOURCE}" in out
+        # two sources, hub_publish, hub_bureau_feed, hub_reports
+        assert f"4 of 5 DAG runs succeeded; failed: source__{DOWN_SOURCE}" in out
         # The failed run's note and its task log (readable via REST) say the same.
         run = demo.last_run(f"source__{DOWN_SOURCE}")
         assert run["state"] == "failed" and reason in run["note"].replace("**", "")
