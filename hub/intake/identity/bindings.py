@@ -310,6 +310,11 @@ class Bindings:
             self._persons.put(pid, row)
         for key in self._p_names:
             self._names.pop(key)  # re-read with the other writers' persons
+        self._clear_unflushed()
+        self._refresh_aliases()
+
+    def _clear_unflushed(self) -> None:
+        """The page-level views of what is not yet in the store."""
         self._p_strong.clear()
         self._absent_strong.clear()
         self._absent_persons.clear()
@@ -317,18 +322,11 @@ class Bindings:
         self._p_persons.clear()
         self._p_docs.clear()
         self._since_flush = 0
-        self._refresh_aliases()
 
     def discard_pending(self) -> None:
         """Forget unflushed resolutions (the caller's transaction aborted)."""
         self._pending = WriteBatch(source=self.source)
-        self._p_strong.clear()
-        self._absent_strong.clear()
-        self._absent_persons.clear()
-        self._p_names.clear()
-        self._p_persons.clear()
-        self._p_docs.clear()
-        self._since_flush = 0
+        self._clear_unflushed()
         self._alias.clear()
         self._absorbed_by.clear()
         self._merge_seq = 0

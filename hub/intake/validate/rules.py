@@ -11,7 +11,7 @@ XPath, line, source and record id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -379,9 +379,6 @@ def _check_quota_year(rk: Kids) -> Iterator[Issue]:
             f"DecisionDate {_text(decided)} is after the quota year {_text(year)}",
             decided,
         )
-
-
-RecordCheck = Callable[[etree._Element, str, str], Iterator[Issue]]
 
 
 def check_record(
