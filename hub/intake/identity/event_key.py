@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 from hub.errors import HubError
+from hub.intake.identity.model import normalise_doc_number
 from hub.model.uuids import uuid5_text
 
 #: Namespace of event ids. Fixed forever: every consumer's dedup relies on it.
@@ -51,18 +52,9 @@ def _text(value: str) -> str:
     return " ".join(value.split()).upper()
 
 
-# ASCII characters that are not letters or digits (str.isalnum), for str.translate.
-_DROP_ASCII_NON_ALNUM = dict.fromkeys(c for c in range(128) if not chr(c).isalnum())
-
-
 def _code(value: str) -> str:
-    """Codes and numbers: upper case, no spaces, hyphens, slashes or '№'."""
-    upper = value.upper()
-    if upper.isalnum():  # the usual case: nothing to drop, no per-character loop
-        return upper
-    if upper.isascii():  # ASCII: the characters to drop deleted by one translate
-        return upper.translate(_DROP_ASCII_NON_ALNUM)
-    return "".join(ch for ch in upper if ch.isalnum())
+    """Codes and numbers: upper case, letters and digits only (as document numbers)."""
+    return normalise_doc_number(value)
 
 
 def _date(value: str) -> str:
