@@ -88,12 +88,28 @@ FAMILY_SOURCES = {
 }
 
 
+@pytest.fixture(scope="class")
+def source_runs(hub_env, dagbag, airflow_db, hub_settings, agencies) -> dict[str, Any]:
+    """Every family's source DAG run once, first: the publish and feed tests need their
+    intake whatever order the tests run in."""
+    return {s: dagbag.dags[f"source__{s}"].test() for s in FAMILY_SOURCES.values()}
+
+
+@pytest.fixture(scope="class")
+def publish_run(dagbag, source_runs) -> Any:
+    """hub_publish once, after every source run: the events the feed tests read."""
+    missing = _missing(*STAGE2_NEEDS)
+    if missing:
+        pytest.skip(f"stage 2 needs {', '.join(missing)} (not in this build yet)")
+    return dagbag.dags["hub_publish"].test()
+
+
 class TestFamilies:
     @pytest.mark.parametrize("source", FAMILY_SOURCES.values(), ids=FAMILY_SOURCES.keys())
     def test_source_dag_succeeds_against_the_simulator(
-        self, dagbag, airflow_db, hub_settings, agencies, source, summaries
+        self, source_runs, source, summaries
     ) -> None:
-        dr = dagbag.dags[f"source__{source}"].test()
+        dr = source_runs[source]
         assert _state(dr) == "success", {t: ti.state for t, ti in _tis(dr).items()}
         [summary] = [
             s for s in summaries() if s.get("source") == source and s["run_id"] == dr.run_id
@@ -104,13 +120,8 @@ class TestFamilies:
         assert set(ref) >= {"source", "path", "pages", "records"}  # a reference, not records
         assert ref["records"] == summary["pulled"]
 
-    def test_publish_dag_maps_one_task_per_partition(
-        self, dagbag, airflow_db, hub_settings, agencies
-    ) -> None:
-        missing = _missing(*STAGE2_NEEDS)
-        if missing:
-            pytest.skip(f"stage 2 needs {', '.join(missing)} (not in this build yet)")
-        dr = dagbag.dags["hub_publish"].test()
+    def test_publish_dag_maps_one_task_per_partition(self, publish_run, hub_settings) -> None:
+        dr = publish_run
         assert _state(dr) == "success"
         publish = [ti for ti in dr.get_task_instances() if ti.task_id == "publish"]
         assert sorted(ti.map_index for ti in publish) == list(range(hub_settings.intake_partitions))
@@ -132,14 +143,10 @@ class TestFamilies:
             )
         assert uris == {f"kafka://mhub/events.{f}" for f, n in totals["published"].items() if n}
 
-    def test_bureau_feed_dag_feeds_what_was_published_once(
-        self, dagbag, airflow_db, hub_settings, agencies
-    ) -> None:
+    def test_bureau_feed_dag_feeds_what_was_published_once(self, dagbag, publish_run) -> None:
         """After the publish run: the feed DAG writes one fact per person event, and a
         second run (a retry, a re-trigger) resumes after the first and writes none."""
-        missing = _missing(*STAGE2_NEEDS)
-        if missing:
-            pytest.skip(f"stage 2 needs {', '.join(missing)} (not in this build yet)")
+        assert _state(publish_run) == "success"
         dag = dagbag.dags["hub_bureau_feed"]
         first = dag.test()
         assert _state(first) == "success"
