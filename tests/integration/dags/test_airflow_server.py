@@ -285,8 +285,11 @@ class TestUi:
                 f"{airflow_server.url}{run_path}", ["hub_reports", run["dag_run_id"], "success"]
             ),
         }
-        failed = [r for r in api.runs(broken_dag, limit=20) if r["state"] == "failed"]
-        if failed:  # left by TestFailedRun (any order): the operator's view of a failure
+        # A failed run with its note: TestFailedRun's (any order). The dag.test() runs of
+        # test_dag_runs share this session's DB but keep their notes in-process.
+        failed = [r for r in api.runs(broken_dag, limit=20)
+                  if r["state"] == "failed" and "failed in extract" in (r.get("note") or "")]
+        if failed:  # the operator's view of a failure
             failed_path = f"/dags/{broken_dag}/runs/{quote(failed[0]['dag_run_id'], safe='')}"
             shots[ARTEFACTS / "airflow-ui-failed-run.png"] = (
                 f"{airflow_server.url}{failed_path}", ["failed in extract", broken_dag]
