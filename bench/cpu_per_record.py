@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import sys
 import time
 import uuid
@@ -86,6 +87,8 @@ def main() -> int:
     (run_dir / "pki").symlink_to(data_dir / "pki", target_is_directory=True)
     env = {"HUB_VAR_DIR": str(run_dir), "HUB_TOPIC_PREFIX": f"bench.{run_dir.name}.",
            "HUB_INTAKE_PARTITIONS": str(PARTITIONS)}
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        env["KAFKA_BOOTSTRAP_SERVERS"] = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     settings = load_settings(env)
     ensure_topics(topics_for(settings).specs(), settings)
     if args.profile:
