@@ -9,6 +9,7 @@ import pytest
 
 from hub.config import Settings, load_settings
 from hub.kafka.topics import TopicSpec, ensure_topics
+from tests.support.names import SESSION_PREFIX, delete_session_topics
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,7 @@ def kafka_settings() -> Iterator[Settings]:
         broker.start(settings)
         started_here = True
     yield settings
+    delete_session_topics(settings)
     if started_here and not settings.keep_broker:
         broker.stop(settings)
 
@@ -30,7 +32,7 @@ def kafka_settings() -> Iterator[Settings]:
 def unique_name() -> Callable[[str], str]:
     """Names no other test (or earlier run) uses: topics, transactional ids, groups."""
     run = uuid.uuid4().hex[:8]
-    return lambda base: f"test.{base}.{run}"
+    return lambda base: f"{SESSION_PREFIX}{base}.{run}"
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from hub.deliver.gateway.signing import MessageSigner
 from hub.kafka.clients import producer
 from hub.kafka.topics import Topics, TopicSpec, ensure_topics, topics_for
 from tests.support import devpki
+from tests.support.names import topic_prefix
 
 # Two partitions: enough to show ordering per person and multi-partition offsets.
 TEST_PARTITIONS = 2
@@ -34,7 +35,7 @@ def hub_signer(pki: devpki.PkiFiles) -> MessageSigner:
 @pytest.fixture
 def hub_settings(kafka_settings: Settings, tmp_path: Path) -> Settings:
     """Settings whose topics are this test's own, with the hub topics it needs created."""
-    prefix = f"test.{uuid.uuid4().hex[:8]}."
+    prefix = topic_prefix("hub")
     settings = dataclasses.replace(
         kafka_settings,
         topic_prefix=prefix,

@@ -14,13 +14,14 @@ from hub.kafka.clients import producer
 from hub.kafka.topics import ensure_topics, topics_for
 from hub.model.findings import Finding
 from hub.model.records import Quarantined
+from tests.support.names import topic_prefix
 
 BODY = b"<StayRegistration><Kato>999999999</Kato></StayRegistration>"
 
 
 @pytest.fixture
 def dlq_settings(kafka_settings, tmp_path, monkeypatch):
-    monkeypatch.setenv("HUB_TOPIC_PREFIX", f"test.dlq.{uuid.uuid4().hex[:8]}.")
+    monkeypatch.setenv("HUB_TOPIC_PREFIX", topic_prefix("dlq"))
     monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path / "var"))
     settings = load_settings()
     ensure_topics(topics_for(settings).specs(), settings)

@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -33,12 +32,13 @@ from tests.support.backfill import (
     BACKFILL_SOURCE,
     BACKFILL_STEP_S,
 )
+from tests.support.names import topic_prefix
 
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="mhub-dags-"))
 AIRFLOW_HOME = SESSION_DIR / "airflow"
 VAR_DIR = SESSION_DIR / "var"
 SOURCES_FILE = SESSION_DIR / "sources.toml"
-TOPIC_PREFIX = f"test.dags.{uuid.uuid4().hex[:8]}."
+TOPIC_PREFIX = topic_prefix("dags")
 # Two partitions keep the publish DAG's mapped fan-out visible and its run short.
 INTAKE_PARTITIONS = 2
 BROKEN_SOURCE = "interior_broken"

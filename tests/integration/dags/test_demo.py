@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from hub.ops.airflow_api import AirflowApi
 from hub.sources import SourceConfig, load_sources
 from infra.demo import sources_toml
 from tests.integration.dags.conftest import closed_port
+from tests.support.names import topic_prefix
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ def demo(tmp_path_factory, kafka_settings) -> Iterator[Demo]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "HUB_"))}
     env |= {
         "HUB_VAR_DIR": str(root / "var"),
-        "HUB_TOPIC_PREFIX": f"test.demo.{uuid.uuid4().hex[:8]}.",
+        "HUB_TOPIC_PREFIX": topic_prefix("demo"),
         "HUB_INTAKE_PARTITIONS": "2",
         "HUB_SOURCES_FILE": str(root / "sources.toml"),
         "PYTHONPATH": str(PROJECT_ROOT),
