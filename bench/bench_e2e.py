@@ -33,11 +33,9 @@ import argparse
 import contextlib
 import json
 import multiprocessing as mp
-import os
 import queue
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +50,9 @@ from bench.e2e_support import (  # noqa: E402
     peak_rss_mb,
     raw_rates,
     record_files,
+    run_env,
 )
 from hub.config import load_settings  # noqa: E402
-from hub.kafka.topics import ensure_topics, topics_for  # noqa: E402
 
 # Records per stage-1 page (= per intake transaction), as a large agency page.
 PAGE_RECORDS = 1_000
@@ -194,15 +192,8 @@ def main() -> int:
     print(f"generating {n:,} records (cached) ...", file=sys.stderr, flush=True)
     data_dir = generate(out_dir, n, args.seed)
     files = record_files(data_dir)
-    run_dir = out_dir / f"e2e-{uuid.uuid4().hex[:8]}"
-    run_dir.mkdir(parents=True)
-    (run_dir / "pki").symlink_to(data_dir / "pki", target_is_directory=True)
-    env = {"HUB_VAR_DIR": str(run_dir), "HUB_TOPIC_PREFIX": f"bench.{run_dir.name}.",
-           "HUB_INTAKE_PARTITIONS": str(PARTITIONS)}
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        env["KAFKA_BOOTSTRAP_SERVERS"] = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    env = run_env(out_dir, data_dir, "e2e", PARTITIONS)
     settings = load_settings(env)
-    ensure_topics(topics_for(settings).specs(), settings)
 
     print("raw produce of the same bytes (kafka-python, librdkafka) ...", file=sys.stderr)
     raw = raw_rates(settings, list(files.values()))

@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.e2e_support import FEEDS, FileConnector, generate, record_files, source_for  # noqa: E402
+from bench.e2e_support import (  # noqa: E402
+    FEEDS,
+    FileConnector,
+    generate,
+    record_files,
+    run_env,
+    source_for,
+)
 from hub.config import load_settings  # noqa: E402
-from hub.kafka.topics import ensure_topics, topics_for  # noqa: E402
 
 # As in bench_e2e: a large agency page, runs of 20 pages, two intake partitions.
 PAGE_RECORDS = 1_000
@@ -82,15 +86,7 @@ def main() -> int:
     base = load_settings()
     data_dir = generate(base.var_dir / "bench", args.records, args.seed)
     files = record_files(data_dir)
-    run_dir = base.var_dir / "bench" / f"cpu-{uuid.uuid4().hex[:8]}"
-    run_dir.mkdir(parents=True)
-    (run_dir / "pki").symlink_to(data_dir / "pki", target_is_directory=True)
-    env = {"HUB_VAR_DIR": str(run_dir), "HUB_TOPIC_PREFIX": f"bench.{run_dir.name}.",
-           "HUB_INTAKE_PARTITIONS": str(PARTITIONS)}
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        env["KAFKA_BOOTSTRAP_SERVERS"] = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    settings = load_settings(env)
-    ensure_topics(topics_for(settings).specs(), settings)
+    settings = load_settings(run_env(base.var_dir / "bench", data_dir, "cpu", PARTITIONS))
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     n1, c1 = timed("stage1", lambda: stage1(settings, files),

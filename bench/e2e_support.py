@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import struct
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from connectors.base import Page, Position, RawRecord, SourceConnector
-from hub.config import Settings
+from hub.config import Settings, load_settings
 from hub.kafka.clients import producer
-from hub.kafka.topics import TopicSpec, ensure_topics
+from hub.kafka.topics import TopicSpec, ensure_topics, topics_for
 from hub.sources import SourceConfig
 
 #: feed -> share of the records: the interior ministry's volume, the labour
@@ -41,6 +43,22 @@ def cpu_s() -> float:
 
 def _file(data_dir: Path, feed: str) -> Path:
     return data_dir / (feed.replace(":", "-") + ".bin")
+
+
+def run_env(out_dir: Path, data_dir: Path, kind: str, partitions: int) -> dict[str, str]:
+    """The hub settings of one bench run: its own var dir (the data's PKI linked in) and
+    topic prefix, on the broker ``KAFKA_BOOTSTRAP_SERVERS`` names or the local one; the
+    topics are created."""
+    run_dir = out_dir / f"{kind}-{uuid.uuid4().hex[:8]}"
+    run_dir.mkdir(parents=True)
+    (run_dir / "pki").symlink_to(data_dir / "pki", target_is_directory=True)
+    env = {"HUB_VAR_DIR": str(run_dir), "HUB_TOPIC_PREFIX": f"bench.{run_dir.name}.",
+           "HUB_INTAKE_PARTITIONS": str(partitions)}
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        env["KAFKA_BOOTSTRAP_SERVERS"] = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    settings = load_settings(env)
+    ensure_topics(topics_for(settings).specs(), settings)
+    return env
 
 
 def record_files(data_dir: Path) -> dict[str, Path]:

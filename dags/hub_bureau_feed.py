@@ -10,11 +10,10 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from hub.ops.assets import PERSON_EVENTS
+from hub.ops.dag_defaults import operations_defaults
 
 # A publish run's events are fed within a minute; a backlog of a year within minutes.
 FEED_TIMEOUT = timedelta(minutes=30)
-RETRY_DELAY = timedelta(seconds=30)
-MAX_RETRY_DELAY = timedelta(minutes=15)
 
 with DAG(
     dag_id="hub_bureau_feed",
@@ -25,14 +24,7 @@ with DAG(
     catchup=False,
     # One writer: a second run's transactional producer would fence the first.
     max_active_runs=1,
-    default_args={
-        "owner": "mhub operations",
-        "retries": 3,
-        "retry_delay": RETRY_DELAY,
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": MAX_RETRY_DELAY,
-        "execution_timeout": FEED_TIMEOUT,
-    },
+    default_args=operations_defaults(FEED_TIMEOUT),
     tags=["mhub", "statistics"],
     doc_md="""
 ### `hub_bureau_feed` — runbook

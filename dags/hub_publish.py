@@ -13,11 +13,10 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from hub.ops.assets import INTAKE, PUBLISHED
+from hub.ops.dag_defaults import operations_defaults
 
 # A partition is drained within minutes; stage2.RUN_DEADLINE_S hands it back at 30 min.
 PUBLISH_TIMEOUT = timedelta(minutes=40)
-RETRY_DELAY = timedelta(seconds=30)
-MAX_RETRY_DELAY = timedelta(minutes=15)
 
 with DAG(
     dag_id="hub_publish",
@@ -28,14 +27,7 @@ with DAG(
     catchup=False,
     # Two runs would run two writers per partition: the second fences the first.
     max_active_runs=1,
-    default_args={
-        "owner": "mhub operations",
-        "retries": 3,
-        "retry_delay": RETRY_DELAY,
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": MAX_RETRY_DELAY,
-        "execution_timeout": PUBLISH_TIMEOUT,
-    },
+    default_args=operations_defaults(PUBLISH_TIMEOUT),
     tags=["mhub", "stage2"],
     doc_md="""
 ### `hub_publish` — stage 2 runbook

@@ -10,6 +10,7 @@ import pendulum
 from airflow.sdk import DAG, Param, task
 
 from hub.ops.assets import EVENTS
+from hub.ops.dag_defaults import operations_defaults
 
 with DAG(
     dag_id="hub_reports",
@@ -19,12 +20,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "mhub operations",
-        "retries": 1,
-        "retry_delay": timedelta(seconds=30),
-        "execution_timeout": timedelta(minutes=10),
-    },
+    default_args=operations_defaults(timedelta(minutes=10), retries=1),
     tags=["mhub", "reports"],
     params={
         "period": Param(
