@@ -89,57 +89,68 @@ def chart_internal(t: Table, period: str, path: Path) -> Path:
     return path
 
 
+def _paired_bars(
+    path: Path,
+    labels: list[str],
+    pairs: tuple[list[int], list[int]],
+    legends: tuple[str, str],
+    *,
+    ylabel: str,
+    title: str,
+    notes: list[str] | None = None,
+) -> Path:
+    """A quota and what was taken of it, side by side per region; ``notes`` over each pair."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(12, 5))
+    xs = list(range(len(labels)))
+    left, right = pairs
+    ax.bar([x - 0.2 for x in xs], left, 0.4, label=legends[0], color="#8172b2")
+    ax.bar([x + 0.2 for x in xs], right, 0.4, label=legends[1], color="#4c72b0")
+    for x, a, b, note in zip(xs, left, right, notes or [""] * len(xs), strict=True):
+        if note:
+            ax.annotate(note, (x, max(a, b)), ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(xs, labels, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
 def chart_quota(t: Table, period: str, path: Path) -> Path | None:
     if not t.rows:
         return None
-    plt = _plt()
     by: dict[str, list[int]] = {}
     for region, _sector, quota, _used, issued, _pct in t.rows:
         cell = by.setdefault(region, [0, 0])
         cell[0] += quota
         cell[1] += issued
     labels = list(by)
-    fig, ax = plt.subplots(figsize=(12, 5))
-    xs = list(range(len(labels)))
-    ax.bar([x - 0.2 for x in xs], [by[r][0] for r in labels], 0.4, label="quota", color="#8172b2")
-    ax.bar(
-        [x + 0.2 for x in xs],
-        [by[r][1] for r in labels],
-        0.4,
-        label="permits issued",
-        color="#4c72b0",
+    return _paired_bars(
+        path,
+        labels,
+        ([by[r][0] for r in labels], [by[r][1] for r in labels]),
+        ("quota", "permits issued"),
+        ylabel=f"work permits ({t.unit})",
+        title=f"Work permits against the quota by region, {period}",
     )
-    ax.set_xticks(xs, labels, rotation=60, ha="right", fontsize=8)
-    ax.set_ylabel(f"work permits ({t.unit})")
-    ax.set_title(f"Work permits against the quota by region, {period}")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
 
 
 def chart_kandas_quota(t: Table, period: str, path: Path) -> Path | None:
     """Quota and admitted side by side per region; the use % written over each pair."""
     if not t.rows:
         return None
-    plt = _plt()
-    labels, quota, admitted = t.column("region"), t.column("quota"), t.column("admitted")
-    fig, ax = plt.subplots(figsize=(12, 5))
-    xs = list(range(len(labels)))
-    ax.bar([x - 0.2 for x in xs], quota, 0.4, label="quota", color="#8172b2")
-    ax.bar([x + 0.2 for x in xs], admitted, 0.4, label="kandas admitted", color="#4c72b0")
-    for x, q, n, pct in zip(xs, quota, admitted, t.column("use %"), strict=True):
-        if pct != "":
-            ax.annotate(f"{pct}%", (x, max(q, n)), ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(xs, labels, rotation=60, ha="right", fontsize=8)
-    ax.set_ylabel(f"kandas ({t.unit})")
-    ax.set_title(f"{t.title}, {period}")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _paired_bars(
+        path,
+        t.column("region"),
+        (t.column("quota"), t.column("admitted")),
+        ("quota", "kandas admitted"),
+        ylabel=f"kandas ({t.unit})",
+        title=f"{t.title}, {period}",
+        notes=[f"{pct}%" if pct != "" else "" for pct in t.column("use %")],
+    )
 
 
 def chart_gap(t: Table, period: str, path: Path) -> Path | None:
