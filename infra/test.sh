@@ -17,4 +17,5 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
 fi
 stop_broker() { [ "$started" = 1 ] && .venv/bin/python -m infra.kafka.broker stop; }
 trap stop_broker EXIT
-.venv/bin/python -m pytest tests/integration "$@"
+# The slowest tests are listed at the end: the suite should stay well under CI's limit.
+.venv/bin/python -m pytest tests/integration --durations=15 "$@"
