@@ -46,8 +46,10 @@ from hub.sources import SourceConfig, load_sources
 log = logging.getLogger(__name__)
 
 # A page whose registry write lost an identifier to another stage 1 is judged again
-# against the winner's person; losing again at once needs a third writer on the same
-# new person within seconds, so the last attempt's loss fails the run (it is retried).
+# against the winner's person. It can lose again to a new person another source binds
+# meanwhile (a backfill of several sources at once: a 1,000,000-record run lost three
+# times in a row), so the last attempt holds the registry's write lock while it judges
+# and writes the page: the other sources' registry writes wait for it, and it cannot lose.
 IDENTITY_RACE_ATTEMPTS = 3
 
 
@@ -119,15 +121,23 @@ class IntakeRun:
         page's resolutions and its transaction aborted: the page is judged again.
         """
         self.raw_store.put_many((raw.body, raw.digest) for raw in page.records)
+        store = self.normaliser.registry.store
         for attempt in range(1, IDENTITY_RACE_ATTEMPTS + 1):
+            last = attempt == IDENTITY_RACE_ATTEMPTS
+            if last:
+                store.hold_writes()
             try:
                 self._commit_once(page)
                 return
             except IdentityRace as race:
                 self.normaliser.facts.discard_pending()  # the registry forgot the page too
-                if attempt == IDENTITY_RACE_ATTEMPTS:
+                if last:
                     raise
-                log.info("%s: %s; judging the page again", self.source.name, race)
+                log.info("%s: %s; judging the page again (attempt %d)",
+                         self.source.name, race, attempt + 1)
+            finally:
+                if last:
+                    store.release()
 
     def _commit_once(self, page: Page) -> None:
         outcome = process_page(page.records, self.normaliser, self.partner)

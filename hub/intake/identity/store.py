@@ -2,7 +2,8 @@
 
 The registry talks to a :class:`RegistryStore`: a few batch reads and one
 batched write (:meth:`RegistryStore.write`, one transaction). Both backends share
-the SQL below; only placeholders, upserts and connection set-up differ.
+the SQL below; only placeholders, connection set-up and the write lock differ
+(PostgreSQL: ``store_postgres.py``).
 
 Tables::
 
@@ -24,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from hub.errors import ConfigError, IdentityRace, StateError
+from hub.errors import IdentityRace
 
 # SQLite caps host parameters per statement (32766 since 3.32); lookups are
 # chunked well below it so one statement never fails on a large batch.
@@ -92,6 +93,16 @@ class RegistryStore(Protocol):
         when another writer bound one of its strong identifiers to another person."""
         ...
 
+    def hold_writes(self) -> None:
+        """Take the registry's write lock now and keep it until :meth:`write` commits or
+        :meth:`release`: every other writer waits, so what is read meanwhile cannot be
+        bound by another writer before this one writes (it cannot lose a race)."""
+        ...
+
+    def release(self) -> None:
+        """Give up a lock :meth:`hold_writes` took, if :meth:`write` did not."""
+        ...
+
     def reviews(self) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
@@ -113,7 +124,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _SqlStore:
+class SqlStore:
     """The SQL both backends share; subclasses set the placeholder and the connection."""
 
     P = "?"
@@ -298,7 +309,7 @@ class _SqlStore:
         return [i for i, pid in wanted_map.items() if actual.get(i, (pid,))[0] != pid]
 
 
-class SqliteStore(_SqlStore):
+class SqliteStore(SqlStore):
     """The embedded default: one file under var/, WAL, one connection per registry."""
 
     P = "?"
@@ -313,7 +324,8 @@ class SqliteStore(_SqlStore):
         # lose the last commits, which the registry re-derives (person ids are
         # deterministic, see registry.py).
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
+        # A writer holding the lock (hold_writes) keeps it while it judges one page.
+        self._conn.execute("PRAGMA busy_timeout=30000")
         for stmt in self._schema():
             self._conn.execute(stmt)
         self._add_columns()
@@ -332,7 +344,8 @@ class SqliteStore(_SqlStore):
         if not len(batch):
             return
         cur = self._conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
+        if not self._conn.in_transaction:  # else: hold_writes() began it
+            cur.execute("BEGIN IMMEDIATE")
         try:
             self._apply(cur, batch)
         except BaseException:
@@ -340,49 +353,15 @@ class SqliteStore(_SqlStore):
             raise
         cur.execute("COMMIT")
 
-    def close(self) -> None:
-        self._conn.close()
+    def hold_writes(self) -> None:
+        if not self._conn.in_transaction:
+            self._conn.execute("BEGIN IMMEDIATE")
 
-
-class PostgresStore(_SqlStore):
-    """PostgreSQL through psycopg 3 (``HUB`` configuration passes a libpq conninfo)."""
-
-    P = "%s"
-    _SEQ = "BIGSERIAL PRIMARY KEY"
-
-    def __init__(self, conninfo: str) -> None:
-        try:
-            import psycopg
-        except ImportError as exc:  # pragma: no cover - dependency is pinned
-            raise ConfigError("PostgreSQL registry needs psycopg (pip install psycopg)") from exc
-        try:
-            self._conn = psycopg.connect(conninfo, autocommit=True)
-        except psycopg.OperationalError as exc:
-            raise StateError(f"cannot connect to the registry database: {exc}") from exc
-        with self._conn.transaction():
-            for stmt in self._schema():
-                self._conn.execute(stmt)
-            self._add_columns()
-
-    def _select_in(self, sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
-        # One round trip whatever the batch size: = ANY(array) uses the index.
-        cur = self._conn.execute(sql.replace("IN ({params})", "= ANY(%s)"), (list(values),))
-        return list(cur.fetchall())
-
-    def _insert_strong(self, cur: Any, rows: list[tuple[str, str, str]]) -> int:
-        # psycopg 3 sums rowcount over executemany; DO NOTHING rows count 0.
-        cur.executemany(
-            "INSERT INTO strong_ids (ident, person_id, qualifier) VALUES (%s,%s,%s)"
-            " ON CONFLICT (ident) DO NOTHING",
-            rows,
-        )
-        return int(cur.rowcount)
-
-    def write(self, batch: WriteBatch) -> None:
-        if not len(batch):
-            return
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            self._apply(cur, batch)
+    def release(self) -> None:
+        # COMMIT, not ROLLBACK: statements run while holding (marking merges published)
+        # must stay; write() has already rolled back a refused batch.
+        if self._conn.in_transaction:
+            self._conn.execute("COMMIT")
 
     def close(self) -> None:
         self._conn.close()
@@ -393,6 +372,8 @@ def open_store(url: str | Path) -> RegistryStore:
     anything else is an SQLite file path (``sqlite:///path`` accepted)."""
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")) or "dbname=" in text:
+        from hub.intake.identity.store_postgres import PostgresStore
+
         return PostgresStore(text)
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") - 1 :] if text.startswith("sqlite:////") else text[10:]

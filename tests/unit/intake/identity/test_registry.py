@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -241,3 +243,57 @@ class TestTwoWriters:
         assert interior.resolve(notice).person_id == by_interior.person_id
         interior.close()
         partner.close()
+
+    def test_a_writer_holding_the_lock_cannot_lose(self, store_url: str) -> None:
+        """A stage 1 on its last attempt holds the registry's writes while it judges its
+        page: another writer that resolved the same new passport first must wait, and
+        lose, instead of taking the identifier from under it."""
+        holder, other = PersonRegistry.open(store_url), PersonRegistry.open(store_url)
+        doc = (("P", "UZB", "FX6524445"),)
+        notice = person(docs=doc, names=(("Latn", "RAXIMOVA", "MALIKA"),), cit="UZB")
+        record = person(iin="751229479768", docs=doc, cit="UZB",
+                        names=(("Cyrl", "Рахимова", "Малика"),))
+        assert other.resolve(notice).created  # resolved first, not yet written
+        holder.store.hold_writes()
+        writing, outcome = threading.Event(), queue.Queue[BaseException | None]()
+
+        def write_other() -> None:
+            writing.set()
+            try:
+                other.flush()
+            except BaseException as exc:  # handed to the test thread
+                outcome.put(exc)
+            else:
+                outcome.put(None)
+
+        writer = threading.Thread(target=write_other)
+        writer.start()
+        writing.wait()
+        writer.join(timeout=1.0)
+        assert writer.is_alive(), "the other writer did not wait for the held lock"
+        mine = holder.resolve(record)
+        assert mine.created
+        holder.flush()  # commits, and so releases the lock
+        holder.store.release()
+        writer.join()
+        race = outcome.get_nowait()
+        assert isinstance(race, IdentityRace) and race.idents == ["doc:UZB:FX6524445"]
+        assert holder.store.get_strong(["doc:UZB:FX6524445"])["doc:UZB:FX6524445"][0] == (
+            mine.person_id
+        )
+        holder.close()
+        other.close()
+
+    def test_release_keeps_what_ran_while_holding(self, store_url: str) -> None:
+        """Nothing to write: release() ends the hold and other writers go on."""
+        holder, other = PersonRegistry.open(store_url), PersonRegistry.open(store_url)
+        holder.store.hold_writes()
+        holder.flush()  # an empty batch writes nothing and keeps the lock
+        holder.store.release()
+        created = other.resolve(person(iin="900101300003", names=()))
+        other.flush()  # does not wait: the lock is free
+        assert holder.resolve(person(iin="900101300003", names=())).person_id == (
+            created.person_id
+        )
+        holder.close()
+        other.close()
