@@ -71,7 +71,7 @@ def _stage1(env: dict[str, str], feed: str, path: str, counter: Any, out: Any) -
     settings = load_settings(env)
     source = source_for(feed, PAGE_RECORDS, PAGES_PER_RUN)
     connector = FileConnector(source.name, Path(path), PAGE_RECORDS)
-    intake_n = quarantined = runs = 0
+    intake_n = quarantined = runs = rejudged = 0
     while True:
         ref = extract(source, f"run-{runs}", settings, connector=connector)
         if ref["records"] == 0:
@@ -79,11 +79,12 @@ def _stage1(env: dict[str, str], feed: str, path: str, counter: Any, out: Any) -
         s = intake(ref, settings, source=source, connector=connector)
         intake_n += s.intake
         quarantined += s.quarantined_total
+        rejudged += s.rejudged
         runs += 1
         with counter.get_lock():
             counter.value += s.pulled
     out.put({"stage": 1, "feed": feed, "end": time.time(), "intake": intake_n,
-             "quarantined": quarantined, "runs": runs, "cpu_s": cpu_s(),
+             "quarantined": quarantined, "rejudged": rejudged, "runs": runs, "cpu_s": cpu_s(),
              "rss_mb": peak_rss_mb()})
 
 
@@ -142,6 +143,7 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
         "stage1_elapsed_s": end1 - t0,
         "intake": intake_n,
         "quarantined": sum(r["quarantined"] for r in s1),
+        "rejudged": sum(r["rejudged"] for r in s1),
         "consumed": sum(r["consumed"] for r in s2),
         "published": sum(r["published"] for r in s2),
         "new": sum(r["new"] for r in s2),

@@ -133,6 +133,7 @@ class IntakeRun:
                 self.normaliser.facts.discard_pending()  # the registry forgot the page too
                 if last:
                     raise
+                self.summary.rejudged += 1
                 log.info("%s: %s; judging the page again (attempt %d)",
                          self.source.name, race, attempt + 1)
             finally:

@@ -31,6 +31,9 @@ class SourceRunSummary:
     valid: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
     intake: int = 0
+    #: pages judged again because another source bound one of their new persons'
+    #: identifiers first (sources running at once; many in a backfill)
+    rejudged: int = 0
     #: what the source still holds that this run did not take (a run stopped at
     #: max_pages): 0 when caught up, None when the connector cannot tell
     backlog: int | None = None
@@ -141,6 +144,8 @@ def render_markdown(summary: SourceRunSummary | PublishRunSummary) -> str:
             ("quarantined", summary.quarantined_total),
             *((f"  rule {rule}", n) for rule, n in summary.quarantined.most_common()),
             ("written to intake", summary.intake),
+            *((("pages judged again (identity race)", summary.rejudged),)
+              if summary.rejudged else ()),
             ("backlog at the source", format_backlog(summary.backlog, summary.backlog_unit)),
         ]
     else:
