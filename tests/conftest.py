@@ -13,7 +13,7 @@ from tests.support.names import SESSION_PREFIX, delete_session_topics
 
 
 @pytest.fixture(scope="session")
-def kafka_settings() -> Iterator[Settings]:
+def kafka_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
     """The real broker: an external one, a running local one, or one started here."""
     from infra.kafka import broker
 
@@ -23,9 +23,20 @@ def kafka_settings() -> Iterator[Settings]:
         broker.start(settings)
         started_here = True
     yield settings
-    delete_session_topics(settings)
+    delete_session_topics(settings, say=lambda line: _on_terminal(request.config, line))
     if started_here and not settings.keep_broker:
         broker.stop(settings)
+
+
+def _on_terminal(config: pytest.Config, line: str) -> None:
+    """Past output capture, which would otherwise swallow a session fixture's teardown."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or terminal is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        terminal.write_line(f"\n{line}")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ time against the same broker has another ``<session>`` and keeps its topics.
 
 from __future__ import annotations
 
-import sys
 import uuid
+from collections.abc import Callable
 
 from hub.config import Settings
 from hub.kafka.clients import admin
@@ -46,12 +46,12 @@ def delete_topics_under(settings: Settings, prefix: str) -> int:
     return len(names)
 
 
-def delete_session_topics(settings: Settings) -> None:
-    """At the session's end: delete its topics; say on stderr if that failed, never raise
-    (the tests' verdict is already in)."""
+def delete_session_topics(settings: Settings, say: Callable[[str], object]) -> None:
+    """At the session's end: delete its topics and ``say`` how many, or why not; never
+    raise (the tests' verdict is already in)."""
     try:
         deleted = delete_topics_under(settings, SESSION_PREFIX)
-    except Exception as exc:  # reported below; the session's result stands
-        print(f"\ntest topics of session {SESSION} not deleted: {exc}", file=sys.stderr)
+    except Exception as exc:  # said below; the session's result stands
+        say(f"test topics of session {SESSION} not deleted: {exc}")
     else:
-        print(f"\ndeleted the {deleted} topics of test session {SESSION}", file=sys.stderr)
+        say(f"deleted the topics test session {SESSION} created: {deleted}")
