@@ -146,8 +146,12 @@ def run_bureau_feed(
     ensure_topics([s for s in topics.specs() if s.name == out_topic], settings)
     family_of = {topics.events(f): f for f in FEED_FAMILIES}
     pseudo = pseudonymizer(settings)
+    # One feeder (one transactional id): as a static member of its group, a feeder
+    # restarted after a crash takes the partitions back at once, not after the dead
+    # one's session times out (45 s).
     cons = consumer(
-        *family_of, settings=settings, group_id=out_topic, max_poll_records=max_poll_records
+        *family_of, settings=settings, group_id=out_topic, group_instance_id=f"{out_topic}.1",
+        max_poll_records=max_poll_records,
     )
     prod = producer(settings, transactional_id=out_topic)
     counts: Counter[str] = Counter()

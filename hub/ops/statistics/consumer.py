@@ -76,6 +76,8 @@ def consume_statistics(
             settings.var_dir / "statistics" / "consumer",
             group=group_id(settings),
             idle_timeout_s=idle_timeout_s,
+            # One consumer in its group: a restart after a crash resumes at once.
+            instance=f"{group_id(settings)}.1",
         ) as cons,
     ):
         for item in cons.stream():
