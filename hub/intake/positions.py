@@ -30,6 +30,10 @@ _LEADER_MOVING = frozenset({
     KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
     KafkaError._TIMED_OUT, KafkaError._TRANSPORT,
 })
+# How long a run waits at its end until its last position can be read back (see
+# await_position); other sources' transactions last a page's commit, well under this.
+SETTLE_DEADLINE_S = 30.0
+SETTLE_PAUSE_S = 0.05
 # The broker answers a fetch at the topic's end after this long (librdkafka's default
 # of 500 ms would be added to every extract run): the topic is read once, to its end.
 STATE_FETCH_WAIT_MS = 10
@@ -105,3 +109,34 @@ def _read_to_end(cons: Consumer, topic: str, remaining: set[int]) -> dict[str, d
         else:
             positions[key] = json.loads(value)
     return positions
+
+
+def await_position(
+    settings: Settings,
+    topic: str,
+    source: str,
+    position: dict[str, Any],
+    *,
+    deadline_s: float = SETTLE_DEADLINE_S,
+) -> bool:
+    """Wait until reading ``topic`` back gives ``source`` this committed position; whether
+    it did before ``deadline_s``.
+
+    Every source's position is on the topic's one partition, and a ``read_committed``
+    reader stops at its last stable offset: another source's transaction still open
+    there (its position sent, its registry write or commit not done) hides every later
+    position, and so this one, until it ends. The next run of this source, reading
+    then, would pull its last page again (stage 2 drops it as a replay, but a
+    1,000,000-record run took 1,000 records twice). A run that waits for its position
+    before it ends leaves the next run nothing stale to read: the stable offset only
+    moves forward.
+    """
+    want = encode_position(position)
+    deadline = time.monotonic() + deadline_s
+    while True:
+        got = load_positions(settings, topic).get(source)
+        if got is not None and encode_position(got) == want:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(SETTLE_PAUSE_S)

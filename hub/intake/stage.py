@@ -27,13 +27,13 @@ from pathlib import Path
 
 from connectors.base import Page, SourceConnector
 from hub.config import Settings, load_settings
-from hub.errors import IdentityRace
+from hub.errors import BrokerError, IdentityRace, StateError
 from hub.intake import staging
 from hub.intake.commit import commit_page
 from hub.intake.identity.outbox import RegistryOutbox
 from hub.intake.normalise import Normaliser
 from hub.intake.page import PageOutcome, PartnerTrust, process_page
-from hub.intake.positions import load_positions
+from hub.intake.positions import await_position, load_positions
 from hub.intake.raw_store import RawStore
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
@@ -160,6 +160,24 @@ class IntakeRun:
             self.summary.notices.append(notice)
 
 
+    def settle(self) -> None:
+        """At the end of a run: wait until its last position can be read back, so the
+        next run of the source cannot start from an older one (``await_position``)."""
+        if not self.summary.pages:
+            return
+        topic, name = self.topics.connector_state, self.source.name
+        try:  # everything is committed: a read that fails here must not fail the run
+            readable = await_position(self.settings, topic, name, self.summary.position)
+        except (BrokerError, StateError) as exc:
+            readable, why = False, f" ({exc})"
+        else:
+            why = ""
+        if not readable:
+            notice = (f"{topic}: the position committed last is not readable yet{why}; the "
+                      "next run may pull its last page again (stage 2 drops it as a replay)")
+            log.warning("%s: %s", name, notice)
+            self.summary.notices.append(notice)
+
     def _report(self, page: Page, outcome: PageOutcome, seconds: float) -> None:
         """A progress line and the metrics of one committed page."""
         quarantined: dict[str, int] = {}
@@ -215,6 +233,7 @@ def run_source(
                 # Acknowledge to the source (SMEV Ack) only once the page is durable here.
                 conn.commit(page.position)
                 exhausted = page.exhausted
+            run.settle()
             summary.backlog = 0 if exhausted else None
     return summary
 
@@ -278,6 +297,7 @@ def intake(
             for page in staging.read_pages(ref):
                 run.commit(page)
                 conn.commit(page.position)
+            run.settle()
             summary.backlog = 0 if ref.get("exhausted") else None
     return summary
 
