@@ -194,8 +194,7 @@ def main() -> int:
     print(f"generating {n:,} records (cached) ...", file=sys.stderr, flush=True)
     data_dir = generate(out_dir, n, args.seed)
     files = record_files(data_dir)
-    env = run_env(out_dir, data_dir, "e2e", PARTITIONS)
-    settings = load_settings(env)
+    env, settings = run_env(out_dir, data_dir, "e2e", PARTITIONS)
 
     print("raw produce of the same bytes (kafka-python, librdkafka) ...", file=sys.stderr)
     raw = raw_rates(settings, list(files.values()))

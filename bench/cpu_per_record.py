@@ -86,7 +86,7 @@ def main() -> int:
     base = load_settings()
     data_dir = generate(base.var_dir / "bench", args.records, args.seed)
     files = record_files(data_dir)
-    settings = load_settings(run_env(base.var_dir / "bench", data_dir, "cpu", PARTITIONS))
+    _env, settings = run_env(base.var_dir / "bench", data_dir, "cpu", PARTITIONS)
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
     n1, c1 = timed("stage1", lambda: stage1(settings, files),

@@ -45,10 +45,12 @@ def _file(data_dir: Path, feed: str) -> Path:
     return data_dir / (feed.replace(":", "-") + ".bin")
 
 
-def run_env(out_dir: Path, data_dir: Path, kind: str, partitions: int) -> dict[str, str]:
-    """The hub settings of one bench run: its own var dir (the data's PKI linked in) and
-    topic prefix, on the broker ``KAFKA_BOOTSTRAP_SERVERS`` names or the local one; the
-    topics are created."""
+def run_env(
+    out_dir: Path, data_dir: Path, kind: str, partitions: int
+) -> tuple[dict[str, str], Settings]:
+    """The hub environment and settings of one bench run: its own var dir (the data's PKI
+    linked in) and topic prefix, on the broker ``KAFKA_BOOTSTRAP_SERVERS`` names or the
+    local one; the topics are created."""
     run_dir = out_dir / f"{kind}-{uuid.uuid4().hex[:8]}"
     run_dir.mkdir(parents=True)
     (run_dir / "pki").symlink_to(data_dir / "pki", target_is_directory=True)
@@ -58,7 +60,7 @@ def run_env(out_dir: Path, data_dir: Path, kind: str, partitions: int) -> dict[s
         env["KAFKA_BOOTSTRAP_SERVERS"] = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
     settings = load_settings(env)
     ensure_topics(topics_for(settings).specs(), settings)
-    return env
+    return env, settings
 
 
 def record_files(data_dir: Path) -> dict[str, Path]:

@@ -159,7 +159,6 @@ class IntakeRun:
             log.warning("%s: %s", self.source.name, notice)
             self.summary.notices.append(notice)
 
-
     def settle(self) -> None:
         """At the end of a run: wait until its last position can be read back, so the
         next run of the source cannot start from an older one (``await_position``)."""
@@ -167,11 +166,9 @@ class IntakeRun:
             return
         topic, name = self.topics.connector_state, self.source.name
         try:  # everything is committed: a read that fails here must not fail the run
-            readable = await_position(self.settings, topic, name, self.summary.position)
+            readable, why = await_position(self.settings, topic, name, self.summary.position), ""
         except (BrokerError, StateError) as exc:
             readable, why = False, f" ({exc})"
-        else:
-            why = ""
         if not readable:
             notice = (f"{topic}: the position committed last is not readable yet{why}; the "
                       "next run may pull its last page again (stage 2 drops it as a replay)")

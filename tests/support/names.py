@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from kafka import KafkaAdminClient
+
 from hub.config import Settings
 from hub.kafka.clients import admin
 
@@ -29,16 +31,20 @@ def topic_prefix(kind: str) -> str:
 def topics_under(settings: Settings, prefix: str) -> list[str]:
     client = admin(settings)
     try:
-        return sorted(t for t in client.list_topics() if t.startswith(prefix))
+        return _names_under(client, prefix)
     finally:
         client.close()
 
 
+def _names_under(client: KafkaAdminClient, prefix: str) -> list[str]:
+    return sorted(t for t in client.list_topics() if t.startswith(prefix))
+
+
 def delete_topics_under(settings: Settings, prefix: str) -> int:
     """Delete every topic whose name starts with ``prefix``; the number deleted."""
-    names = topics_under(settings, prefix)
     client = admin(settings, request_timeout_ms=60_000)
     try:
+        names = _names_under(client, prefix)
         for i in range(0, len(names), DELETE_BATCH):
             client.delete_topics(names[i : i + DELETE_BATCH], timeout_ms=60_000)
     finally:
