@@ -29,7 +29,7 @@ from kafka import TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from hub.config import Settings, load_settings
-from hub.kafka.clients import consumer, producer
+from hub.kafka.clients import consumer, producer, sole_member
 from hub.kafka.faults import FaultHook
 from hub.kafka.topics import ensure_topics, topics_for
 from hub.model.families import PERSON_FAMILIES
@@ -146,11 +146,9 @@ def run_bureau_feed(
     ensure_topics([s for s in topics.specs() if s.name == out_topic], settings)
     family_of = {topics.events(f): f for f in FEED_FAMILIES}
     pseudo = pseudonymizer(settings)
-    # One feeder (one transactional id): as a static member of its group, a feeder
-    # restarted after a crash takes the partitions back at once, not after the dead
-    # one's session times out (45 s).
+    # One feeder (one transactional id): its group's sole static member.
     cons = consumer(
-        *family_of, settings=settings, group_id=out_topic, group_instance_id=f"{out_topic}.1",
+        *family_of, settings=settings, group_id=out_topic, group_instance_id=sole_member(out_topic),
         max_poll_records=max_poll_records,
     )
     prod = producer(settings, transactional_id=out_topic)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hub.config import Settings, load_settings
 from hub.deliver.consumer import EventConsumer, HubEvent, Rejected
+from hub.kafka.clients import sole_member
 from hub.kafka.faults import FaultHook
 from hub.ops.statistics.definitions import FAMILIES, fact_of
 from hub.ops.statistics.store import FactStore
@@ -77,7 +78,7 @@ def consume_statistics(
             group=group_id(settings),
             idle_timeout_s=idle_timeout_s,
             # One consumer in its group: a restart after a crash resumes at once.
-            instance=f"{group_id(settings)}.1",
+            instance=sole_member(group_id(settings)),
         ) as cons,
     ):
         for item in cons.stream():
