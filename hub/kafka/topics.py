@@ -7,19 +7,20 @@ chain of batches partition *p*. Event topics are keyed by canonical person id.
 
 from __future__ import annotations
 
-import contextlib
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import NoError, TopicAlreadyExistsError, for_code
 
 from hub.config import Settings, load_settings
 from hub.kafka.clients import admin
 from hub.model.families import EVENT_FAMILIES
 
 _DAY_MS = 24 * 3600 * 1000
+# New topics get their partition leaders within seconds; a loaded broker may need more.
+TOPIC_READY_TIMEOUT_MS = 30_000
 # Events are the agencies' record of fact: keep a year so a new consumer can backfill.
 EVENT_RETENTION_MS = 365 * _DAY_MS
 # Quarantine is worked by operators within days; a month leaves room for holidays.
@@ -47,7 +48,12 @@ class TopicSpec:
 
 
 def ensure_topics(specs: Iterable[TopicSpec], settings: Settings | None = None) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
+    """Create the topics that do not exist yet; return the names this call created.
+
+    A topic another client created meanwhile (or that the broker's metadata did not
+    show yet) is not counted as created. Returns once every new topic has a leader
+    for each partition, so the caller can produce to it at once.
+    """
     settings = settings or load_settings()
     client = admin(settings)
     try:
@@ -55,9 +61,17 @@ def ensure_topics(specs: Iterable[TopicSpec], settings: Settings | None = None) 
         new = [s for s in specs if s.name not in existing]
         if not new:
             return []
-        with contextlib.suppress(TopicAlreadyExistsError):
-            client.create_topics([s.new_topic(settings.replication_factor) for s in new])
-        return [s.name for s in new]
+        result = client.create_topics(
+            [s.new_topic(settings.replication_factor) for s in new], raise_errors=False)
+        created: list[str] = []
+        for topic in result["topics"]:
+            error = for_code(topic["error_code"])
+            if error is NoError:
+                created.append(topic["name"])
+            elif error is not TopicAlreadyExistsError:
+                raise error(f"creating topic {topic['name']}: {topic.get('error_message')}")
+        client.wait_for_topics([s.name for s in new], timeout_ms=TOPIC_READY_TIMEOUT_MS)
+        return [s.name for s in new if s.name in created]
     finally:
         client.close()
 

@@ -83,6 +83,29 @@ class TestTopics:
         assert configs["topic"][topics.dedup_index]["retention.ms"]["value"] == "-1"
         assert {topics.events(f) for f in EVENT_FAMILIES} <= {s.name for s in topics.specs()}
 
+    def test_writers_racing_to_create_count_each_topic_once(
+        self, kafka_settings: Settings, unique_name: Callable[[str], str]
+    ) -> None:
+        """Processes starting together (DAG tasks, a stage beside `mhub kafka topics`) all
+        see the topics missing and all ask to create them: one creates each topic, the
+        others say they created nothing, and every topic is ready when each returns."""
+        from concurrent.futures import ThreadPoolExecutor
+        from threading import Barrier
+
+        for attempt in range(3):
+            specs = Topics(prefix=unique_name(f"race{attempt}") + ".", partitions=2).specs()
+            start = Barrier(4)
+
+            def create(_: int, specs: list[TopicSpec] = specs, start: Barrier = start) -> list[str]:
+                start.wait()
+                return ensure_topics(specs, kafka_settings)
+
+            with ThreadPoolExecutor(4) as pool:
+                results = list(pool.map(create, range(4)))
+            created = [name for names in results for name in names]
+            assert sorted(created) == sorted(s.name for s in specs)
+            assert ensure_topics(specs, kafka_settings) == []
+
 
 def _topic_resource(name: str) -> object:
     from kafka.admin import ConfigResource, ConfigResourceType
