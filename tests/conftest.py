@@ -20,6 +20,9 @@ def kafka_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
     settings = load_settings()
     started_here = False
     if not settings.external_kafka and not broker.answers("127.0.0.1", 19092):
+        if _is_worker(request.config):  # one worker would stop it under the others
+            pytest.exit("under pytest-xdist the broker must already run: `make test` starts "
+                        "it, or `make kafka-start`", returncode=3)
         broker.start(settings)
         started_here = True
     yield settings
@@ -28,8 +31,20 @@ def kafka_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
         broker.stop(settings)
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    """A pytest-xdist worker (``make test`` runs the integration tier on two)."""
+    return hasattr(config, "workerinput")
+
+
 def _on_terminal(config: pytest.Config, line: str) -> None:
-    """Past output capture, which would otherwise swallow a session fixture's teardown."""
+    """Past output capture, which would otherwise swallow a session fixture's teardown.
+
+    A pytest-xdist worker has no terminal: its lines go to the controller, which says
+    them when the worker ends (:class:`_FromWorkers`).
+    """
+    if _is_worker(config):
+        config.workeroutput.setdefault("terminal_lines", []).append(line)  # type: ignore[attr-defined]
+        return
     capture = config.pluginmanager.get_plugin("capturemanager")
     terminal = config.pluginmanager.get_plugin("terminalreporter")
     if capture is None or terminal is None:
@@ -105,8 +120,33 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 from tests.support.agencies import make_simulator, tls_files  # noqa: E402, F401
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the reliability table (docs/reliability.md) from the rows tests recorded."""
-    from tests.support.reliability import write_table
+class _FromWorkers:
+    """The controller's side of a pytest-xdist run: each worker's terminal lines and
+    reliability rows, taken when it ends."""
 
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        from tests.support.reliability import import_rows
+
+        output = getattr(node, "workeroutput", None) or {}
+        for line in output.get("terminal_lines", []):
+            _on_terminal(self.config, line)
+        import_rows(output.get("reliability_rows", []))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
+        config.pluginmanager.register(_FromWorkers(config), "mhub-from-workers")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the reliability table (docs/reliability.md) from the rows tests recorded;
+    a pytest-xdist worker hands its rows to the controller instead."""
+    from tests.support.reliability import export_rows, write_table
+
+    if _is_worker(session.config):
+        session.config.workeroutput["reliability_rows"] = export_rows()  # type: ignore[attr-defined]
+        return
     write_table()

@@ -17,6 +17,11 @@ from hub.config import PROJECT_ROOT, Settings, load_settings, process_environmen
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 # Loopback port of the local api-server (UI + REST); next to the simulators' 18700.
 DEFAULT_API_PORT = 18780
+#: The scheduler's and the triggerer's log servers sit at these offsets from the api
+#: port (18793 and 18794 by default, beside Airflow's own 8793 and 8794): two local
+#: Airflows (the demo beside a test's, or another project's) then never share one.
+WORKER_LOG_PORT_OFFSET = 13
+TRIGGER_LOG_PORT_OFFSET = 14
 # Two cores locally: more parallel task processes only queue on CPU and cost ~60 MB each.
 LOCAL_PARALLELISM = 4
 # Settings an operator may set in the environment to replace the local defaults.
@@ -37,6 +42,20 @@ def api_base_url(port: int = DEFAULT_API_PORT) -> str:
     return f"http://127.0.0.1:{port}"
 
 
+def port_env(port: int) -> dict[str, str]:
+    """The variables that place a local Airflow on ``port`` (api-server, its execution
+    API, and the log servers beside it)."""
+    base = api_base_url(port)
+    return {
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": base,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(port + WORKER_LOG_PORT_OFFSET),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port + TRIGGER_LOG_PORT_OFFSET),
+    }
+
+
 def airflow_env(
     settings: Settings | None = None,
     *,
@@ -51,7 +70,6 @@ def airflow_env(
     """
     settings = settings or load_settings()
     home = home or airflow_home(settings)
-    base = api_base_url(port)
     ours = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
@@ -60,10 +78,7 @@ def airflow_env(
         # Local development only: every visitor of the loopback UI is an admin.
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__CORE__PARALLELISM": str(LOCAL_PARALLELISM),
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__BASE_URL": base,
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
+        **port_env(port),
         "HUB_VAR_DIR": str(settings.var_dir),
     }
     if settings.external_kafka:

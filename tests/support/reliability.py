@@ -2,7 +2,8 @@
 
 Tests call :func:`record_outcome` with what they saw (after their assertions, so
 a row is written only for an outcome the test checked); at the end of the
-session :func:`write_table` merges the rows into ``docs/reliability.md``: a row
+session :func:`write_table` merges the rows into ``docs/reliability.md`` (under
+pytest-xdist the workers pass their rows to the controller, which writes): a row
 of the same area and case is replaced, others are kept, so running one suite
 does not erase another's rows. Rows are sorted and dated.
 """
@@ -30,6 +31,18 @@ _rows: dict[tuple[str, str], tuple[str, str]] = {}
 def record_outcome(area: str, case: str, outcome: str) -> None:
     """Note one case's observed outcome for the table written at session end."""
     _rows[(area, case)] = (outcome, dt.date.today().isoformat())
+
+
+def export_rows() -> list[list[str]]:
+    """This process's rows as plain lists: a test worker hands them to the controller,
+    which alone writes the table (two workers writing it at once would lose rows)."""
+    return [[a, c, o, d] for (a, c), (o, d) in _rows.items()]
+
+
+def import_rows(rows: list[list[str]]) -> None:
+    """Take a worker's rows (:func:`export_rows`) into this process's."""
+    for area, case, outcome, date in rows:
+        _rows[(area, case)] = (outcome, date)
 
 
 def _cell(text: str) -> str:

@@ -29,3 +29,15 @@ def test_nothing_recorded_writes_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(reliability, "_rows", {})
     assert reliability.write_table(tmp_path / "t.md") is None
     assert not (tmp_path / "t.md").exists()
+
+
+def test_worker_rows_reach_the_controller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under pytest-xdist each worker's rows travel as plain lists; the controller writes."""
+    monkeypatch.setattr(reliability, "_rows", {})
+    reliability.record_outcome("broker", "restart", "resumed")
+    sent = reliability.export_rows()
+    monkeypatch.setattr(reliability, "_rows", {})
+    reliability.import_rows(sent)
+    table = reliability.write_table(tmp_path / "t.md")
+    assert table is not None
+    assert "| broker | restart | resumed |" in table.read_text()

@@ -19,6 +19,7 @@ import pytest
 
 from connectors.base import Window
 from hub.ops.airflow_api import AirflowApi, AirflowApiError
+from hub.ops.airflow_env import port_env
 from hub.ops.airflow_local import airflow_executable
 from tests.support.backfill import BACKFILL_RECORDS, BACKFILL_STEP_S
 from tests.support.chromium import ARTEFACTS, run_chromium
@@ -66,12 +67,9 @@ class Server:
 @pytest.fixture(scope="module")
 def airflow_server(airflow_db, hub_settings, test_sources, tmp_path_factory) -> Iterator[Server]:
     port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__BASE_URL": base,
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/",
+        **port_env(port),
         # standalone starts its components with `airflow` from PATH.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
