@@ -107,10 +107,20 @@ def _classpath() -> str:
     return str(LIBS / "*")
 
 
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka spells one (URL-safe base64 of a UUID), never starting
+    with '-': the storage tool would read such an id as an option and refuse to format
+    (1 start in 64 failed so; Kafka's own ``Uuid.randomUuid`` draws again the same way)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _format_storage(settings: Settings, props: Path, data_dir: Path) -> None:
     if (data_dir / "meta.properties").exists():
         return
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = new_cluster_id()
     proc = subprocess.run(
         [_java(), "-cp", _classpath(),
          f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}",

@@ -28,7 +28,6 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hub.config import PROJECT_ROOT, Settings, load_settings
+from infra.kafka.broker import new_cluster_id
 
 PRODUCTION = PROJECT_ROOT / "infra" / "production" / "kafka"
 LIBS = PROJECT_ROOT / "infra" / "kafka" / "libs"
@@ -246,7 +246,7 @@ class SecureCluster:
         self._write_tools()
         (self.etc_kafka / "admin-client.properties").write_text(
             self.render((PRODUCTION / "admin-client.properties").read_text()))
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        cluster_id = new_cluster_id()
         for n in self.nodes:
             (n.directory / "logs").mkdir(parents=True)
             props = n.directory / "server.properties"
