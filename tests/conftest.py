@@ -21,8 +21,10 @@ def kafka_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
     started_here = False
     if not settings.external_kafka and not broker.answers("127.0.0.1", 19092):
         if _is_worker(request.config):  # one worker would stop it under the others
-            pytest.exit("under pytest-xdist the broker must already run: `make test` starts "
-                        "it, or `make kafka-start`", returncode=3)
+            why = ("under pytest-xdist the broker must already run: `make test` starts it, "
+                   "or `make kafka-start`")
+            request.session.shouldstop = why  # xdist stops every worker on it
+            pytest.fail(why, pytrace=False)
         broker.start(settings)
         started_here = True
     yield settings
