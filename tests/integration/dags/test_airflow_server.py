@@ -21,6 +21,7 @@ from connectors.base import Window
 from hub.ops.airflow_api import AirflowApi, AirflowApiError
 from hub.ops.airflow_env import port_env
 from hub.ops.airflow_local import airflow_executable
+from tests.integration.dags.conftest import closed_port
 from tests.support.backfill import BACKFILL_RECORDS, BACKFILL_STEP_S
 from tests.support.chromium import ARTEFACTS, run_chromium
 
@@ -44,14 +45,6 @@ UI_FLAGS = ("--window-size=1400,900", "--virtual-time-budget=15000")
 UI_RENDER_ATTEMPTS = 3
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     def __init__(self, port: int, env: dict[str, str], log: Path) -> None:
         self.port = port
@@ -66,7 +59,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def airflow_server(airflow_db, hub_settings, test_sources, tmp_path_factory) -> Iterator[Server]:
-    port = _free_port()
+    port = closed_port()  # bound then released: free for the api-server
     env = {
         **os.environ,
         **port_env(port),
