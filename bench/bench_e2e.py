@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.e2e_support import (  # noqa: E402
     FEEDS,
+    BrokerCpu,
     cpu_s,
     generate,
     naive_rate,
@@ -110,9 +111,10 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
               for p in range(PARTITIONS)]
     stage1 = [ctx.Process(target=_stage1, args=(env, feed, str(path), pulled, q))
               for feed, path in files.items()]
+    broker = BrokerCpu(load_settings(env).kafka_bootstrap)
     for proc in stage2:
         proc.start()
-    t0 = time.time()
+    t0, broker0 = time.time(), broker.seconds()
     for proc in stage1:
         proc.start()
     results: list[dict[str, Any]] = []
@@ -133,6 +135,7 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
                   f"   (stage 2 reports at its end)", file=sys.stderr, flush=True)
     for proc in stage1 + stage2:
         proc.join()
+    broker1 = broker.seconds()
     s1 = [r for r in results if r["stage"] == 1]
     s2 = [r for r in results if r["stage"] == 2]
     end1 = max(r["end"] for r in s1)
@@ -152,12 +155,23 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
         "replays": sum(r["replays"] for r in s2),
         "stage1_cpu_us": 1e6 * sum(r["cpu_s"] for r in s1) / n,
         "stage2_cpu_us": 1e6 * sum(r["cpu_s"] for r in s2) / max(intake_n, 1),
+        # the broker's CPU over the same window, per record pulled (None: not local)
+        "broker_cpu_us": (None if broker0 is None or broker1 is None
+                          else 1e6 * (broker1 - broker0) / n),
         "rss_mb": {f"stage1-{r['feed']}": r["rss_mb"] for r in s1}
         | {f"stage2-p{r['partition']}": r["rss_mb"] for r in s2},
     }
 
 
+# CPU of the whole machine (both cores, every process and the broker) per record at the
+# target rate: two cores can give 2,000,000 µs each second, spread over 20,000 records.
+TARGET_RPS = 20_000
+CORES = 2
+
+
 def chart(result: dict[str, Any], png: Path) -> None:
+    """Left: rates of the same bytes. Right: where one record's CPU goes, hub against
+    raw produce, with the budget two cores allow at the target rate."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -167,7 +181,7 @@ def chart(result: dict[str, Any], png: Path) -> None:
               "hub end to end\n(both stages)", "naive path"]
     values = [result["raw_rps"], result["raw_librdkafka_rps"], result["end_to_end_rps"],
               result["naive_rps"]]
-    fig, ax = plt.subplots(figsize=(8.5, 4.4))
+    fig, (ax, cpu) = plt.subplots(1, 2, figsize=(13, 4.8), width_ratios=[3, 2])
     bars = ax.bar(labels, values, color=["#888", "#bbb", "#c44e52", "#4c72b0"])
     ax.bar_label(bars, labels=[f"{v:,.0f}/s" for v in values])
     ax.set_ylabel("records per second (same bytes)")
@@ -177,8 +191,32 @@ def chart(result: dict[str, Any], png: Path) -> None:
         "(largest process)",
         fontsize=10,
     )
+    broker = result.get("broker_cpu_us") or 0.0
+    raw_broker = result.get("raw_broker_cpu_us") or 0.0
+    parts = [("stage 1", [result["stage1_cpu_us"], 0.0], "#c44e52"),
+             ("stage 2", [result["stage2_cpu_us"], 0.0], "#dd8452"),
+             ("client (kafka-python)", [0.0, result.get("raw_client_cpu_us") or 0.0], "#888"),
+             ("broker", [broker, raw_broker], "#4c72b0")]
+    bottom = [0.0, 0.0]
+    for name, heights, colour in parts:
+        cpu.bar(["hub, per record", "raw produce,\nper record"], heights, bottom=bottom,
+                color=colour, label=name)
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    for x, total in enumerate(bottom):
+        cpu.annotate(f"{total:,.0f} µs", (x, total), ha="center", va="bottom")
+    budget = CORES * 1e6 / TARGET_RPS
+    cpu.axhline(budget, color="black", linestyle="--", linewidth=1)
+    cpu.annotate(f"all of {CORES} cores at {TARGET_RPS:,}/s: {budget:.0f} µs",
+                 (0.5, budget), ha="center", va="bottom", fontsize=8)
+    cpu.set_ylabel("CPU µs per record (user + system)")
+    cpu.set_title("where the CPU goes (broker: local process, same window)", fontsize=10)
+    cpu.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     fig.savefig(png, dpi=110)
+
+
+def _us(value: float | None) -> str:
+    return "not local" if value is None else f"{value:.0f} µs"
 
 
 def main() -> int:
@@ -208,6 +246,8 @@ def main() -> int:
         "records": n, "feeds": FEEDS, "end_to_end_rps": e2e,
         "stage1_rps": n / hub["stage1_elapsed_s"],
         "raw_rps": raw["kafka_python"], "raw_librdkafka_rps": raw["librdkafka"],
+        "raw_client_cpu_us": raw["kafka_python_client_cpu_us"],
+        "raw_broker_cpu_us": raw.get("kafka_python_broker_cpu_us"),
         "ratio": e2e / raw["kafka_python"], "naive_rps": naive,
         "naive_speedup": e2e / naive, "peak_rss_mb": max(hub["rss_mb"].values()), **hub,
     }
@@ -215,6 +255,11 @@ def main() -> int:
     chart(result, out_dir / "e2e.png")
     print(json.dumps(result, indent=2))
     print(f"chart: {out_dir / 'e2e.png'}")
+    print(f"CPU per record: stage 1 {result['stage1_cpu_us']:.0f} µs, stage 2 "
+          f"{result['stage2_cpu_us']:.0f} µs, broker {_us(result['broker_cpu_us'])}; raw "
+          f"kafka-python produce: client {result['raw_client_cpu_us']:.0f} µs, broker "
+          f"{_us(result['raw_broker_cpu_us'])}; two cores at {TARGET_RPS:,}/s allow "
+          f"{CORES * 1e6 / TARGET_RPS:.0f} µs")
     print(f"RESULT records={n} end_to_end_rps={e2e:.0f} raw_rps={raw['kafka_python']:.0f} "
           f"ratio={result['ratio']:.2f} peak_rss_mb={result['peak_rss_mb']:.0f} "
           f"naive_speedup={result['naive_speedup']:.1f} concurrent=1")

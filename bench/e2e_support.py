@@ -146,21 +146,53 @@ class FileConnector(SourceConnector):
         return Page(records, {"offset": self._offset}, exhausted=exhausted)
 
 
+class BrokerCpu:
+    """CPU seconds (user + system, all threads) of the broker process behind a local
+    bootstrap address, found by its listening port; ``None`` when the broker is not a
+    process of this machine (a remote cluster: its CPU is not ours to read)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        import psutil
+
+        self._proc: psutil.Process | None = None
+        host, _, port = bootstrap.split(",")[0].rpartition(":")
+        if host not in ("127.0.0.1", "localhost", "::1", "[::1]") or not port.isdigit():
+            return
+        for conn in psutil.net_connections(kind="tcp"):
+            if (conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == int(port)
+                    and conn.pid):
+                self._proc = psutil.Process(conn.pid)
+                return
+
+    def seconds(self) -> float | None:
+        if self._proc is None:
+            return None
+        t = self._proc.cpu_times()
+        return t.user + t.system
+
+
 def raw_rates(settings: Settings, paths: list[Path]) -> dict[str, float]:
-    """Records/s of sending the same bytes with each client (idempotent, acks=all)."""
+    """Records/s of sending the same bytes with each client (idempotent, acks=all), and
+    the CPU per record of kafka-python's run: the client's (its sender thread included)
+    and the broker's (when it is a local process)."""
     from confluent_kafka import Producer
 
     topic = f"{settings.topic_prefix}raw-baseline"
     ensure_topics([TopicSpec(topic, settings.intake_partitions)], settings)
     out: dict[str, float] = {}
+    broker = BrokerCpu(settings.kafka_bootstrap)
     prod = producer(settings)
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0, b0 = 0, time.perf_counter(), cpu_s(), broker.seconds()
     for path in paths:
         for body in read_records(path):
             prod.send(topic, key=str(n).encode(), value=body)
             n += 1
     prod.flush()
     out["kafka_python"] = n / (time.perf_counter() - t0)
+    out["kafka_python_client_cpu_us"] = 1e6 * (cpu_s() - c0) / n
+    b1 = broker.seconds()
+    if b0 is not None and b1 is not None:
+        out["kafka_python_broker_cpu_us"] = 1e6 * (b1 - b0) / n
     prod.close()
     rd = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True,
                    "acks": "all", "linger.ms": 5})
