@@ -34,6 +34,9 @@ from security.keys import key_id_of
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
 
 HUB = "HUB"  # the party name of the hub's own anchors
+# Chains remembered per trust store (a few per partner in practice); past this many, all
+# are forgotten and rebuilt as needed, so a flood of distinct certificates costs time only.
+CHAINS_REMEMBERED = 1024
 HUB_SIGNING_CA_FILE = "hub-signing-ca.pem"  # the anchor for hub signatures (not TLS)
 
 
@@ -53,6 +56,10 @@ _EE_POLICY = xv.ExtensionPolicy.permit_all().require_present(
 _CA_POLICY = xv.ExtensionPolicy.webpki_defaults_ca()
 
 
+def _subject(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()
+
+
 @dataclass(frozen=True)
 class TrustStore:
     hub_cas: tuple[x509.Certificate, ...]
@@ -60,6 +67,8 @@ class TrustStore:
     partner_cas: Mapping[str, tuple[x509.Certificate, ...]]
     settings: SecuritySettings = DEFAULT_SETTINGS
     _stores: dict[str, xv.Store] = field(default_factory=dict, repr=False, compare=False)
+    _chained: dict[tuple[str, bytes, tuple[bytes, ...]], tuple[dt.datetime, dt.datetime]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -107,10 +116,10 @@ class TrustStore:
     ) -> str:
         """Validate ``leaf`` for ``party`` at time ``at``; return its key id or raise."""
         anchors = self.anchors(party)
-        subject = leaf.subject.rfc4514_string()
         if not leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc:
             raise CertificateError(
-                f"certificate {subject} is valid {leaf.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}"
+                f"certificate {_subject(leaf)} is valid "
+                f"{leaf.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}"
                 f"..{leaf.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}, not at signing time "
                 f"{at:%Y-%m-%dT%H:%M:%SZ}",
                 rule="sig.cert-expired", partner=party,
@@ -122,7 +131,7 @@ class TrustStore:
             usage = None
         if usage is None or not usage.digital_signature:
             raise CertificateError(
-                f"certificate {subject} lacks KeyUsage digitalSignature",
+                f"certificate {_subject(leaf)} lacks KeyUsage digitalSignature",
                 rule="sig.key-usage", partner=party,
             )
         if not self._chains(party, anchors, leaf, intermediates, at):
@@ -135,17 +144,17 @@ class TrustStore:
             )
             if other is not None:
                 raise CertificateError(
-                    f"certificate {subject} belongs to {other}, not to {party}",
+                    f"certificate {_subject(leaf)} belongs to {other}, not to {party}",
                     rule="sig.wrong-partner", partner=party,
                 )
             raise CertificateError(
-                f"certificate {subject} does not chain to the pinned CA of {party}",
+                f"certificate {_subject(leaf)} does not chain to the pinned CA of {party}",
                 rule="sig.untrusted-ca", partner=party,
             )
         kid = key_id_of(leaf)
         if party == HUB and kid not in self.hub_certs:
             raise CertificateError(
-                f"certificate {subject} ({kid}) is not a hub signing certificate",
+                f"certificate {_subject(leaf)} ({kid}) is not a hub signing certificate",
                 rule="sig.unknown-key", partner=party,
             )
         return kid
@@ -158,6 +167,19 @@ class TrustStore:
         intermediates: Sequence[x509.Certificate],
         at: dt.datetime,
     ) -> bool:
+        """Whether ``leaf`` chains to ``party``'s anchors at ``at``.
+
+        A partner signs thousands of records with one certificate: a chain once built is
+        remembered with the time window in which every certificate on it is valid, and a
+        later check at a time inside that window is answered from memory (the verifier's
+        verdict depends on the time only through those validity periods; the anchors of a
+        loaded store never change). Refusals are never remembered.
+        """
+        key = (party, leaf.tbs_certificate_bytes + leaf.signature,
+               tuple(c.tbs_certificate_bytes + c.signature for c in intermediates))
+        window = self._chained.get(key)
+        if window is not None and window[0] <= at <= window[1]:
+            return True
         store = self._stores.get(party)
         if store is None:
             store = self._stores[party] = xv.Store(list(anchors))
@@ -169,9 +191,13 @@ class TrustStore:
             .build_client_verifier()
         )
         try:
-            verifier.verify(leaf, list(intermediates))
+            chain = verifier.verify(leaf, list(intermediates)).chain
         except xv.VerificationError:
             return False
+        if len(self._chained) >= CHAINS_REMEMBERED:
+            self._chained.clear()
+        self._chained[key] = (max(c.not_valid_before_utc for c in chain),
+                              min(c.not_valid_after_utc for c in chain))
         return True
 
     def _check_key_strength(self, leaf: x509.Certificate, party: str) -> None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -178,7 +179,7 @@ def verify_enveloped(
                              rule="sig.wrapping", partner=party)
     return VerifiedDocument(
         element=signed,
-        signer=leaf.subject.rfc4514_string(),
+        signer=_signer_name(leaf),
         key_id=kid,
         party=party,
         signing_time=signing_time,
@@ -247,6 +248,19 @@ def _signer_certificates(
     return leaf, [c for c in certs if c is not leaf]
 
 
+@functools.lru_cache(maxsize=256)
+def _signer_name(cert: x509.Certificate) -> str:
+    """The signer's subject as RFC 4514 text: a partner signs with few certificates."""
+    return cert.subject.rfc4514_string()
+
+
+@functools.lru_cache(maxsize=16)
+def _signing_time_path(names: tuple[str, ...]) -> etree.XPath:
+    """The compiled search for the first signing time outside the signature."""
+    test = " or ".join(f"local-name()='{n}'" for n in names)
+    return etree.XPath(f"(.//*[{test}][not(ancestor::ds:Signature)])[1]", namespaces=_NS)
+
+
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
@@ -257,8 +271,7 @@ def _is_ca(cert: x509.Certificate) -> bool:
 def _signing_time(
     root: etree._Element, settings: SecuritySettings, party: str, now: dt.datetime
 ) -> dt.datetime | None:
-    names = " or ".join(f"local-name()='{n}'" for n in settings.signing_time_names)
-    found = root.xpath(f"(.//*[{names}][not(ancestor::ds:Signature)])[1]", namespaces=_NS)
+    found = _signing_time_path(tuple(settings.signing_time_names))(root)
     if not found:
         return None
     text = (found[0].text or "").strip()
