@@ -15,11 +15,12 @@ Every producer is idempotent with ``acks=all``; every consumer reads with
 
 from __future__ import annotations
 
-from typing import Any
-
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from typing import TYPE_CHECKING, Any
 
 from hub.config import DEFAULT_TRANSACTION_TIMEOUT_MS, Settings, load_settings
+
+if TYPE_CHECKING:  # kafka-python is imported where a client is made: the stages never load it
+    from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 
 # Small batches linger briefly so a page of records leaves as one request;
 # 5 ms costs nothing at the hub's volumes and doubles throughput under load.
@@ -81,6 +82,8 @@ def librdkafka_security_config(settings: Settings) -> dict[str, Any]:
 
 
 def admin(settings: Settings | None = None, **overrides: object) -> KafkaAdminClient:
+    from kafka import KafkaAdminClient
+
     settings = settings or load_settings()
     config: dict[str, object] = {
         "bootstrap_servers": settings.kafka_bootstrap,
@@ -96,6 +99,8 @@ def producer(
     settings: Settings | None = None, *, transactional_id: str | None = None, **overrides: object
 ) -> KafkaProducer:
     """A kafka-python producer (tools and tests; the stages use librdkafka)."""
+    from kafka import KafkaProducer
+
     settings = settings or load_settings()
     config: dict[str, object] = {
         "bootstrap_servers": settings.kafka_bootstrap,
@@ -126,6 +131,8 @@ def consumer(
     *topics: str, settings: Settings | None = None, group_id: str | None = None, **overrides: object
 ) -> KafkaConsumer:
     """A kafka-python consumer reading committed data only."""
+    from kafka import KafkaConsumer
+
     settings = settings or load_settings()
     config: dict[str, object] = {
         "bootstrap_servers": settings.kafka_bootstrap,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kafka.errors import KafkaError
-
 from hub.config import Settings
 from hub.errors import BrokerError
 
@@ -30,6 +28,8 @@ class ClusterInfo:
 
 def probe(settings: Settings, timeout_s: float = PROBE_TIMEOUT_S) -> ClusterInfo:
     """Describe the cluster, or raise :class:`BrokerError` saying what to do."""
+    from kafka.errors import KafkaError
+
     from hub.kafka.clients import admin
 
     timeout_ms = int(timeout_s * 1000)

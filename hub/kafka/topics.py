@@ -10,13 +10,14 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from kafka.admin import NewTopic
-from kafka.errors import NoError, TopicAlreadyExistsError, for_code
+from typing import TYPE_CHECKING
 
 from hub.config import Settings, load_settings
 from hub.kafka.clients import admin
 from hub.model.families import EVENT_FAMILIES
+
+if TYPE_CHECKING:  # kafka-python only where topics are created (see hub.kafka.clients)
+    from kafka.admin import NewTopic
 
 _DAY_MS = 24 * 3600 * 1000
 # New topics get their partition leaders within seconds; a loaded broker may need more.
@@ -39,6 +40,8 @@ class TopicSpec:
     retention_ms: int | None = None
 
     def new_topic(self, replication_factor: int) -> NewTopic:
+        from kafka.admin import NewTopic
+
         configs: dict[str, str] = {}
         if self.compacted:
             configs["cleanup.policy"] = "compact"
@@ -54,6 +57,8 @@ def ensure_topics(specs: Iterable[TopicSpec], settings: Settings | None = None) 
     show yet) is not counted as created. Returns once every new topic has a leader
     for each partition, so the caller can produce to it at once.
     """
+    from kafka.errors import NoError, TopicAlreadyExistsError, for_code
+
     settings = settings or load_settings()
     client = admin(settings)
     try:
