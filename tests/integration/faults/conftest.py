@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from infra.agencies.generator import Rates
 from infra.agencies.signing import partner_signer
 from tests.support.exchange import isolated_settings
 from tests.support.faultkit import FAST_HTTP, process_state, sources_toml, wait_for
+from tests.support.kafka_cluster import free_ports
 
 # Aborted transactions past their timeout are swept this often on the private broker
 # (default 10 s): a transaction-timeout case then waits seconds, not tens of seconds.
@@ -45,12 +45,6 @@ class Hub:
     sources: Path
     tmp: Path
     feeds: list[str]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -159,7 +153,7 @@ class PrivateBroker:
 
 @pytest.fixture(scope="session")
 def private_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateBroker]:
-    port, cport = _free_port(), _free_port()
+    port, cport = free_ports(2)  # bound together: never the same port twice
     settings = dataclasses.replace(
         Settings(),
         var_dir=tmp_path_factory.mktemp("private-kafka"),
