@@ -4,6 +4,10 @@ Each record is parsed once (by validate) and handed on as its parsed element;
 a record that fails a step becomes :class:`Quarantined` with its findings and
 the page goes on without it. No Kafka, no files: :mod:`hub.intake.commit`
 writes the outcome, :mod:`hub.intake.stage` drives pages through both.
+
+:func:`check_page` (validate, verify) depends on the bytes alone, so it runs once
+per page; :func:`normalise_page` depends on the person registry too, so a page whose
+registry write lost an identity race is normalised again from the same checked page.
 """
 
 from __future__ import annotations
@@ -40,16 +44,39 @@ class PageOutcome:
     identity: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class CheckedPage:
+    """A page after validate and verify: the records that passed, and those that did not."""
+
+    valid: list[ValidRecord] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
 def process_page(
     records: Iterable[RawRecord], normaliser: Normaliser, partner: PartnerTrust | None = None
 ) -> PageOutcome:
     """The page's records through validate, verify (partner sources only) and normalise."""
-    outcome = PageOutcome()
-    valid = list(_keep_valid(validate(records), outcome))
+    return normalise_page(check_page(records, partner), normaliser)
+
+
+def check_page(records: Iterable[RawRecord], partner: PartnerTrust | None = None) -> CheckedPage:
+    """Validate every record, then verify the partner's signatures (partner sources only)."""
+    page = CheckedPage()
+    valid = list(_keep_valid(validate(records), page.quarantined))
     if partner is not None:
         checked = verify_records(valid, partner=partner.partner, trust=partner.trust)
-        valid = list(_keep_valid(checked, outcome))
-    page = normaliser.normalise(valid)
+        valid = list(_keep_valid(checked, page.quarantined))
+    page.valid = valid
+    return page
+
+
+def normalise_page(checked: CheckedPage, normaliser: Normaliser) -> PageOutcome:
+    """The checked page's valid records resolved and keyed against the registry as it is now.
+
+    Leaves ``checked`` as it was, so it can be normalised again after an identity race.
+    """
+    outcome = PageOutcome(quarantined=list(checked.quarantined))
+    page = normaliser.normalise(checked.valid)
     for item in page.items:
         if isinstance(item, Candidate):
             outcome.candidates.append(item)
@@ -60,11 +87,11 @@ def process_page(
 
 
 def _keep_valid(
-    items: Iterable[ValidRecord | Quarantined], outcome: PageOutcome
+    items: Iterable[ValidRecord | Quarantined], quarantined: list[Quarantined]
 ) -> Iterator[ValidRecord]:
     for item in items:
         if isinstance(item, Quarantined):
-            outcome.quarantined.append(item)
+            quarantined.append(item)
         else:
             yield item
 

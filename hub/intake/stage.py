@@ -5,9 +5,10 @@ by page (``python -m hub.intake.stage``, benchmarks, the crash tests), and the
 Airflow tasks split the same work in two: :func:`extract` stages the raw pages
 on disk (the agency is read once; a retry of ``intake`` does not call it
 again) and :func:`intake` commits them. Both commit every page through
-:meth:`IntakeRun.commit`: raw store, :func:`~hub.intake.page.process_page`
-(validate -> verify -> normalise), :func:`~hub.intake.commit.commit_page`
-(one Kafka transaction with the position), then the source's acknowledgement.
+:meth:`IntakeRun.commit`: raw store, :func:`~hub.intake.page.check_page`
+(validate -> verify), :func:`~hub.intake.page.normalise_page`,
+:func:`~hub.intake.commit.commit_page` (one Kafka transaction with the
+position), then the source's acknowledgement.
 
 The transactional id is per source, so a zombie run of the source is fenced by
 the broker when a new run initialises.
@@ -32,7 +33,7 @@ from hub.intake import staging
 from hub.intake.commit import commit_page
 from hub.intake.identity.outbox import RegistryOutbox
 from hub.intake.normalise import Normaliser
-from hub.intake.page import PageOutcome, PartnerTrust, process_page
+from hub.intake.page import CheckedPage, PageOutcome, PartnerTrust, check_page, normalise_page
 from hub.intake.positions import await_position, load_positions
 from hub.intake.raw_store import RawStore
 from hub.kafka.topics import Topics, topics_for
@@ -118,16 +119,18 @@ class IntakeRun:
 
         When another source's stage 1 bound one of the page's new identifiers first
         (two agencies reporting a new person at once), the registry refused the
-        page's resolutions and its transaction aborted: the page is judged again.
+        page's resolutions and its transaction aborted: the page is normalised again
+        (its validation and signature checks depend on its bytes only and stand).
         """
         self.raw_store.put_many((raw.body, raw.digest) for raw in page.records)
+        checked = check_page(page.records, self.partner)
         store = self.normaliser.registry.store
         for attempt in range(1, IDENTITY_RACE_ATTEMPTS + 1):
             last = attempt == IDENTITY_RACE_ATTEMPTS
             if last:
                 store.hold_writes()
             try:
-                self._commit_once(page)
+                self._commit_once(page, checked)
                 return
             except IdentityRace as race:
                 self.normaliser.facts.discard_pending()  # the registry forgot the page too
@@ -140,8 +143,8 @@ class IntakeRun:
                 if last:
                     store.release()
 
-    def _commit_once(self, page: Page) -> None:
-        outcome = process_page(page.records, self.normaliser, self.partner)
+    def _commit_once(self, page: Page, checked: CheckedPage) -> None:
+        outcome = normalise_page(checked, self.normaliser)
         started = time.monotonic()
         commit_page(
             self.producer,
