@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import sys
 import time
 from pathlib import Path
@@ -61,18 +62,38 @@ def stage2(settings) -> int:
     return sum(publish_partition(p, settings).consumed for p in range(PARTITIONS))
 
 
+class GcClock:
+    """CPU spent inside the cycle collector, and how many collections ran."""
+
+    def __init__(self) -> None:
+        self.seconds, self.collections, self._start = 0.0, 0, 0.0
+
+    def __call__(self, phase: str, _info: dict) -> None:
+        if phase == "start":
+            self._start = time.process_time()
+            self.collections += 1
+        else:
+            self.seconds += time.process_time() - self._start
+
+
 def timed(name: str, fn, profile_dir: Path | None):
     prof = cProfile.Profile(time.process_time) if profile_dir else None
+    clock = GcClock()
+    gc.callbacks.append(clock)
     t0, w0 = time.process_time(), time.perf_counter()
     if prof:
         prof.enable()
-    n = fn()
+    try:
+        n = fn()
+    finally:
+        gc.callbacks.remove(clock)
     if prof:
         prof.disable()
         prof.dump_stats(str(profile_dir / f"{name}.prof"))
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
     print(f"{name}: {n} records, {1e6 * cpu / max(n, 1):.0f} µs CPU/record "
-          f"({cpu:.2f} s CPU, {wall:.2f} s wall)", flush=True)
+          f"({cpu:.2f} s CPU, {wall:.2f} s wall); cycle collector {clock.collections} runs, "
+          f"{1e6 * clock.seconds / max(n, 1):.1f} µs/record", flush=True)
     return n, cpu
 
 

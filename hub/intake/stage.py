@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.base import Page, SourceConnector
+from hub.batch_gc import batch_gc
 from hub.config import Settings, load_settings
 from hub.errors import BrokerError, IdentityRace, StateError
 from hub.intake import staging
@@ -90,17 +91,23 @@ class IntakeRun:
         cls, source: SourceConfig, settings: Settings, summary: SourceRunSummary
     ) -> IntakeRun:
         stack = ExitStack()
-        raw_store = RawStore(settings.raw_store_dir)
-        stack.callback(raw_store.close)
-        normaliser = Normaliser.open(registry_url(settings))
-        stack.callback(normaliser.close)
-        normaliser.registry.source = source.name  # its merges are re-sent until committed
-        topics = topics_for(settings)
-        producer = TransactionalProducer.open(
-            settings, transactional_id(settings, source.name), role="stage1",
-            probe_topic=topics.intake,
-        )
-        stack.callback(producer.close)
+        try:  # what is open so far is closed if a later part fails to open
+            stack.enter_context(batch_gc())
+            raw_store = RawStore(settings.raw_store_dir)
+            stack.callback(raw_store.close)
+            normaliser = Normaliser.open(registry_url(settings))
+            stack.callback(normaliser.close)
+            normaliser.registry.source = source.name  # its merges are re-sent until committed
+            topics = topics_for(settings)
+            producer = TransactionalProducer.open(
+                settings, transactional_id(settings, source.name), role="stage1",
+                probe_topic=topics.intake,
+            )
+            stack.callback(producer.close)
+            partner = _partner_trust(source, settings)
+        except BaseException:
+            stack.close()
+            raise
         return cls(
             source=source,
             settings=settings,
@@ -108,7 +115,7 @@ class IntakeRun:
             summary=summary,
             raw_store=raw_store,
             normaliser=normaliser,
-            partner=_partner_trust(source, settings),
+            partner=partner,
             producer=producer,
             seal=NoticeSealer(lambda: open_pki(settings).hub_signing_key()),
             stack=stack,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from hub.batch_gc import batch_gc
 from hub.config import Settings, load_settings
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import IntakeMessage, IntakeReader, TransactionalProducer
@@ -117,7 +118,8 @@ def publish_partition(
     topics = topics_for(settings)
     summary = PublishRunSummary(partition=partition, run_id=run_id)
     stats = DedupStats()
-    with recorded(summary, settings.var_dir / "runs", before_save=lambda: _count(summary, stats)):
+    with (batch_gc(),
+          recorded(summary, settings.var_dir / "runs", before_save=lambda: _count(summary, stats))):
         run = PartitionRun.open(settings, topics, partition, summary)
         run.publisher.stats = stats
         with run.stack:
