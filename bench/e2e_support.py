@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from connectors.base import Page, Position, RawRecord, SourceConnector
 from hub.config import Settings, load_settings
@@ -171,6 +172,16 @@ class BrokerCpu:
         return t.user + t.system
 
 
+def produce_waiting(producer: Any, topic: str, value: bytes, key: bytes) -> None:
+    """librdkafka's produce, waiting for room when its local queue is full."""
+    while True:
+        try:
+            producer.produce(topic, value, key=key)
+            return
+        except BufferError:
+            producer.poll(0.05)
+
+
 def raw_rates(settings: Settings, paths: list[Path]) -> dict[str, float]:
     """Records/s of sending the same bytes with each client (idempotent, acks=all), and
     the CPU per record of kafka-python's run: the client's (its sender thread included)
@@ -199,12 +210,7 @@ def raw_rates(settings: Settings, paths: list[Path]) -> dict[str, float]:
     n, t0 = 0, time.perf_counter()
     for path in paths:
         for body in read_records(path):
-            while True:
-                try:
-                    rd.produce(topic, body, key=str(n).encode())
-                    break
-                except BufferError:
-                    rd.poll(0.05)
+            produce_waiting(rd, topic, body, str(n).encode())
             n += 1
             if n % 1000 == 0:
                 rd.poll(0)

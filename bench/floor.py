@@ -26,14 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.e2e_support import FEEDS, generate, read_records, record_files, run_env  # noqa: E402
+from bench import e2e_support as feeds  # noqa: E402
 from bench.reporting import note  # noqa: E402
 from hub.config import load_settings  # noqa: E402
 
 TARGET_RPS = 20_000
 CORES = 2
 # Partner records in the bench's mix; their signature check is charged at this share.
-PARTNER_SHARE = FEEDS["partner:UZB"]
+PARTNER_SHARE = feeds.FEEDS["partner:UZB"]
 
 
 def per_record(label: str, n: int, fn: Callable[[], object], repeats: int = 3) -> float:
@@ -63,10 +63,10 @@ def main() -> int:
     from security.safe_xml import _parser
 
     base = load_settings()
-    data_dir = generate(base.var_dir / "bench", args.records, args.seed)
-    files = record_files(data_dir)
-    _env, settings = run_env(base.var_dir / "bench", data_dir, "floor", 2)
-    bodies = [b for feed in ("interior", "labour") for b in read_records(files[feed])]
+    data_dir = feeds.generate(base.var_dir / "bench", args.records, args.seed)
+    files = feeds.record_files(data_dir)
+    _env, settings = feeds.run_env(base.var_dir / "bench", data_dir, "floor", 2)
+    bodies = [b for feed in ("interior", "labour") for b in feeds.read_records(files[feed])]
     n = len(bodies)
     note(f"{n:,} interior and labour records, compiled-library calls only:")
     parser = _parser()  # the hub's hardened libxml2 settings, without its Python checks
@@ -92,12 +92,7 @@ def main() -> int:
     def produce_twice() -> None:
         for i, body in enumerate(bodies):
             for _ in range(2):
-                while True:
-                    try:
-                        producer.produce(topic, body, key=str(i).encode())
-                        break
-                    except BufferError:
-                        producer.poll(0.05)
+                feeds.produce_waiting(producer, topic, body, str(i).encode())
             if i % 1000 == 0:
                 producer.poll(0)
         producer.flush()
