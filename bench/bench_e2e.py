@@ -43,7 +43,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.e2e_support import (  # noqa: E402
+    BUDGET_US,
+    CORES,
     FEEDS,
+    TARGET_RPS,
     BrokerCpu,
     cpu_s,
     generate,
@@ -163,12 +166,6 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
     }
 
 
-# CPU of the whole machine (both cores, every process and the broker) per record at the
-# target rate: two cores can give 2,000,000 µs each second, spread over 20,000 records.
-TARGET_RPS = 20_000
-CORES = 2
-
-
 def chart(result: dict[str, Any], png: Path) -> None:
     """Left: rates of the same bytes. Right: where one record's CPU goes, hub against
     raw produce, with the budget two cores allow at the target rate."""
@@ -204,10 +201,9 @@ def chart(result: dict[str, Any], png: Path) -> None:
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     for x, total in enumerate(bottom):
         cpu.annotate(f"{total:,.0f} µs", (x, total), ha="center", va="bottom")
-    budget = CORES * 1e6 / TARGET_RPS
-    cpu.axhline(budget, color="black", linestyle="--", linewidth=1)
-    cpu.annotate(f"all of {CORES} cores at {TARGET_RPS:,}/s: {budget:.0f} µs",
-                 (0.5, budget), ha="center", va="bottom", fontsize=8)
+    cpu.axhline(BUDGET_US, color="black", linestyle="--", linewidth=1)
+    cpu.annotate(f"all of {CORES} cores at {TARGET_RPS:,}/s: {BUDGET_US:.0f} µs",
+                 (0.5, BUDGET_US), ha="center", va="bottom", fontsize=8)
     cpu.set_ylabel("CPU µs per record (user + system)")
     cpu.set_title("where the CPU goes (broker: local process, same window)", fontsize=10)
     cpu.legend(fontsize=8, loc="upper right")
@@ -259,7 +255,7 @@ def main() -> int:
           f"{result['stage2_cpu_us']:.0f} µs, broker {_us(result['broker_cpu_us'])}; raw "
           f"kafka-python produce: client {result['raw_client_cpu_us']:.0f} µs, broker "
           f"{_us(result['raw_broker_cpu_us'])}; two cores at {TARGET_RPS:,}/s allow "
-          f"{CORES * 1e6 / TARGET_RPS:.0f} µs")
+          f"{BUDGET_US:.0f} µs")
     print(f"RESULT records={n} end_to_end_rps={e2e:.0f} raw_rps={raw['kafka_python']:.0f} "
           f"ratio={result['ratio']:.2f} peak_rss_mb={result['peak_rss_mb']:.0f} "
           f"naive_speedup={result['naive_speedup']:.1f} concurrent=1")

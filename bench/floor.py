@@ -31,8 +31,6 @@ from bench import e2e_support as feeds  # noqa: E402
 from bench.reporting import note  # noqa: E402
 from hub.config import load_settings  # noqa: E402
 
-TARGET_RPS = 20_000
-CORES = 2
 # Records per transaction: one page, as stage 1 commits them.
 TRANSACTION_RECORDS = 1_000
 # Partner records in the bench's mix; their signature check is charged at this share.
@@ -121,10 +119,10 @@ def main() -> int:
                         lambda: [public.verify(signature, bodies[0], ec.ECDSA(hashes.SHA256()))
                                  for _ in sample])
     floor = parse + xsd + c14n + sha + kafka + PARTNER_SHARE * verify
-    budget = CORES * 1e6 / TARGET_RPS
+    budget = feeds.BUDGET_US
     print(f"floor of the compiled calls: {floor:.0f} µs per record (parse {parse:.0f}, XSD "
           f"{xsd:.0f}, C14N {c14n:.0f}, SHA-256 {sha:.0f}, librdkafka {kafka:.0f}, partner "
-          f"signature {PARTNER_SHARE * verify:.0f}); two cores at {TARGET_RPS:,}/s give "
+          f"signature {PARTNER_SHARE * verify:.0f}); two cores at {feeds.TARGET_RPS:,}/s give "
           f"{budget:.0f} µs per record to everything, the broker included")
     with_broker = floor + (broker_us or 0.0)
     if broker_us is not None:
