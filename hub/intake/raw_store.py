@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hub.errors import StateError
+from hub.sqlite_wal import use_wal
 
 
 def _digest(body: bytes) -> str:
@@ -34,7 +35,7 @@ class RawStore:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(root / "index.sqlite", isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self.db)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS raw (digest TEXT PRIMARY KEY, pack TEXT NOT NULL,"

@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from hub.config import Settings, load_settings
+from hub.sqlite_wal import use_wal
 
 PREFIX = "mhub_"
 # name -> (type, help). One place, so the exposition and the callers agree.
@@ -57,7 +58,7 @@ def metrics_file(settings: Settings | None = None) -> Path:
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=DB_TIMEOUT_S, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
+    use_wal(db)
     db.execute(_SCHEMA)
     return db
 

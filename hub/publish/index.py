@@ -27,6 +27,7 @@ from hub.config import Settings
 from hub.errors import StateError
 from hub.kafka.clients import consumer
 from hub.publish.dedup import IndexEntry, decode_entry, encode_entry
+from hub.sqlite_wal import use_wal
 
 #: Header naming the value format of a dedup-index message (absent: one legacy entry).
 FORMAT_HEADER = "format"
@@ -48,7 +49,7 @@ class DedupStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.partition = partition
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self.db)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS entry (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID"

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from hub.deliver.consumer.model import Corroboration, IdentityMerge
+from hub.sqlite_wal import use_wal
 
 # Recently seen event ids kept in memory: covers the re-delivery window after a
 # rebalance or restart (a few polls) many times over at ~100 bytes an entry.
@@ -65,7 +66,7 @@ class ConsumerState:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self.db)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
         self._seen = LRU(seen_cache)

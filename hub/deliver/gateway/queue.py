@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from hub.sqlite_wal import use_wal
+
 # A partner client and the feeder may wait on each other's short transactions.
 BUSY_TIMEOUT_MS = 5_000
 # Purging is a range delete on an index; once a minute keeps it off every request.
@@ -142,7 +144,7 @@ class QueueStore:
         self.db = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
         )
-        self.db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self.db)
         # FULL: a message the feeder stored, with its offsets, survives power loss.
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_SCHEMA)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hub.errors import IdentityRace
+from hub.sqlite_wal import use_wal
 
 # SQLite caps host parameters per statement (32766 since 3.32); lookups are
 # chunked well below it so one statement never fails on a large batch.
@@ -319,7 +320,7 @@ class SqliteStore(SqlStore):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in write()).
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._conn)
         # NORMAL is durable against application crashes in WAL mode; an OS crash may
         # lose the last commits, which the registry re-derives (person ids are
         # deterministic, see registry.py).

@@ -14,6 +14,7 @@ from dataclasses import astuple, fields
 from pathlib import Path
 
 from hub.ops.statistics.definitions import Fact
+from hub.sqlite_wal import use_wal
 
 _COLUMNS = tuple(f.name for f in fields(Fact))
 _KEYS = ("event_id", "version", "source", "record_id", "updated_at")
@@ -39,7 +40,7 @@ class FactStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        use_wal(self._db)
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         have = {row[1] for row in self._db.execute("PRAGMA table_info(facts)")}
