@@ -20,6 +20,7 @@ party's anchors at a given time and names the precise reason when it fails
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,9 @@ _EE_POLICY = xv.ExtensionPolicy.permit_all().require_present(
 _CA_POLICY = xv.ExtensionPolicy.webpki_defaults_ca()
 
 
-def _subject(cert: x509.Certificate) -> str:
+@functools.lru_cache(maxsize=256)
+def subject_name(cert: x509.Certificate) -> str:
+    """A certificate's subject as RFC 4514 text: a partner signs with few certificates."""
     return cert.subject.rfc4514_string()
 
 
@@ -67,7 +70,8 @@ class TrustStore:
     partner_cas: Mapping[str, tuple[x509.Certificate, ...]]
     settings: SecuritySettings = DEFAULT_SETTINGS
     _stores: dict[str, xv.Store] = field(default_factory=dict, repr=False, compare=False)
-    _chained: dict[tuple[str, bytes, tuple[bytes, ...]], tuple[dt.datetime, dt.datetime]] = field(
+    _chained: dict[tuple[str, x509.Certificate, tuple[x509.Certificate, ...]],
+                   tuple[dt.datetime, dt.datetime]] = field(
         default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -118,7 +122,7 @@ class TrustStore:
         anchors = self.anchors(party)
         if not leaf.not_valid_before_utc <= at <= leaf.not_valid_after_utc:
             raise CertificateError(
-                f"certificate {_subject(leaf)} is valid "
+                f"certificate {subject_name(leaf)} is valid "
                 f"{leaf.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}"
                 f"..{leaf.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}, not at signing time "
                 f"{at:%Y-%m-%dT%H:%M:%SZ}",
@@ -131,7 +135,7 @@ class TrustStore:
             usage = None
         if usage is None or not usage.digital_signature:
             raise CertificateError(
-                f"certificate {_subject(leaf)} lacks KeyUsage digitalSignature",
+                f"certificate {subject_name(leaf)} lacks KeyUsage digitalSignature",
                 rule="sig.key-usage", partner=party,
             )
         if not self._chains(party, anchors, leaf, intermediates, at):
@@ -144,17 +148,17 @@ class TrustStore:
             )
             if other is not None:
                 raise CertificateError(
-                    f"certificate {_subject(leaf)} belongs to {other}, not to {party}",
+                    f"certificate {subject_name(leaf)} belongs to {other}, not to {party}",
                     rule="sig.wrong-partner", partner=party,
                 )
             raise CertificateError(
-                f"certificate {_subject(leaf)} does not chain to the pinned CA of {party}",
+                f"certificate {subject_name(leaf)} does not chain to the pinned CA of {party}",
                 rule="sig.untrusted-ca", partner=party,
             )
         kid = key_id_of(leaf)
         if party == HUB and kid not in self.hub_certs:
             raise CertificateError(
-                f"certificate {_subject(leaf)} ({kid}) is not a hub signing certificate",
+                f"certificate {subject_name(leaf)} ({kid}) is not a hub signing certificate",
                 rule="sig.unknown-key", partner=party,
             )
         return kid
@@ -175,8 +179,7 @@ class TrustStore:
         verdict depends on the time only through those validity periods; the anchors of a
         loaded store never change). Refusals are never remembered.
         """
-        key = (party, leaf.tbs_certificate_bytes + leaf.signature,
-               tuple(c.tbs_certificate_bytes + c.signature for c in intermediates))
+        key = (party, leaf, tuple(intermediates))  # certificates compare by their DER
         window = self._chained.get(key)
         if window is not None and window[0] <= at <= window[1]:
             return True

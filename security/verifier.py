@@ -52,7 +52,7 @@ from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature, Si
 from security.errors import HostileXmlError, SignatureError, TrustError
 from security.safe_xml import parse_untrusted
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
-from security.trust import HUB, TrustStore
+from security.trust import HUB, TrustStore, subject_name
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 _NS = {"ds": DS_NS}
@@ -179,7 +179,7 @@ def verify_enveloped(
                              rule="sig.wrapping", partner=party)
     return VerifiedDocument(
         element=signed,
-        signer=_signer_name(leaf),
+        signer=subject_name(leaf),
         key_id=kid,
         party=party,
         signing_time=signing_time,
@@ -246,12 +246,6 @@ def _signer_certificates(
     leaves = [c for c in certs if not _is_ca(c)]
     leaf = leaves[0] if len(leaves) == 1 else certs[0]
     return leaf, [c for c in certs if c is not leaf]
-
-
-@functools.lru_cache(maxsize=256)
-def _signer_name(cert: x509.Certificate) -> str:
-    """The signer's subject as RFC 4514 text: a partner signs with few certificates."""
-    return cert.subject.rfc4514_string()
 
 
 @functools.lru_cache(maxsize=16)

@@ -52,4 +52,4 @@ def test_a_refusal_is_not_remembered(short_lived_ca, trust: TrustStore) -> None:
     with pytest.raises(TrustError) as info:
         both.check_signer(leaf, [], party="UZB", at=START + dt.timedelta(days=10))
     assert info.value.rule == "sig.wrong-partner"
-    assert list(both._chained) == [("ABC", leaf.tbs_certificate_bytes + leaf.signature, ())]
+    assert list(both._chained) == [("ABC", leaf, ())]
