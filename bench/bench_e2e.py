@@ -55,6 +55,7 @@ from bench.e2e_support import (  # noqa: E402
     raw_rates,
     record_files,
     run_env,
+    us,
 )
 from hub.config import load_settings  # noqa: E402
 
@@ -138,7 +139,7 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
                   f"   (stage 2 reports at its end)", file=sys.stderr, flush=True)
     for proc in stage1 + stage2:
         proc.join()
-    broker1 = broker.seconds()
+    broker_us = broker.per_record_us(broker0, n)  # the same window, per record pulled
     s1 = [r for r in results if r["stage"] == 1]
     s2 = [r for r in results if r["stage"] == 2]
     end1 = max(r["end"] for r in s1)
@@ -158,9 +159,7 @@ def run_hub(env: dict[str, str], files: dict[str, Path], n: int) -> dict[str, An
         "replays": sum(r["replays"] for r in s2),
         "stage1_cpu_us": 1e6 * sum(r["cpu_s"] for r in s1) / n,
         "stage2_cpu_us": 1e6 * sum(r["cpu_s"] for r in s2) / max(intake_n, 1),
-        # the broker's CPU over the same window, per record pulled (None: not local)
-        "broker_cpu_us": (None if broker0 is None or broker1 is None
-                          else 1e6 * (broker1 - broker0) / n),
+        "broker_cpu_us": broker_us,  # None: the broker is not a local process
         "rss_mb": {f"stage1-{r['feed']}": r["rss_mb"] for r in s1}
         | {f"stage2-p{r['partition']}": r["rss_mb"] for r in s2},
     }
@@ -211,10 +210,6 @@ def chart(result: dict[str, Any], png: Path) -> None:
     fig.savefig(png, dpi=110)
 
 
-def _us(value: float | None) -> str:
-    return "not local" if value is None else f"{value:.0f} µs"
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -252,9 +247,9 @@ def main() -> int:
     print(json.dumps(result, indent=2))
     print(f"chart: {out_dir / 'e2e.png'}")
     print(f"CPU per record: stage 1 {result['stage1_cpu_us']:.0f} µs, stage 2 "
-          f"{result['stage2_cpu_us']:.0f} µs, broker {_us(result['broker_cpu_us'])}; raw "
+          f"{result['stage2_cpu_us']:.0f} µs, broker {us(result['broker_cpu_us'])}; raw "
           f"kafka-python produce: client {result['raw_client_cpu_us']:.0f} µs, broker "
-          f"{_us(result['raw_broker_cpu_us'])}; two cores at {TARGET_RPS:,}/s allow "
+          f"{us(result['raw_broker_cpu_us'])}; two cores at {TARGET_RPS:,}/s allow "
           f"{BUDGET_US:.0f} µs")
     print(f"RESULT records={n} end_to_end_rps={e2e:.0f} raw_rps={raw['kafka_python']:.0f} "
           f"ratio={result['ratio']:.2f} peak_rss_mb={result['peak_rss_mb']:.0f} "

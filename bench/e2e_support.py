@@ -177,6 +177,16 @@ class BrokerCpu:
         t = self._proc.cpu_times()
         return t.user + t.system
 
+    def per_record_us(self, since: float | None, records: int) -> float | None:
+        """The broker's CPU µs per record from ``since`` (a :meth:`seconds`) to now."""
+        now = self.seconds()
+        return None if since is None or now is None else 1e6 * (now - since) / records
+
+
+def us(value: float | None) -> str:
+    """A CPU figure of the broker as printed: µs, or why there is none."""
+    return "not local" if value is None else f"{value:.0f} µs"
+
 
 def produce_waiting(producer: Any, topic: str, value: bytes, key: bytes) -> None:
     """librdkafka's produce, waiting for room when its local queue is full."""
@@ -207,9 +217,9 @@ def raw_rates(settings: Settings, paths: list[Path]) -> dict[str, float]:
     prod.flush()
     out["kafka_python"] = n / (time.perf_counter() - t0)
     out["kafka_python_client_cpu_us"] = 1e6 * (cpu_s() - c0) / n
-    b1 = broker.seconds()
-    if b0 is not None and b1 is not None:
-        out["kafka_python_broker_cpu_us"] = 1e6 * (b1 - b0) / n
+    broker_us = broker.per_record_us(b0, n)
+    if broker_us is not None:
+        out["kafka_python_broker_cpu_us"] = broker_us
     prod.close()
     rd = Producer({"bootstrap.servers": settings.kafka_bootstrap, "enable.idempotence": True,
                    "acks": "all", "linger.ms": 5})

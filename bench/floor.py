@@ -107,10 +107,8 @@ def main() -> int:
     b0, w0 = broker.seconds(), time.perf_counter()
     kafka = per_record("librdkafka transactional produce, intake + event (client side)", n,
                        produce_twice, 1)
-    b1, rate = broker.seconds(), n / (time.perf_counter() - w0)
-    broker_us = None if b0 is None or b1 is None else 1e6 * (b1 - b0) / n
-    note(f"  the broker meanwhile: {'not local' if broker_us is None else f'{broker_us:.1f} µs'}"
-         f" per record, at {rate:,.0f} records/s")
+    broker_us, rate = broker.per_record_us(b0, n), n / (time.perf_counter() - w0)
+    note(f"  the broker meanwhile: {feeds.us(broker_us)} per record, at {rate:,.0f} records/s")
     key = ec.generate_private_key(ec.SECP256R1())
     signature = key.sign(bodies[0], ec.ECDSA(hashes.SHA256()))
     public = key.public_key()
