@@ -1,8 +1,8 @@
 """Validation throughput: the hub's validate stage against xmlschema alone, one core.
 
-A mixed stream is generated from hub/schemas/examples/valid (every record type,
+A mixed stream is generated from schemas/examples/valid (every record type,
 varied record ids, versions, KATO districts and IIN serials with correct check
-digits) with a share of invalid records taken from hub/schemas/examples/invalid.
+digits) with a share of invalid records taken from schemas/examples/invalid.
 Measured on the same stream in one run:
 
 - hub: ``validate_record`` (hardened parse + lxml XSD compiled once + business rules)

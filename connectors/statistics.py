@@ -4,7 +4,7 @@
 ``Accept`` media type of the wanted message (structure-specific by default,
 generic on request). The reply is parsed as a stream (:func:`connectors.sdmx.parse_sdmx`)
 and each observation becomes one ``urn:kz:mhub:statistics:1`` ``Observation``
-record (the contract in ``hub/schemas/statistics/v1``), so memory stays at a page.
+record (the contract in ``schemas/statistics/v1``), so memory stays at a page.
 Every message shape is read alike: time series or cross-sectional (observations
 by region, the year on the series), so a record's ``Period`` is the real period
 and its id carries the full key (the observation-level dimension included). An

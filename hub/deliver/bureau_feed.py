@@ -88,7 +88,7 @@ def feed_schema() -> dict[str, Any]:
     """The feed's JSON Schema (draft 2020-12), for the bureau and the tests."""
     from importlib.resources import files
 
-    return dict(json.loads(files("hub.schemas").joinpath(FEED_SCHEMA).read_text("utf-8")))
+    return dict(json.loads(files("schemas").joinpath(FEED_SCHEMA).read_text("utf-8")))
 
 
 def feed_topic(settings: Settings) -> str:

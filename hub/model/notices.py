@@ -9,7 +9,7 @@ recipe checks it without the hub's code::
 
     xmlsec1 --verify --trusted-pem var/pki/trust/hub-signing-ca.pem notice.xml
 
-The document (``urn:kz:mhub:notice:1``, ``hub/schemas/exchange/notice.xsd``)::
+The document (``urn:kz:mhub:notice:1``, ``schemas/exchange/notice.xsd``)::
 
     <Notice xmlns="urn:kz:mhub:notice:1">
       <Kind>dlq | identity</Kind>

@@ -9,7 +9,7 @@ an agency checks it exactly as an event (the proof recipe of
 JSON message agencies already read keeps its fields and carries this document
 under ``signed``; the hub's consumer reads only the verified document and
 rejects a message whose JSON disagrees with it. Contract:
-``hub/schemas/exchange/corroboration/v1/corroboration.xsd``.
+``schemas/exchange/corroboration/v1/corroboration.xsd``.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Builders of the contract's reference examples in ``hub/schemas/examples/`` (development only)."""
+"""Builders of the contract's reference examples in ``schemas/examples/`` (development only)."""

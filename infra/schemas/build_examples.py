@@ -1,4 +1,4 @@
-"""Write the valid example record of every record type into hub/schemas/examples/valid/.
+"""Write the valid example record of every record type into schemas/examples/valid/.
 
 The examples are the agencies' reference: real-looking people with correct
 IIN and MRZ check digits. Run after changing the XSDs:

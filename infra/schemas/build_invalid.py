@@ -1,4 +1,4 @@
-"""Write one invalid example per rule into hub/schemas/examples/invalid/.
+"""Write one invalid example per rule into schemas/examples/invalid/.
 
 Each file is a valid example with one mistake, named ``<example>--<rule>.xml``
 and starting with a comment ``expected rule: <rule>``; the tests check that

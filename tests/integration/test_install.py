@@ -1,7 +1,7 @@
 """``pip install .`` into a fresh virtual environment, then ``mhub`` from another directory.
 
 The product is what the wheel holds, not what the checkout holds: the schemas must
-ship as package data (``hub/schemas``), and the development tools of ``infra/`` must
+ship as package data (``schemas``), and the development tools of ``infra/`` must
 not. pip builds the project as ``pip install .`` does (an isolated build with the
 build backend of ``pyproject.toml``) from a copy of the work tree, and installs it
 into a new venv made without pip. The hub's third-party dependencies are not
@@ -36,7 +36,7 @@ _NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "var", "libs", "__pycache__", "*.egg-info", "build", "dist",
     ".pytest_cache", ".ruff_cache",
 )
-EXAMPLES = PROJECT_ROOT / "hub" / "schemas" / "examples"
+EXAMPLES = PROJECT_ROOT / "schemas" / "examples"
 VALID = "interior1-BorderCrossing.xml"
 INVALID = "interior1-StayRegistration--kato.unknown.xml"
 
@@ -107,14 +107,14 @@ class TestInstalledPackage:
     def test_hub_and_its_schemas_come_from_the_new_venv(self, installed: Installed) -> None:
         out = installed.python(
             "import hub, importlib.resources as r; "
-            "print(hub.__file__); print(r.files('hub.schemas') / 'catalog.xml')")
+            "print(hub.__file__); print(r.files('schemas') / 'catalog.xml')")
         assert out.returncode == 0, out.stderr
         module, catalog = (Path(line) for line in out.stdout.splitlines())
         assert module.is_relative_to(installed.site)
         assert catalog.is_relative_to(installed.site) and catalog.is_file()
 
     def test_schemas_and_examples_ship(self, installed: Installed) -> None:
-        shipped = installed.site / "hub" / "schemas"
+        shipped = installed.site / "schemas"
         for pattern in ("catalog.xml", "*/v*/*.xsd", "data/*.csv", "examples/*/*.xml"):
             in_checkout = sorted(p.relative_to(EXAMPLES.parent) for p in
                                  EXAMPLES.parent.glob(pattern))
@@ -134,7 +134,7 @@ class TestInstalledPackage:
         assert out.returncode == 0, out.stderr
         paths = [Path(line) for line in out.stdout.splitlines()]
         assert [p.name for p in paths] == list(EXCHANGE_FILES)
-        shipped = installed.site / "hub" / "schemas" / "exchange"
+        shipped = installed.site / "schemas" / "exchange"
         for path in paths:
             assert path.parent == shipped and path.is_file(), path
             checkout = EXAMPLES.parent / "exchange" / path.name

@@ -1,6 +1,6 @@
 """Reading the hub's canonical event envelope ``<Event xmlns="urn:kz:mhub:event:1">``.
 
-The contract is ``hub/schemas/event/v1/event.xsd``: EventId, EventType,
+The contract is ``schemas/event/v1/event.xsd``: EventId, EventType,
 EventVersion, OccurredAt, RecordedAt, Person? (PersonId, identifiers, names,
 citizenships), Body (one agency record), Provenance (Source, ...), then the
 batch inclusion proof (``urn:kz:mhub:proof:1`` ``BatchProof``, see

@@ -112,7 +112,7 @@ _BORDER = (
 _DECISION = (_f("number", "DecisionNumber"), _f("date", "DecisionDate", norm=_date))
 
 #: fact -> the fields that make it unique (the table is the specification).
-#: Names are the element names of hub/schemas/{interior,labour,partner}/v1.
+#: Names are the element names of schemas/{interior,labour,partner}/v1.
 FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
     "border-crossing": _BORDER,
     "stay-registration": (_f("kato", "Kato"), _f("from", "From", norm=_date)),

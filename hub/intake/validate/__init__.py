@@ -1,6 +1,6 @@
 """The validate stage: XSD by namespace (local catalog, compiled once) plus business rules.
 
-The first step of stage 1: the schemas come from ``hub/schemas`` (``catalog``), the code
+The first step of stage 1: the schemas come from ``schemas`` (``catalog``), the code
 lists from its ``data/`` (``tables``). A record that fails leaves with its findings for
 the DLQ; a valid one goes on to verify and normalise (``hub.intake``).
 

@@ -1,6 +1,6 @@
 """The schema catalog: namespace -> local XSD file -> compiled lxml schema, once.
 
-Schemas are loaded only from the ``hub.schemas`` package data (``hub/schemas/``, found
+Schemas are loaded only from the ``schemas`` package data (``schemas/``, found
 with ``importlib.resources`` so an installed wheel validates anywhere). ``catalog.xml``
 (OASIS XML Catalog) maps each namespace ``urn:kz:mhub:{family}:{major}`` to its
 file; imports between files use relative ``schemaLocation``. A resolver on the
@@ -22,7 +22,7 @@ from lxml import etree
 
 from hub.errors import ConfigError, SchemaNotFound
 
-SCHEMAS_PACKAGE = "hub.schemas"
+SCHEMAS_PACKAGE = "schemas"
 
 
 def _package_dir(package: str) -> Path:
@@ -45,7 +45,7 @@ SCHEMAS_DIR = _package_dir(SCHEMAS_PACKAGE)
 CATALOG_FILE = SCHEMAS_DIR / "catalog.xml"
 #: the shipped example records (valid/ and invalid/), the agencies' reference
 EXAMPLES_DIR = SCHEMAS_DIR / "examples"
-#: what the hub sends beside the events (hub/schemas/README.md): package data like the
+#: what the hub sends beside the events (schemas/README.md): package data like the
 #: record schemas, but never records, so not in the catalog
 EXCHANGE_DIR = SCHEMAS_DIR / "exchange"
 EXCHANGE_FILES = ("gateway.wsdl", "gateway.xsd", "proof.xsd", "batch.xsd", "notice.xsd")
@@ -196,7 +196,7 @@ _DEFAULT_LOCK = threading.Lock()
 
 
 def default_catalog() -> SchemaCatalog:
-    """The process-wide catalog over the shipped ``hub/schemas/`` folder (the cache)."""
+    """The process-wide catalog over the shipped ``schemas/`` folder (the cache)."""
     global _DEFAULT
     if _DEFAULT is None:
         with _DEFAULT_LOCK:

@@ -1,6 +1,6 @@
 """Business rules of the validate stage: what an XSD cannot say.
 
-Each rule has a stable id (agencies look it up in ``hub/schemas/docs/rules.md``).
+Each rule has a stable id (agencies look it up in ``schemas/docs/rules.md``).
 The rules run on a record that already passed its XSD, so they rely on the
 schema's lexical forms (12-digit IIN, 44-character MRZ lines, ISO dates) and
 only check meaning: check digits, consistency between fields, dates in order,

@@ -1,4 +1,4 @@
-"""Code lists the rules check against, shipped as CSV in ``hub/schemas/data/``.
+"""Code lists the rules check against, shipped as CSV in ``schemas/data/``.
 
 Kept as data, not code, so that a change of the lists (a new KATO region, a
 state leaving the CIS) is a reviewed data change. Lines starting with ``#``

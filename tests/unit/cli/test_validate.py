@@ -73,4 +73,4 @@ class TestSchemaDocs:
         for page in tmp_path.glob("*.md"):
             committed = SCHEMAS_DIR / "docs" / page.name
             assert committed.read_text(encoding="utf-8") == page.read_text(encoding="utf-8"), (
-                f"hub/schemas/docs/{page.name} is stale: run mhub schema-docs")
+                f"schemas/docs/{page.name} is stale: run mhub schema-docs")

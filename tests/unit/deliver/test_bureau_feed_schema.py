@@ -11,7 +11,7 @@ import pytest
 from hub.deliver.bureau_feed import ALLOWED_FIELDS, FEED_FAMILIES, feed_schema, transform
 from security.pseudonym import Pseudonymizer
 
-EXAMPLE = Path(str(files("hub.schemas").joinpath("examples/valid/event1-Event.xml")))
+EXAMPLE = Path(str(files("schemas").joinpath("examples/valid/event1-Event.xml")))
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ The recipe an agency follows with standard tools only: ``xmlsec1 --verify
 --trusted-pem hub-signing-ca.pem`` on the batch manifest; remove the
 corroboration's ``BatchProof``, take exclusive C14N and SHA-256; climb the
 proof's path (RFC 6962 prefixes 0x00 / 0x01) and compare with the signed Root.
-The document also validates against ``hub/schemas/exchange/corroboration/v1/corroboration.xsd``.
+The document also validates against ``schemas/exchange/corroboration/v1/corroboration.xsd``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from security.pki import DevPki
 from tests.support.reliability import record_outcome
 
 XMLSEC1 = shutil.which("xmlsec1")
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "hub" / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
 XSD = SCHEMA_DIR / "exchange" / "corroboration" / "v1" / "corroboration.xsd"
 PROOF = "{urn:kz:mhub:proof:1}"
 BATCH = "{urn:kz:mhub:batch:1}"

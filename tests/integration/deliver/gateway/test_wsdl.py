@@ -16,7 +16,7 @@ from tests.support.fixtures import batch_records
 
 zeep = pytest.importorskip("zeep")
 
-# The contract as the package ships it (hub/schemas/exchange), found as an integrator would.
+# The contract as the package ships it (schemas/exchange), found as an integrator would.
 WSDL = exchange_file("gateway.wsdl")
 BINDING = "{urn:kz:mhub:gateway:1:wsdl}PartnerQueueSoap12"
 
