@@ -34,9 +34,10 @@ import xmlschema  # noqa: E402
 from lxml import etree  # noqa: E402
 
 from bench.reporting import note, result  # noqa: E402
+from hub.contract import SCHEMAS_DIR  # noqa: E402
 from hub.intake.decode import decode_record  # noqa: E402
 from hub.intake.validate import validate_record  # noqa: E402
-from hub.intake.validate.catalog import SCHEMAS_DIR, default_catalog  # noqa: E402
+from hub.intake.validate.catalog import default_catalog  # noqa: E402
 from hub.intake.validate.checksums import iin_check_digit  # noqa: E402
 
 # Share of invalid records in the stream: agencies' real error rates are a few percent.

@@ -9,8 +9,8 @@ from operator import or_
 import pendulum
 from airflow.sdk import DAG, task
 
-from hub.ops.assets import PERSON_EVENTS
-from hub.ops.dag_defaults import operations_defaults
+from hub.airflow.assets import PERSON_EVENTS
+from hub.airflow.dag_defaults import operations_defaults
 
 # A publish run's events are fed within a minute; a backlog of a year within minutes.
 FEED_TIMEOUT = timedelta(minutes=30)
@@ -45,7 +45,7 @@ commit, so no fact is lost or written twice.
 
     @task
     def feed(run_id=None) -> dict:
-        from hub.ops import tasks
+        from hub.airflow import tasks
 
         return tasks.feed_bureau(dag_id="hub_bureau_feed", run_id=run_id)
 

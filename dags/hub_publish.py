@@ -12,8 +12,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, task
 
-from hub.ops.assets import INTAKE, PUBLISHED
-from hub.ops.dag_defaults import operations_defaults
+from hub.airflow.assets import INTAKE, PUBLISHED
+from hub.airflow.dag_defaults import operations_defaults
 
 # A partition is drained within minutes; stage2.RUN_DEADLINE_S hands it back at 30 min.
 PUBLISH_TIMEOUT = timedelta(minutes=40)
@@ -56,13 +56,13 @@ committed offsets, so nothing is lost or published twice.
 
     @task(map_index_template="partition {{ task.op_kwargs['partition'] }}")
     def publish(partition: int, run_id=None) -> dict:
-        from hub.ops import tasks
+        from hub.airflow import tasks
 
         return tasks.publish(partition, run_id=run_id)
 
     @task(outlets=[PUBLISHED])
     def summarise(summaries, run_id=None, outlet_events=None) -> dict:
-        from hub.ops import tasks
+        from hub.airflow import tasks
 
         # Index by length: iterating the lazy XCom sequence probes one past its end,
         # which Airflow logs as an error ("XCom not found") that would alarm operators.

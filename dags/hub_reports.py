@@ -9,8 +9,8 @@ from operator import or_
 import pendulum
 from airflow.sdk import DAG, Param, task
 
-from hub.ops.assets import EVENTS
-from hub.ops.dag_defaults import operations_defaults
+from hub.airflow.assets import EVENTS
+from hub.airflow.dag_defaults import operations_defaults
 
 with DAG(
     dag_id="hub_reports",
@@ -47,7 +47,7 @@ statistics report. Safe to re-run at any time: it only reads events.
 
     @task
     def render(run_id=None, params=None) -> dict:
-        from hub.ops import tasks
+        from hub.airflow import tasks
 
         period = (params or {}).get("period") or ""
         return tasks.rebuild_reports(dag_id="hub_reports", run_id=run_id, period=period)

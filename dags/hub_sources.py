@@ -12,7 +12,7 @@ from functools import partial
 import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, task
 
-from hub.ops.assets import INTAKE
+from hub.airflow.assets import INTAKE
 from hub.sources import SourceConfig, SourceProblem, load_each, problems_error
 
 # Long outages should not turn into hour-long sleeps between retries.
@@ -57,13 +57,13 @@ mtime, partners by sentAt); the live position is untouched.
 
 
 def _on_failure(source: SourceConfig, context: dict) -> None:
-    from hub.ops.tasks import on_source_failure
+    from hub.airflow.tasks import on_source_failure
 
     on_source_failure(source, context)
 
 
 def _on_retry(context: dict) -> None:
-    from hub.ops.tasks import on_retry
+    from hub.airflow.tasks import on_retry
 
     on_retry(context)
 
@@ -95,14 +95,14 @@ def source_dag(source: SourceConfig) -> DAG:
 
         @task
         def extract(run_id=None, dag_run=None, data_interval_start=None, data_interval_end=None):
-            from hub.ops import tasks
+            from hub.airflow import tasks
 
             window = _iso(data_interval_start, data_interval_end)
             return tasks.extract(source, run_id, run_type=dag_run.run_type, interval=window)
 
         @task(outlets=[INTAKE])
         def intake(ref: dict, run_id=None) -> dict:
-            from hub.ops import tasks
+            from hub.airflow import tasks
 
             return tasks.intake(ref, dag_id=source.dag_id, run_id=run_id)
 

@@ -176,7 +176,7 @@ def _convert(key: str, raw: str, spec: tuple[str, _Conv, str, bool]) -> object:
 
 def process_environment() -> dict[str, str]:
     """A copy of this process's environment, for a child process that must inherit it
-    (``hub.ops.airflow_env``): the one other use of the environment, read here."""
+    (``hub.airflow.environment``): the one other use of the environment, read here."""
     return dict(os.environ)
 
 

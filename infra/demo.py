@@ -27,10 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hub.airflow.api import AirflowApi
+from hub.airflow.environment import DEFAULT_API_PORT, airflow_env, airflow_home
+from hub.airflow.local import airflow_executable, migrate_airflow_db
 from hub.config import Settings, load_settings
-from hub.ops.airflow_api import AirflowApi
-from hub.ops.airflow_env import DEFAULT_API_PORT, airflow_env, airflow_home
-from hub.ops.airflow_local import airflow_executable, migrate_airflow_db
 from hub.sources import SourceConfig, load_each
 from infra.airflow import local, runs
 
@@ -291,7 +291,7 @@ def _report(
     *,
     stopped: bool,
 ) -> int:
-    from hub.ops import status
+    from hub.reports import status
 
     print()
     print(status.render(status.collect(settings, None if stopped else server.api.base_url)))

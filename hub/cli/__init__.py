@@ -18,11 +18,9 @@ import sys
 import traceback
 from importlib import metadata
 
-from hub.config import PROJECT_ROOT
-
 # command -> (module, one-line help). Modules are imported only when their command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "kafka": ("hub.cli.kafka", "start, stop or probe the Kafka broker; create topics"),
+    "kafka": ("hub.cli.kafka", "probe the Kafka cluster; create the hub's topics"),
     "validate": ("hub.cli.validate", "validate agency XML files against the shared contract"),
     "sdmx": ("hub.cli.sdmx", "print the observations the hub reads from an SDMX-ML message"),
     "schema-docs": ("hub.cli.schema_docs", "write the per-family contract pages from the XSDs"),
@@ -32,11 +30,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "hub.cli.airflow_ui",
         "Airflow standalone (UI, scheduler) on the local defaults",
     ),
-    "status": ("hub.ops.status", "every source's last run, freshness and backlog; partner queues"),
+    "status": (
+        "hub.reports.status", "every source's last run, freshness and backlog; partner queues"
+    ),
     "tail": ("hub.cli.tail", "tail an event topic and write verified events to XML files"),
     "gateway": ("hub.cli.gateway", "serve the partner gateway (SOAP Get/Ack over mutual TLS)"),
     "report": ("hub.cli.report", "migration statistics report (HTML, PNG, CSV) for a period"),
-    "year": ("hub.cli.year", "generate a year with known totals and run it through the hub"),
     "sources": ("hub.cli.sources", "list the configured sources or check them all"),
     "dlq": ("hub.cli.dlq", "list and show quarantined records with their findings"),
     "events": ("hub.cli.events", "the event types the hub publishes and their topics"),
@@ -68,18 +67,6 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return parser
-
-
-def _find_checkout_tools() -> None:
-    """In a checkout, make ``infra/`` (local broker, demo) importable for its commands.
-
-    The editable install maps only the product packages, and a console script does not
-    put the working directory on ``sys.path``, so ``.venv/bin/mhub kafka start`` would
-    not see the checkout's ``infra/`` beside ``hub/``. Appended last, it shadows nothing.
-    An installed wheel has no ``infra/`` beside ``hub/``: nothing changes there.
-    """
-    if (PROJECT_ROOT / "infra" / "__init__.py").is_file() and str(PROJECT_ROOT) not in sys.path:
-        sys.path.append(str(PROJECT_ROOT))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,17 +107,11 @@ def _run(name: str, rest: list[str]) -> int:
 
     settings = load_settings()  # a bad HUB_/KAFKA_ setting fails every command the same way
     module_name, help_text = COMMANDS[name]
-    _find_checkout_tools()
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             print(f"mhub {name}: not available in this build ({module_name})", file=sys.stderr)
-            return EXIT_USAGE
-        if exc.name and exc.name.partition(".")[0] == "infra":
-            # infra/ (local broker, demo, simulators) is not in the installed package.
-            print(f"mhub {name}: a development tool; run it from a checkout of the hub",
-                  file=sys.stderr)
             return EXIT_USAGE
         raise
     parser = argparse.ArgumentParser(prog=f"mhub {name}", description=help_text)

@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from hub.ops.airflow_env import DAGS_FOLDER, DEFAULT_API_PORT, airflow_env
-from hub.ops.airflow_local import airflow_executable, migrate_airflow_db
+from hub.airflow.environment import DAGS_FOLDER, DEFAULT_API_PORT, airflow_env
+from hub.airflow.local import airflow_executable, migrate_airflow_db
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

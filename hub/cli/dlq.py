@@ -14,41 +14,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from hub.config import Settings, load_settings
-from hub.kafka.reading import read_to_end
-from hub.kafka.topics import topics_for
-from hub.model.notices import read_notice
+from hub.intake.quarantine import DlqEntry, read_dlq
 
 # A screenful by default; the quarantine of a bad day can hold thousands.
 DEFAULT_LIMIT = 50
-
-
-@dataclass(frozen=True, slots=True)
-class DlqEntry:
-    partition: int
-    offset: int
-    timestamp_ms: int
-    value: dict[str, Any]
-
-    @property
-    def rule(self) -> str:
-        findings = self.value.get("findings") or [{}]
-        return str(findings[0].get("rule", "?"))
-
-    def line(self) -> str:
-        when = datetime.fromtimestamp(self.timestamp_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-        more = len(self.value.get("findings", [])) - 1
-        extra = f" (+{more} more)" if more > 0 else ""
-        return (
-            f"{self.offset:>8}  {when}  {self.value.get('source', '?'):22} "
-            f"{self.value.get('record_id', '?'):24} {self.value.get('stage', '?'):9} "
-            f"{self.rule}{extra}"
-        )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,12 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("offset", type=int, help="the offset printed by `mhub dlq list`")
     show.add_argument("--partition", type=int, default=0, help="DLQ partition (default 0)")
     show.add_argument("--raw", action="store_true", help="also print the raw document")
-
-
-def read_dlq(settings: Settings) -> Iterator[DlqEntry]:
-    """Every committed record of the DLQ topic, read to its end offsets."""
-    for r in read_to_end(topics_for(settings).dlq, settings):
-        yield DlqEntry(r.partition, r.offset, r.timestamp, read_notice(r.value))
 
 
 def _matches(item: DlqEntry, args: argparse.Namespace) -> bool:

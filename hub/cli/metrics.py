@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from hub.config import load_settings
-from hub.ops import metrics
+from hub.runs import metrics
 
 # 9464 is the port OpenTelemetry's Prometheus exporter uses by convention.
 DEFAULT_PORT = 9464

@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hub.ops.report_statistics import build_statistics_report
-    from hub.ops.statistics.consumer import consume_statistics
+    from hub.reports.statistics import build_statistics_report
+    from hub.statistics.consumer import consume_statistics
 
     settings = load_settings()
     if not args.no_consume:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import xmlschema
 
-from hub.intake.validate.catalog import SCHEMAS_DIR, SchemaCatalog, parse_namespace
+from hub.contract import SCHEMAS_DIR
+from hub.intake.validate.catalog import SchemaCatalog, parse_namespace
 from hub.intake.validate.rules import (
     BIN_ELEMENTS,
     COUNTRY_ATTRIBUTES,

@@ -31,7 +31,7 @@ from hub.kafka.topics import Topics, intake_partition
 from hub.kafka.transactions import TransactionalProducer
 from hub.model.candidate import INTAKE_SCHEMA, Candidate, encode_batches
 from hub.model.notices import DLQ, IDENTITY
-from hub.ops.run_summary import SourceRunSummary
+from hub.runs.summary import SourceRunSummary
 
 # An intake message carries up to this many bytes of candidates: well under the
 # broker's default 1 MB message limit, large enough that a page costs a few messages.

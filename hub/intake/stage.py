@@ -41,8 +41,8 @@ from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.keys import open_pki
 from hub.model.notices import NoticeSealer
-from hub.ops import metrics
-from hub.ops.run_summary import SourceRunSummary, recorded
+from hub.runs import metrics
+from hub.runs.summary import SourceRunSummary, recorded
 from hub.sources import SourceConfig, load_sources
 
 log = logging.getLogger(__name__)

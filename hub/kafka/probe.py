@@ -62,7 +62,7 @@ def unreachable(settings: Settings, exc: BaseException, timeout_s: float = PROBE
     fix = (
         "check KAFKA_BOOTSTRAP_SERVERS and the KAFKA_SECURITY_* settings"
         if settings.external_kafka
-        else "start the local broker with `mhub kafka start`"
+        else "start the local broker (`make kafka-start` in a checkout)"
     )
     detail = type(exc).__name__
     return (

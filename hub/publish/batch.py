@@ -24,8 +24,6 @@ from hub.config import Settings
 from hub.kafka.topics import Topics
 from hub.kafka.transactions import IntakeMessage, Transaction, TransactionalProducer
 from hub.model.candidate import Candidate, decode_batch
-from hub.ops import metrics
-from hub.ops.run_summary import PublishRunSummary
 from hub.publish.cache import BoundedIndexCache
 from hub.publish.corroboration import render_corroboration
 from hub.publish.dedup import (
@@ -38,6 +36,8 @@ from hub.publish.dedup import (
 )
 from hub.publish.index import ENTRIES_FORMAT, FORMAT_HEADER, DedupStore, encode_entries
 from hub.publish.render import event_leaf, render_event, utc_now
+from hub.runs import metrics
+from hub.runs.summary import PublishRunSummary
 from security.batch import BatchSigner
 
 log = logging.getLogger(__name__)

@@ -28,12 +28,12 @@ from hub.batch_gc import batch_gc
 from hub.config import Settings, load_settings
 from hub.kafka.topics import Topics, topics_for
 from hub.kafka.transactions import IntakeMessage, IntakeReader, TransactionalProducer
-from hub.ops.run_summary import PublishRunSummary, recorded
 from hub.publish.batch import BatchPublisher
 from hub.publish.cache import BoundedIndexCache
 from hub.publish.chain import open_batch_signer
 from hub.publish.dedup import DedupStats, Outcome
 from hub.publish.index import DedupStore
+from hub.runs.summary import PublishRunSummary, recorded
 
 # Intake messages per poll: each holds one page's candidates for this partition
 # (a few hundred records), so one poll makes a transaction of a few thousand

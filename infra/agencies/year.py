@@ -2,7 +2,7 @@
 
 ``YearPlan.build(targets)`` decides every record of the year (which person,
 which region, which day) so that the hub's statistics definitions
-(``hub.ops.statistics.definitions``) give exactly the targets:
+(``hub.statistics.definitions``) give exactly the targets:
 
 * arrivals: PERMANENT residence permits ISSUED (interior feed);
 * departures: PERMANENT residence permits REVOKED (interior feed);
@@ -90,7 +90,7 @@ class Targets:
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any]) -> Targets:
-        from hub.ops.statistics.reference import region_prefixes
+        from hub.statistics.reference import region_prefixes
 
         year = int(raw.get("year", 2006))
         groups = {k: int(v) for k, v in (raw.get("balance_by_group") or {}).items()}

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from hub.airflow.api import AirflowApi, AirflowApiError
 from hub.errors import HubError
-from hub.ops.airflow_api import AirflowApi, AirflowApiError
 
 # Standalone is up in ~11 s; the dag-processor has taken over 90 s to parse the DAG
 # files on a loaded 2-core machine. A guard against a hang, not a wait.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from hub.ops.airflow_api import TERMINAL_RUN_STATES, AirflowApi, AirflowApiError
+from hub.airflow.api import TERMINAL_RUN_STATES, AirflowApi, AirflowApiError
 
 T = TypeVar("T")
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Airflow standalone on the hub's local environment (hub/ops/airflow_env.py):
+# Airflow standalone on the hub's local environment (hub/airflow/environment.py):
 # SQLite under var/airflow, the project's dags/, UI and REST API on
 # http://127.0.0.1:18780 (PORT=... to change). Local development only.
 set -euo pipefail

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from hub.intake.validate.catalog import SCHEMAS_DIR
+from hub.contract import SCHEMAS_DIR
 from hub.intake.validate.checksums import make_iin, mrz_check_digit
 
 VALID = SCHEMAS_DIR / "examples" / "valid"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from hub.intake.validate.catalog import SCHEMAS_DIR
+from hub.contract import SCHEMAS_DIR
 from hub.intake.validate.checksums import iin_check_digit, make_iin, mrz_check_digit
 
 VALID = SCHEMAS_DIR / "examples" / "valid"

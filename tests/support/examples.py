@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hub.intake.validate.catalog import SCHEMAS_DIR
+from hub.contract import SCHEMAS_DIR
 
 EXAMPLES = SCHEMAS_DIR / "examples"
 VALID = sorted((EXAMPLES / "valid").glob("*.xml"))

@@ -4,7 +4,7 @@
     python -m tests.support.staged_run intake --ref REF.json --run-id R
     python -m tests.support.staged_run publish --partition P --run-id R
 
-Each command calls exactly what the DAG's task calls (:mod:`hub.ops.tasks`);
+Each command calls exactly what the DAG's task calls (:mod:`hub.airflow.tasks`);
 ``extract`` writes the staged reference where XCom would keep it, and a retry
 of ``intake`` reads the same reference, as an Airflow retry does.
 """
@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ref", type=Path)
     parser.add_argument("--partition", type=int)
     args = parser.parse_args(argv)
+    from hub.airflow import tasks
     from hub.intake.stage import source_named
-    from hub.ops import tasks
 
     if args.task == "extract":
         ref = tasks.extract(source_named(args.source), args.run_id)

@@ -33,6 +33,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
+from hub.contract import exchange_file
 from hub.deliver.gateway.config import GatewayConfig, PartnerRule
 from hub.deliver.gateway.queue import AckResult, QueueStore
 from hub.deliver.gateway.revocation import RevocationChecker
@@ -47,7 +48,6 @@ from hub.deliver.gateway.soap import (
 )
 from hub.deliver.gateway.stats import stats_from
 from hub.errors import ConfigError
-from hub.intake.validate.catalog import exchange_file
 from security.keys import resolve_passphrase
 from security.safe_xml import parse_untrusted
 

@@ -108,7 +108,7 @@ def write_run_summary(runs_dir: Path, summary: dict[str, Any], db_path: Path) ->
 def write_stats_file(path: Path, db_path: Path) -> Path:
     """``var/gateway/stats.json``, the figures ``mhub status`` shows without opening the DB.
 
-    Shape agreed with ``hub.ops.status``: ``{"updated_at", "partners": {code: {"queued",
+    Shape agreed with ``hub.reports.status``: ``{"updated_at", "partners": {code: {"queued",
     "unacked", "oldest_age_s", "delivered", ...}}}`` where ``queued`` is waiting to be
     fetched, ``unacked`` fetched and not yet acknowledged, ``delivered`` acknowledged
     by the partner; ``expired`` and the raw counts are there too.

@@ -1,7 +1,7 @@
 """The schema catalog: namespace -> local XSD file -> compiled lxml schema, once.
 
-Schemas are loaded only from the ``schemas`` package data (``schemas/``, found
-with ``importlib.resources`` so an installed wheel validates anywhere). ``catalog.xml``
+Schemas are loaded only from the shipped contract (``schemas/``, found by
+:mod:`hub.contract` so an installed wheel validates anywhere). ``catalog.xml``
 (OASIS XML Catalog) maps each namespace ``urn:kz:mhub:{family}:{major}`` to its
 file; imports between files use relative ``schemaLocation``. A resolver on the
 schema parser refuses anything outside that folder, so compiling a schema can
@@ -11,44 +11,15 @@ never reach the network, and each namespace is compiled once per process
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from lxml import etree
 
-from hub.errors import ConfigError, SchemaNotFound
-
-SCHEMAS_PACKAGE = "schemas"
-
-
-def _package_dir(package: str) -> Path:
-    """The folder of a package's data as a real path (lxml resolves imports by file name).
-
-    ``resources.files`` is a ``pathlib.Path`` for every package on the file system (a
-    wheel installed by pip, an editable checkout). A zipped install would give a
-    zip path that lxml cannot open, and Python 3.11's ``as_file`` extracts single
-    files only, not folders: refuse it with a clear message instead of failing later
-    on the first relative ``schemaLocation``.
-    """
-    found = resources.files(package)
-    if not isinstance(found, Path):
-        raise ConfigError(f"{package} is not on the file system ({found!r}): install the hub "
-                          "unzipped, as pip does")
-    return found
-
-
-SCHEMAS_DIR = _package_dir(SCHEMAS_PACKAGE)
-CATALOG_FILE = SCHEMAS_DIR / "catalog.xml"
-#: the shipped example records (valid/ and invalid/), the agencies' reference
-EXAMPLES_DIR = SCHEMAS_DIR / "examples"
-#: what the hub sends beside the events (schemas/README.md): package data like the
-#: record schemas, but never records, so not in the catalog
-EXCHANGE_DIR = SCHEMAS_DIR / "exchange"
-EXCHANGE_FILES = ("gateway.wsdl", "gateway.xsd", "proof.xsd", "batch.xsd", "notice.xsd")
+from hub.contract import SCHEMAS_DIR, LocalOnlyResolver
+from hub.errors import SchemaNotFound
 
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
@@ -82,25 +53,6 @@ def parse_namespace(namespace: str) -> tuple[str, int] | None:
     """``urn:kz:mhub:interior:2`` -> ("interior", 2); None for any other namespace."""
     m = _HUB_NS.match(namespace)
     return (m["family"], int(m["major"])) if m else None
-
-
-class _LocalOnlyResolver(etree.Resolver):
-    """Lets a schema load files under the schemas folder and nothing else (no network, no /etc)."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__()
-        self._root = root.resolve()
-        self.refused: list[str] = []
-
-    def resolve(self, system_url: str, public_id: str, context: object) -> object:
-        path = Path(system_url.removeprefix("file://")).resolve()
-        if "://" in system_url.removeprefix("file://") or not path.is_relative_to(self._root):
-            self.refused.append(system_url)
-            raise SchemaNotFound(
-                f"schema import outside the local catalog refused: {system_url}",
-                rule="schema.import-refused",
-            )
-        return self.resolve_filename(str(path), context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +100,7 @@ class SchemaCatalog:
             raise SchemaNotFound(f"no schema for namespace {namespace!r}",
                                  rule="schema.unknown-namespace")
         parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-        resolver = _LocalOnlyResolver(self.schemas_dir)
+        resolver = LocalOnlyResolver(self.schemas_dir)
         parser.resolvers.add(resolver)
         doc = etree.parse(str(path), parser)
         try:
@@ -164,22 +116,6 @@ class SchemaCatalog:
             el.get("name", "") for el in doc.getroot().iterchildren(f"{{{XS_NS}}}element")
         )
         return CompiledSchema(namespace, parsed[0], parsed[1], path, schema, roots)
-
-
-def exchange_file(name: str) -> Path:
-    """A shipped exchange contract file (``gateway.wsdl``, ``notice.xsd``, ...)."""
-    if name not in EXCHANGE_FILES:
-        raise SchemaNotFound(f"no exchange schema {name!r} (one of {', '.join(EXCHANGE_FILES)})",
-                             rule="schema.unknown-exchange")
-    return EXCHANGE_DIR / name
-
-
-@functools.cache
-def exchange_schema(name: str) -> etree.XMLSchema:
-    """An exchange XSD compiled once, from the package only (imports outside it refused)."""
-    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-    parser.resolvers.add(_LocalOnlyResolver(SCHEMAS_DIR))
-    return etree.XMLSchema(etree.parse(str(exchange_file(name)), parser))
 
 
 def _read_catalog(file: Path) -> dict[str, Path]:

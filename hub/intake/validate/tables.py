@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from hub.intake.validate.catalog import SCHEMAS_DIR
-
-DATA_DIR = SCHEMAS_DIR / "data"
+from hub.contract import DATA_DIR
 
 
 def _rows(name: str) -> list[dict[str, str]]:

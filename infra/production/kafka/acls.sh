@@ -41,7 +41,7 @@ done
 acl --allow-principal User:mhub-gateway --operation Read --group mhub-gateway \
   --resource-pattern-type prefixed
 
-# Reports DAG: the statistics consumer (hub/ops/statistics/consumer.py) reads the families it
+# Reports DAG: the statistics consumer (hub/statistics/consumer.py) reads the families it
 # counts through the agency consumer library, so what an agency's consumer needs (below):
 # the families, identity merges, corroborations, the batch manifests; its group is the
 # hub's "${P}statistics".

@@ -20,7 +20,7 @@ from hub.keys import open_pki
 from hub.model.findings import Finding
 from hub.model.notices import NoticeSealer
 from hub.model.records import Quarantined
-from hub.ops.run_summary import SourceRunSummary
+from hub.runs.summary import SourceRunSummary
 from security.batch import BatchSigner
 from security.pki import DevPki
 from security.signer import EnvelopedSigner

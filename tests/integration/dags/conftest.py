@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
+from hub.airflow.environment import DAGS_FOLDER, airflow_env
+from hub.airflow.local import airflow_executable
 from hub.config import Settings, load_settings
-from hub.ops.airflow_env import DAGS_FOLDER, airflow_env
-from hub.ops.airflow_local import airflow_executable
 from hub.sources import SourceConfig, load_sources
 from infra.demo import sources_toml
 from tests.support.backfill import (
@@ -225,6 +225,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture
 def summaries() -> Iterator[Any]:
-    from hub.ops.reports import load_summaries
+    from hub.reports.operations import load_summaries
 
     yield lambda: load_summaries(VAR_DIR / "runs")

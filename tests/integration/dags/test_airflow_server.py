@@ -18,9 +18,9 @@ from urllib.parse import quote
 import pytest
 
 from connectors.base import Window
-from hub.ops.airflow_api import AirflowApi, AirflowApiError
-from hub.ops.airflow_env import port_env
-from hub.ops.airflow_local import airflow_executable
+from hub.airflow.api import AirflowApi, AirflowApiError
+from hub.airflow.environment import port_env
+from hub.airflow.local import airflow_executable
 from tests.integration.dags.conftest import closed_port
 from tests.support.backfill import BACKFILL_RECORDS, BACKFILL_STEP_S
 from tests.support.chromium import ARTEFACTS, run_chromium

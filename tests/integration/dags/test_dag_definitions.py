@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from hub.ops.airflow_env import DAGS_FOLDER
+from hub.airflow.environment import DAGS_FOLDER
 
 STAGE1 = ["extract", "intake"]
 
@@ -56,7 +56,7 @@ class TestLoading:
             assert airflow <= {"airflow.sdk"}, (path.name, airflow)
             hub = {m for m in mods if m and m.startswith("hub")}
             # Only the light modules at parse time; stages are imported inside task bodies.
-            light = {"hub.ops.assets", "hub.ops.dag_defaults", "hub.sources"}
+            light = {"hub.airflow.assets", "hub.airflow.dag_defaults", "hub.sources"}
             assert hub <= light, (path.name, hub)
 
     def test_dag_files_stay_small(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hub.ops.status import collect
+from hub.reports.status import collect
 
 
 def _state(dr: Any) -> str:
@@ -59,7 +59,7 @@ class TestFailure:
         assert f"/dags/{broken_source.dag_id}/runs/" in note["url"]
         assert note["reason"]
         # The run's note: the reason in one line first, then the failed run's summary.
-        from hub.ops.tasks import PENDING_NOTES
+        from hub.airflow.tasks import PENDING_NOTES
 
         run_note = PENDING_NOTES[(broken_source.dag_id, dr.run_id)]
         first = run_note.splitlines()[0]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from hub.airflow.api import AirflowApi
 from hub.config import PROJECT_ROOT
-from hub.ops.airflow_api import AirflowApi
 from hub.sources import SourceConfig, load_sources
 from infra.demo import sources_toml
 from tests.integration.dags.conftest import closed_port

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import csv
 
-from hub.ops.statistics.year import publish_year
 from infra.agencies.year import Targets
+from infra.year import publish_year
 
 PERIOD = "2006"
 # Every chart of the flows and the reconciliation is drawn and tabled (quota use only

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hub.ops.airflow_env import DAGS_FOLDER
+from hub.airflow.environment import DAGS_FOLDER
 
 BAD_TABLES = """
 [[source]]

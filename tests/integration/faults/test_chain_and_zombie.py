@@ -26,9 +26,9 @@ from hub.errors import BrokerError
 from hub.intake.stage import run_source
 from hub.kafka.topics import topics_for
 from hub.kafka.transactions import TransactionalProducer
-from hub.ops.run_summary import PublishRunSummary
 from hub.publish.chain import open_batch_signer
 from hub.publish.stage import PartitionRun, group_id, publish_partition, transactional_id
+from hub.runs.summary import PublishRunSummary
 from hub.sources import load_sources
 from tests.integration.faults.conftest import Hub
 from tests.support.faultkit import Offsets, check_exactly_once, hub_env

@@ -1,7 +1,7 @@
 """Crash safety on the path production runs: the Airflow tasks, killed and retried.
 
 The DAGs run ``extract`` (stage raw pages) then ``intake`` (commit each page),
-and ``publish`` per partition (:mod:`hub.ops.tasks`). Here the same functions
+and ``publish`` per partition (:mod:`hub.airflow.tasks`). Here the same functions
 run as processes (:mod:`tests.support.staged_run`) and are SIGKILLed at every
 commit boundary of both stages, including stage 2's window between Kafka's
 commit and the local index apply, then retried as Airflow retries a task: the

@@ -35,7 +35,7 @@ from hub.intake.stage import IDENTITY_RACE_ATTEMPTS, IntakeRun, registry_url
 from hub.kafka.clients import consumer
 from hub.kafka.topics import topics_for
 from hub.model.candidate import Candidate, decode_batch
-from hub.ops.run_summary import SourceRunSummary
+from hub.runs.summary import SourceRunSummary
 from infra.agencies.generator import Generator, GeneratorConfig, Rates
 from tests.support.exchange import isolated_settings, source
 from tests.support.reliability import record_outcome

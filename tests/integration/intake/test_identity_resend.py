@@ -28,7 +28,7 @@ from hub.kafka.topics import topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.keys import open_pki, trust_store
 from hub.model.notices import NoticeSealer, verify_notice
-from hub.ops.run_summary import SourceRunSummary
+from hub.runs.summary import SourceRunSummary
 from tests.support.exchange import isolated_settings
 from tests.support.faultkit import hub_env
 from tests.support.reliability import record_outcome
@@ -50,7 +50,7 @@ from hub.kafka.topics import topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.keys import open_pki
 from hub.model.notices import NoticeSealer
-from hub.ops.run_summary import SourceRunSummary
+from hub.runs.summary import SourceRunSummary
 
 settings = load_settings()
 norm = Normaliser.open(registry_url(settings))

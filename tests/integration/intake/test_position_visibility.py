@@ -23,7 +23,7 @@ from hub.config import Settings
 from hub.intake.positions import encode_position, load_positions
 from hub.intake.stage import IntakeRun
 from hub.kafka.clients import librdkafka_producer_config
-from hub.ops.run_summary import SourceRunSummary
+from hub.runs.summary import SourceRunSummary
 from tests.support.exchange import isolated_settings, source
 
 TIMEOUT_S = 30

@@ -22,8 +22,8 @@ from hub.kafka.clients import consumer, librdkafka_consumer_config, producer
 from hub.kafka.topics import ensure_topics, topics_for
 from hub.kafka.transactions import IntakeReader, TransactionalProducer
 from hub.keys import open_pki
-from hub.ops.statistics.consumer import consume_statistics
 from hub.publish.stage import publish_partition
+from hub.statistics.consumer import consume_statistics
 from infra.agencies.generator import Rates
 from tests.support.exchange import EV, read_all, source
 from tests.support.kafka_cluster import SecureCluster

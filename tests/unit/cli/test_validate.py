@@ -9,7 +9,7 @@ import pytest
 
 from hub.cli import main
 from hub.cli.schema_docs import write_docs
-from hub.intake.validate.catalog import SCHEMAS_DIR
+from hub.contract import SCHEMAS_DIR
 from hub.intake.validate.rules import RULES
 from tests.support.examples import EXAMPLES
 

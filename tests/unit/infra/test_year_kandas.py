@@ -14,10 +14,10 @@ import pytest
 from lxml import etree
 
 from hub.intake.validate import validate_record
-from hub.ops.statistics import definitions as d
-from hub.ops.statistics.figures import compute
-from hub.ops.statistics.periods import parse_period
-from hub.ops.statistics.store import FactStore
+from hub.statistics import definitions as d
+from hub.statistics.figures import compute
+from hub.statistics.periods import parse_period
+from hub.statistics.store import FactStore
 from infra.agencies.year import KANDAS_REVISED_BY, Targets, YearPlan
 from infra.agencies.year_serve import YearGenerator
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from connectors.base import Page, RawRecord
 from hub.intake import staging
-from hub.ops.run_summary import SourceRunSummary
+from hub.runs.summary import SourceRunSummary
 
 
 def test_notices_survive_staging(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from lxml import etree
 
 from connectors.base import RawRecord
 from hub.cli import main
-from hub.intake.validate.catalog import exchange_schema
+from hub.contract import exchange_schema
 from hub.model.findings import Finding
 from hub.model.notices import DLQ, IDENTITY, NoticeSealer, read_notice, verify_notice
 from hub.model.records import Quarantined

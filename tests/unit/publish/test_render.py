@@ -9,10 +9,10 @@ import pytest
 from lxml import etree
 
 from connectors.base import RawRecord
+from hub.contract import SCHEMAS_DIR
 from hub.intake.identity.registry import PersonRegistry
 from hub.intake.normalise import Normaliser
 from hub.intake.page import process_page
-from hub.intake.validate.catalog import SCHEMAS_DIR
 from hub.model.candidate import Candidate, decode_batch, encode_batch
 from hub.publish.render import event_leaf, render_event
 from security.batch import canonical, event_digest

@@ -10,7 +10,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from hub.intake.validate.catalog import exchange_file, exchange_schema
+from hub.contract import exchange_file, exchange_schema
 from tests.integration.deliver.gateway.test_gateway import Gateway, _publish_events
 from tests.support.fixtures import batch_records
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from hub.contract import SCHEMAS_DIR
 from hub.intake.validate import validate_record
-from hub.intake.validate.catalog import SCHEMAS_DIR
 
 EXAMPLE = (SCHEMAS_DIR / "examples" / "valid" / "labour1-KandasQuota.xml").read_text("utf-8")
 

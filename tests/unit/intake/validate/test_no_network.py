@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.contract import SCHEMAS_DIR
 from hub.errors import SchemaNotFound
 from hub.intake.validate import validate_record
-from hub.intake.validate.catalog import SCHEMAS_DIR, SchemaCatalog
+from hub.intake.validate.catalog import SchemaCatalog
 from tests.support.examples import EXAMPLES
 
 

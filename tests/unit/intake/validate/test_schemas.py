@@ -8,8 +8,9 @@ import pytest
 import xmlschema
 from lxml import etree
 
+from hub.contract import SCHEMAS_DIR
 from hub.intake.validate import tables
-from hub.intake.validate.catalog import SCHEMAS_DIR, XS_NS, default_catalog
+from hub.intake.validate.catalog import XS_NS, default_catalog
 from hub.intake.validate.rules import BIN_ELEMENTS, COUNTRY_ELEMENTS, KATO_ELEMENTS, OCCURRED_AT
 
 XSDS = sorted(SCHEMAS_DIR.glob("*/v*/*.xsd"))
