@@ -144,7 +144,7 @@ class TestInstalledPackage:
         (dist_info,) = installed.site.glob("migration_exchange_hub-*.dist-info")
         top = {line.split("/", 1)[0] for line in (dist_info / "RECORD").read_text().splitlines()
                if not line.startswith("..")}
-        assert top == {"hub", "connectors", "security", dist_info.name}
+        assert top == {"hub", "connectors", "security", "schemas", dist_info.name}
         out = installed.python("import infra")
         assert out.returncode == 1 and "No module named 'infra'" in out.stderr
 
