@@ -1,6 +1,6 @@
 """Region names and the CIS split for the statistics, from the contract's code lists.
 
-Thin views over ``hub.intake.validate.tables`` (``schemas/data/*.csv``), so the
+Thin views over ``hub.model.codelists`` (``schemas/data/*.csv``), so the
 statistics name regions exactly as the validation rules know them.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from hub.intake.validate.tables import is_cis, iso_countries, kato_regions
+from hub.model.codelists import is_cis, iso_countries, kato_regions
 
 
 @cache

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
 
-from hub.intake.validate import checksums, tables
+from hub.intake.validate import checksums
 from hub.intake.validate.catalog import COMMON_NS
 from hub.intake.validate.dates import as_date, later_than, parse_when, period_start
 from hub.intake.validate.ruleset import (
@@ -31,6 +31,7 @@ from hub.intake.validate.ruleset import (
     RULES,
     Rule,
 )
+from hub.model import codelists as tables
 
 __all__ = ["BIN_ELEMENTS", "COUNTRY_ELEMENTS", "KATO_ELEMENTS", "OCCURRED_AT", "RULES", "Issue",
            "Rule", "check_record", "parse_when", "period_start"]

@@ -9,7 +9,6 @@ import xmlschema
 from lxml import etree
 
 from hub.contract import SCHEMAS_DIR
-from hub.intake.validate import tables
 from hub.intake.validate.catalog import XS_NS, default_catalog
 from hub.intake.validate.rules import BIN_ELEMENTS, COUNTRY_ELEMENTS, KATO_ELEMENTS, OCCURRED_AT
 
@@ -41,24 +40,3 @@ def test_every_record_type_has_an_occurred_at_element() -> None:
     for ns in catalog.namespaces():
         for name in catalog.get(ns).record_types - {"Person"}:
             assert name in OCCURRED_AT, f"{ns} {name}"
-
-
-class TestCodeLists:
-    def test_iso3166(self) -> None:
-        countries = tables.iso_countries()
-        assert len(countries) == 249
-        assert countries["KAZ"] == "Kazakhstan" and "SUN" not in countries
-
-    def test_cis(self) -> None:
-        members = tables.cis_members()
-        assert set(members) == {"ARM", "AZE", "BLR", "KAZ", "KGZ", "MDA", "RUS", "TJK", "UZB",
-                                "TKM"}
-        assert members["TKM"] == "associate" and not tables.is_cis("UKR")
-        assert set(members) <= set(tables.iso_countries())
-
-    def test_kato_regions(self) -> None:
-        regions = tables.kato_regions()
-        assert len(regions) == 20  # 17 regions + Astana, Almaty, Shymkent
-        assert regions["75"].name_en == "Almaty" and regions["75"].kind == "city"
-        assert tables.kato_region("751110000") is regions["75"]
-        assert all(r.code == r.prefix + "0000000" and len(r.code) == 9 for r in regions.values())
