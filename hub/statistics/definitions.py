@@ -5,7 +5,7 @@ One event gives at most one :class:`Fact`; the statistics are sums of facts.
 * **International arrival for permanent residence**: a ``ResidencePermit``
   (interior ministry) of ``Kind`` PERMANENT with ``Status`` ISSUED. Region: the
   permit's ``Kato``; period: its ``DecisionDate``; country: the holder's
-  citizenship (CIS / non-CIS by ``schemas/data/memberships.csv``, as on the day). Temporary
+  citizenship (CIS / non-CIS by ``schemas/data/memberships.csv``). Temporary
   permits and extensions are not migration for permanent residence.
 * **International departure for permanent residence**: a ``ResidencePermit`` of
   ``Kind`` PERMANENT with ``Status`` REVOKED: a permanent resident leaving the
