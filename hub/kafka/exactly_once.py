@@ -241,6 +241,7 @@ class GroupRelay:
         for m in batch:
             first[(m.topic, m.partition)] = min(first.get((m.topic, m.partition), m.offset),
                                                 m.offset)
+        self._at_end.difference_update(first)  # not read to the end any more
         try:
             with broker_errors("rewinding to the aborted batch"):
                 for (topic, partition), offset in first.items():
