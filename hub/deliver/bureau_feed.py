@@ -48,6 +48,9 @@ POLL_TIMEOUT_S = 0.5
 # end, or after this long without a new event though some partition is not (another
 # writer's transaction still open on it): the next run reads the rest.
 IDLE_TIMEOUT_S = 3.0
+# Waiting for the group to hand out partitions is not idleness (a new group waits out the
+# broker's initial rebalance delay), but no event topic at all must not hold a run forever.
+JOIN_TIMEOUT_S = 120.0
 #: the relay's role: its commit boundaries are bureau-feed.before-commit / .after-commit
 ROLE = "bureau-feed"
 #: record fields that may leave (statistical, never identifying)
@@ -158,11 +161,11 @@ def run_bureau_feed(
         settings, list(family_of), group_id=out_topic, transactional_id=out_topic, role=ROLE,
         instance=sole_member(out_topic), probe_topic=out_topic,
     ) as relay:
-        idle_since = time.monotonic()
+        idle_since = started = time.monotonic()
         while not relay.drained and time.monotonic() - idle_since < idle_timeout_s:
             batch = relay.poll(max_poll_records, POLL_TIMEOUT_S)
             if not batch:
-                if not relay.assigned:
+                if not relay.assigned and time.monotonic() - started < JOIN_TIMEOUT_S:
                     idle_since = time.monotonic()  # still joining the group: not idle yet
                 continue
             idle_since = time.monotonic()
