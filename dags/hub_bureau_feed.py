@@ -34,8 +34,8 @@ Runs when `hub_publish` published events of a family about persons (`border`,
 is new on those event topics (`read_committed`, consumer group
 `<prefix>statistics-feed`) and writes one pseudonymised fact per event to
 `<prefix>statistics-feed`, the facts and the consumed offsets in one Kafka
-transaction per poll (`docs/statistics-feed.md`). It stops when nothing new
-arrives for a few seconds; the run's note gives the count.
+transaction per poll (`docs/statistics-feed.md`). It stops once every partition
+is read to its end; the run's note gives the count.
 
 **When it fails:** read the task log, fix the cause, *Clear* the task. Nothing it
 had not committed is visible to the bureau; the retry resumes after the last

@@ -112,7 +112,33 @@ class TrustError(HubError):
 
 
 class BrokerError(HubError):
-    """Kafka cannot be reached, or refused or aborted a transaction."""
+    """Kafka cannot be reached, or refused or aborted a request or a transaction.
+
+    The hub's Kafka seam raises it, translating each client library's errors in one place
+    (``hub.kafka.errors``) with the library's error kept as ``__cause__``. The fields say
+    what a caller may do: ``retriable`` (the same request may succeed shortly: a leader or
+    coordinator moving, a timeout), ``fatal`` (this client is unusable: fenced by a newer
+    instance of its transactional id; open a new one), ``topic`` (the topic concerned, when
+    one is), ``code`` and ``name`` (the library's: Kafka's protocol code and name such as 16
+    ``NOT_COORDINATOR``, or a librdkafka-local one such as -185 ``_TIMED_OUT``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fatal: bool = False,
+        retriable: bool = False,
+        topic: str | None = None,
+        code: int | None = None,
+        name: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+        self.retriable = retriable
+        self.topic = topic
+        self.code = code
+        self.name = name
 
 
 class StateError(HubError):

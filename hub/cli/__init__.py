@@ -130,35 +130,16 @@ def describe(exc: BaseException) -> str:
 
     if isinstance(exc, HubError):
         return _one_line(str(exc))
-    kafka_line = _kafka_line(exc)
-    if kafka_line:
-        return kafka_line
+    from hub.kafka.errors import client_error_line
+
+    line = client_error_line(exc)  # a client library's error that escaped the seam
+    if line:
+        return line
     if isinstance(exc, FileNotFoundError):
         return f"no such file: {exc.filename}"
     if isinstance(exc, PermissionError):
         return f"permission denied: {exc.filename}"
     return f"{type(exc).__name__}: {_one_line(str(exc))} (run `mhub --debug ...` for the traceback)"
-
-
-def _kafka_line(exc: BaseException) -> str:
-    """Kafka errors that escaped a command: say the broker did not answer, and what to do."""
-    try:
-        from kafka.errors import (
-            KafkaConnectionError,
-            KafkaError,
-            KafkaTimeoutError,
-            NoBrokersAvailable,
-        )
-    except ImportError:
-        return ""
-    if isinstance(exc, KafkaConnectionError | KafkaTimeoutError | NoBrokersAvailable):
-        from hub.config import load_settings
-        from hub.kafka.probe import unreachable
-
-        return unreachable(load_settings(), exc)
-    if isinstance(exc, KafkaError):
-        return f"Kafka refused: {type(exc).__name__}: {_one_line(str(exc))}"
-    return ""
 
 
 def _one_line(text: str) -> str:

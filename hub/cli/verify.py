@@ -225,7 +225,7 @@ def read_topic(topic: str, **consumer_overrides: object) -> list[bytes]:
 
 def read_records(topic: str, **consumer_overrides: object) -> list[tuple[int, int, bytes]]:
     """(partition, offset, value) of every committed record, read to the end offsets
-    taken first; ``consumer_overrides`` tune the kafka-python consumer (tests)."""
+    taken first; ``consumer_overrides`` are librdkafka settings (tests: a slow broker)."""
     try:
         return sorted((r.partition, r.offset, r.value)
                       for r in read_to_end(topic, load_settings(), **consumer_overrides))

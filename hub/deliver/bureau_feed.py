@@ -2,10 +2,14 @@
 
     python -m hub.deliver.bureau_feed [--batch N]   # drain what is there, then stop
 
-Consume-transform-produce, exactly once: events are read with
-``read_committed`` from the person-level event topics, each becomes one JSON
-fact on ``<prefix>statistics-feed``, and the facts and the consumed offsets are
-committed in one Kafka transaction (transactional id per hub), as stage 2 does.
+Consume-transform-produce, exactly once, through the Kafka seam's
+:class:`~hub.kafka.exactly_once.GroupRelay`: events are read with ``read_committed``
+from the person-level event topics, each becomes one JSON fact on
+``<prefix>statistics-feed``, and the facts of one poll and the consumed offsets are
+committed in one Kafka transaction (transactional id and group: the feed topic's name,
+per hub), as stage 2 does. A run drains what is there (every partition read to its end),
+then stops; killed, the next run fences the dead one's open transaction and resumes
+from the committed offsets at once (static membership).
 
 What leaves: the canonical person id replaced by
 ``Pseudonymizer.pseudonym("statistics.flows", person_id)`` (HMAC-SHA256 with the
@@ -25,13 +29,12 @@ import time
 from collections import Counter
 from typing import Any
 
-from kafka import TopicPartition
-from kafka.structs import OffsetAndMetadata
-
 from hub.config import Settings, load_settings
-from hub.kafka.clients import consumer, producer, sole_member
-from hub.kafka.faults import FaultHook
+from hub.kafka.clients import sole_member
+from hub.kafka.exactly_once import GroupRelay
+from hub.kafka.message import Message
 from hub.kafka.topics import ensure_topics, topics_for
+from hub.kafka.transactions import Transaction
 from hub.model.families import PERSON_FAMILIES
 from security.pseudonym import KEY_FILE, Pseudonymizer
 from security.safe_xml import parse_untrusted
@@ -40,9 +43,16 @@ PURPOSE = "statistics.flows"
 FEED_FAMILIES = PERSON_FAMILIES
 # Facts per transaction: one poll's worth; a transaction per record would cost a round trip each.
 MAX_POLL_RECORDS = 1000
-POLL_TIMEOUT_MS = 500
-# Stop after this long without new events (a batch step, like the statistics consumer).
+POLL_TIMEOUT_S = 0.5
+# A batch step, like the statistics consumer: it stops once every partition is read to its
+# end, or after this long without a new event though some partition is not (another
+# writer's transaction still open on it): the next run reads the rest.
 IDLE_TIMEOUT_S = 3.0
+# Waiting for the group to hand out partitions is not idleness (a new group waits out the
+# broker's initial rebalance delay), but no event topic at all must not hold a run forever.
+JOIN_TIMEOUT_S = 120.0
+#: the relay's role: its commit boundaries are bureau-feed.before-commit / .after-commit
+ROLE = "bureau-feed"
 #: record fields that may leave (statistical, never identifying)
 ALLOWED_FIELDS = frozenset(
     {
@@ -139,71 +149,53 @@ def run_bureau_feed(
 ) -> Counter[str]:
     """Drain new events into the feed, exactly once; return counts."""
     settings = settings or load_settings()
-    faults = FaultHook(settings.crash_at)
     topics = topics_for(settings)
     out_topic = feed_topic(settings)
     # A no-op where the operator made the topics (`mhub kafka topics`); a local hub's first run.
     ensure_topics([s for s in topics.specs() if s.name == out_topic], settings)
     family_of = {topics.events(f): f for f in FEED_FAMILIES}
     pseudo = pseudonymizer(settings)
-    # One feeder (one transactional id): its group's sole static member.
-    cons = consumer(
-        *family_of, settings=settings, group_id=out_topic, group_instance_id=sole_member(out_topic),
-        max_poll_records=max_poll_records,
-    )
-    prod = producer(settings, transactional_id=out_topic)
     counts: Counter[str] = Counter()
-    try:
-        prod.init_transactions()
-        idle_since = time.monotonic()
-        while time.monotonic() - idle_since < idle_timeout_s:
-            polled = cons.poll(timeout_ms=POLL_TIMEOUT_MS)
-            if not polled:
-                if not cons.assignment():
+    # One feeder (one transactional id): its group's sole static member.
+    with GroupRelay.open(
+        settings, list(family_of), group_id=out_topic, transactional_id=out_topic, role=ROLE,
+        instance=sole_member(out_topic), probe_topic=out_topic,
+    ) as relay:
+        idle_since = started = time.monotonic()
+        while not relay.drained and time.monotonic() - idle_since < idle_timeout_s:
+            batch = relay.poll(max_poll_records, POLL_TIMEOUT_S)
+            if not batch:
+                if not relay.assigned and time.monotonic() - started < JOIN_TIMEOUT_S:
                     idle_since = time.monotonic()  # still joining the group: not idle yet
                 continue
             idle_since = time.monotonic()
-            _commit(prod, cons, polled, family_of, pseudo, out_topic, counts, faults)
-    finally:
-        prod.close()
-        cons.close()
+            with relay.transaction(batch) as txn:
+                done = _feed(txn, batch, family_of, pseudo, out_topic)
+            counts.update(done)  # committed: the facts and the offsets after them
     return counts
 
 
-def _commit(
-    prod: Any,
-    cons: Any,
-    polled: dict[TopicPartition, list[Any]],
+def _feed(
+    txn: Transaction,
+    batch: list[Message],
     family_of: dict[str, str],
     pseudo: Pseudonymizer,
     out_topic: str,
-    counts: Counter[str],
-    faults: FaultHook,
-) -> None:
-    """One transaction: the facts of one poll and the offsets after them."""
-    prod.begin_transaction()
-    try:
-        offsets = {}
-        for tp, msgs in polled.items():
-            for msg in msgs:
-                fact = transform(msg.value, family_of[msg.topic], pseudo)
-                if fact is None:
-                    counts["skipped"] += 1
-                    continue
-                prod.send(
-                    out_topic,
-                    key=fact["pseudonym"].encode(),
-                    value=json.dumps(fact, ensure_ascii=False).encode(),
-                )
-                counts["facts"] += 1
-            offsets[tp] = OffsetAndMetadata(msgs[-1].offset + 1, "", -1)
-        prod.send_offsets_to_transaction(offsets, cons.group_metadata())
-        faults.reached("bureau-feed.before-commit")  # crash tests: a transaction left open
-        prod.commit_transaction()
-        faults.reached("bureau-feed.after-commit")
-    except BaseException:
-        prod.abort_transaction()
-        raise
+) -> Counter[str]:
+    """The facts of one poll, sent in its transaction; what was sent and skipped."""
+    done: Counter[str] = Counter()
+    for msg in batch:
+        fact = transform(msg.value or b"", family_of[msg.topic], pseudo)
+        if fact is None:
+            done["skipped"] += 1
+            continue
+        txn.send(
+            out_topic,
+            json.dumps(fact, ensure_ascii=False).encode(),
+            key=fact["pseudonym"].encode(),
+        )
+        done["facts"] += 1
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,12 +2,14 @@
 
 Two clients, each where it serves best (measured, see bench/README.md):
 
-* **librdkafka** (confluent-kafka) on the hot path: the stages' transactional
-  producers and stage 2's intake reader (:mod:`hub.kafka.transactions`). It
-  costs about 8 µs of CPU per message against kafka-python's 40 µs.
-* **kafka-python** (the project card's client) for everything else: the
-  agency consumer library, the gateway feeder, tools, topic administration
-  and reading small state topics.
+* **librdkafka** (confluent-kafka) on the hot path and for every transaction:
+  the transactional producers (:mod:`hub.kafka.transactions`), stage 2's intake
+  reader and every consume-transform-produce relay (:mod:`hub.kafka.exactly_once`),
+  and reading a topic to its end (:mod:`hub.kafka.reading`: stage 1's positions).
+  It costs about 8 µs of CPU per message against kafka-python's 40 µs.
+* **kafka-python** (the project card's client) for the rest: the agency consumer
+  library, the gateway feeder, stage 2's start-up reads (:mod:`hub.kafka.readers`),
+  topic administration, tools and tests.
 
 Every producer is idempotent with ``acks=all``; every consumer reads with
 ``read_committed``, so aborted transactions (a crashed stage) are never seen.
@@ -164,7 +166,8 @@ def librdkafka_producer_config(settings: Settings, transactional_id: str) -> dic
 
 
 def librdkafka_consumer_config(settings: Settings, group_id: str) -> dict[str, Any]:
-    """Configuration of stage 2's intake reader (assigned partitions, no auto commit)."""
+    """Configuration of a librdkafka consumer: read_committed, no auto commit, partition
+    ends reported (stage 2's intake reader, the relays, ``read_to_end``)."""
     return {
         "bootstrap.servers": settings.kafka_bootstrap,
         "group.id": group_id,

@@ -39,7 +39,3 @@ class FaultHook:
             if settle is not None:
                 settle()
             os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)
-
-
-#: the hook of a process with no fault configured
-NO_FAULTS = FaultHook()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from hub.config import Settings
 from hub.errors import BrokerError
+from hub.kafka.errors import translate
 
 # A healthy broker on loopback or in the same data centre answers in milliseconds;
 # 5 s covers a slow TLS handshake and keeps every command's failure under 10 s.
@@ -28,8 +29,6 @@ class ClusterInfo:
 
 def probe(settings: Settings, timeout_s: float = PROBE_TIMEOUT_S) -> ClusterInfo:
     """Describe the cluster, or raise :class:`BrokerError` saying what to do."""
-    from kafka.errors import KafkaError
-
     from hub.kafka.clients import admin
 
     timeout_ms = int(timeout_s * 1000)
@@ -40,14 +39,15 @@ def probe(settings: Settings, timeout_s: float = PROBE_TIMEOUT_S) -> ClusterInfo
             bootstrap_timeout_ms=timeout_ms,
             request_timeout_ms=timeout_ms,
         )
-    except (KafkaError, OSError) as exc:
-        raise BrokerError(unreachable(settings, exc, timeout_s)) from exc
-    try:
-        described = client.describe_cluster()
-    except (KafkaError, OSError) as exc:
-        raise BrokerError(unreachable(settings, exc, timeout_s)) from exc
-    finally:
-        client.close()
+        try:
+            described = client.describe_cluster()
+        finally:
+            client.close()
+    except Exception as exc:
+        error = _unanswered(settings, exc, timeout_s)
+        if error is None:
+            raise
+        raise error from exc
     brokers = tuple(f"{b['broker_id']}@{b['host']}:{b['port']}" for b in described["brokers"])
     return ClusterInfo(
         bootstrap=settings.kafka_bootstrap,
@@ -55,6 +55,17 @@ def probe(settings: Settings, timeout_s: float = PROBE_TIMEOUT_S) -> ClusterInfo
         controller_id=int(described.get("controller_id", -1)),
         brokers=brokers,
     )
+
+
+def _unanswered(settings: Settings, exc: Exception, timeout_s: float) -> BrokerError | None:
+    """The probe's error for a client library's error or a socket's (OSError), else None."""
+    line = unreachable(settings, exc, timeout_s)
+    known = translate(exc, "describing the cluster", message=line)
+    if known is not None:
+        return known
+    if isinstance(exc, OSError):
+        return BrokerError(line, retriable=True, name=type(exc).__name__)
+    return None
 
 
 def unreachable(settings: Settings, exc: BaseException, timeout_s: float = PROBE_TIMEOUT_S) -> str:

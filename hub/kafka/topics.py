@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from hub.config import Settings, load_settings
 from hub.kafka.clients import admin
+from hub.kafka.errors import TOPIC_AUTHORIZATION_FAILED, broker_errors
 from hub.model.families import EVENT_FAMILIES
 
 if TYPE_CHECKING:  # kafka-python only where topics are created (see hub.kafka.clients)
@@ -60,25 +61,46 @@ def ensure_topics(specs: Iterable[TopicSpec], settings: Settings | None = None) 
     from kafka.errors import NoError, TopicAlreadyExistsError, for_code
 
     settings = settings or load_settings()
-    client = admin(settings)
+    with broker_errors("creating topics"):
+        client = admin(settings)
     try:
-        existing = set(client.list_topics())
-        new = [s for s in specs if s.name not in existing]
-        if not new:
-            return []
-        result = client.create_topics(
-            [s.new_topic(settings.replication_factor) for s in new], raise_errors=False)
+        with broker_errors("creating topics"):
+            existing = set(client.list_topics())
+            new = [s for s in specs if s.name not in existing]
+            if not new:
+                return []
+            result = client.create_topics(
+                [s.new_topic(settings.replication_factor) for s in new], raise_errors=False)
         created: list[str] = []
         for topic in result["topics"]:
             error = for_code(topic["error_code"])
             if error is NoError:
                 created.append(topic["name"])
             elif error is not TopicAlreadyExistsError:
-                raise error(f"creating topic {topic['name']}: {topic.get('error_message')}")
-        client.wait_for_topics([s.name for s in new], timeout_ms=TOPIC_READY_TIMEOUT_MS)
+                with broker_errors(f"creating topic {topic['name']}", topic=topic["name"]):
+                    raise error(str(topic.get("error_message") or ""))
+        with broker_errors("waiting for the new topics' leaders"):
+            client.wait_for_topics([s.name for s in new], timeout_ms=TOPIC_READY_TIMEOUT_MS)
         return [s.name for s in new if s.name in created]
     finally:
         client.close()
+
+
+def refused_topics(settings: Settings, names: Iterable[str]) -> list[str]:
+    """Those of ``names`` this principal may not describe, so not read (Kafka ACLs).
+
+    A topic that does not exist yet is not refused: it can be read once it is made.
+    """
+    names = list(names)
+    with broker_errors("describing topics"):
+        client = admin(settings)
+    try:
+        with broker_errors("describing topics"):
+            described = client.describe_topics(names)
+    finally:
+        client.close()
+    return sorted(str(t["name"]) for t in described
+                  if t.get("error_code") == TOPIC_AUTHORIZATION_FAILED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.config import Settings
+from hub.kafka.message import Message
 from hub.kafka.topics import Topics
-from hub.kafka.transactions import IntakeMessage, Transaction, TransactionalProducer
+from hub.kafka.transactions import Transaction, TransactionalProducer
 from hub.model.candidate import Candidate, decode_batch
 from hub.publish.cache import BoundedIndexCache
 from hub.publish.corroboration import render_corroboration
@@ -64,7 +65,7 @@ class BatchPublisher:
     settings: Settings | None = None
     stats: DedupStats = field(default_factory=DedupStats)
 
-    def publish(self, messages: list[IntakeMessage], group_metadata: Any) -> None:
+    def publish(self, messages: list[Message], group_metadata: Any) -> None:
         decided = self.decide(messages)
         head_before = self.signer.head
         started = time.monotonic()
@@ -72,7 +73,7 @@ class BatchPublisher:
             with self.producer.transaction() as txn:
                 self._send(txn, decided)
                 txn.send_offsets(
-                    self.topics.intake, self.partition, messages[-1].offset + 1, group_metadata
+                    {(self.topics.intake, self.partition): messages[-1].offset + 1}, group_metadata
                 )
         except BaseException:
             self.signer.head = head_before
@@ -100,7 +101,7 @@ class BatchPublisher:
             self.summary.consumed, self.summary.published_total,
         )
 
-    def decide(self, messages: list[IntakeMessage]) -> Decided:
+    def decide(self, messages: list[Message]) -> Decided:
         decided = Decided()
         pending = decided.index
 

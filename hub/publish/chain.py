@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import time
 
-from kafka import KafkaConsumer, TopicPartition
-
 from hub.config import Settings
 from hub.errors import StateError
-from hub.kafka.clients import consumer
+from hub.kafka.message import Partition
+from hub.kafka.readers import PartitionReader
 from hub.kafka.topics import Topics
 from hub.keys import open_pki
 from security.batch import BatchSigner, ChainHead
@@ -29,7 +28,7 @@ FIRST_WINDOW_OFFSETS = 64
 WINDOW_GROWTH = 8
 # Reading a window that long is a broker problem, not a long chain.
 READ_DEADLINE_S = 60.0
-POLL_TIMEOUT_MS = 1_000
+POLL_TIMEOUT_S = 1.0
 
 
 def chain_name(partition: int) -> str:
@@ -38,32 +37,32 @@ def chain_name(partition: int) -> str:
 
 def last_manifest(settings: Settings, topics: Topics, partition: int) -> bytes | None:
     """The last committed manifest of this partition's chain (None before the first)."""
-    tp = TopicPartition(topics.batches, partition)
-    cons = consumer(settings=settings)
+    tp = (topics.batches, partition)
+    reader = PartitionReader(settings)
     try:
-        cons.assign([tp])
-        end = cons.end_offsets([tp])[tp]
-        begin = cons.beginning_offsets([tp])[tp]
+        reader.assign([tp])
+        end = reader.end_offsets()[tp]
+        begin = reader.beginning_offsets()[tp]
         window = FIRST_WINDOW_OFFSETS
         while end > begin:
             start = max(begin, end - window)
-            found = _last_in(cons, tp, start, end)
+            found = _last_in(reader, tp, start, end)
             if found is not None or start == begin:
                 return found
             end, window = start, window * WINDOW_GROWTH
         return None
     finally:
-        cons.close()
+        reader.close()
 
 
-def _last_in(cons: KafkaConsumer, tp: TopicPartition, start: int, end: int) -> bytes | None:
-    cons.seek(tp, start)
+def _last_in(reader: PartitionReader, tp: Partition, start: int, end: int) -> bytes | None:
+    reader.seek({tp: start})
     last = None
     deadline = time.monotonic() + READ_DEADLINE_S
-    while cons.position(tp) < end:
+    while reader.position(tp) < end:
         if time.monotonic() > deadline:
-            raise StateError(f"could not read {tp.topic}[{tp.partition}] to offset {end}")
-        for msg in cons.poll(timeout_ms=POLL_TIMEOUT_MS).get(tp, []):
+            raise StateError(f"could not read {tp[0]}[{tp[1]}] to offset {end}")
+        for msg in reader.poll(POLL_TIMEOUT_S):
             if msg.offset < end:
                 last = msg.value
     return last

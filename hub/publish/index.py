@@ -19,13 +19,11 @@ import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-from kafka import TopicPartition
 
 from hub.config import Settings
 from hub.errors import StateError
-from hub.kafka.clients import consumer
+from hub.kafka.message import Message
+from hub.kafka.readers import PartitionReader
 from hub.publish.dedup import IndexEntry, decode_entry, encode_entry
 from hub.sqlite_wal import use_wal
 
@@ -38,6 +36,7 @@ _LENGTH = struct.Struct(">H")
 # Python overhead, smaller ones keep memory flat.
 CATCH_UP_POLL_RECORDS = 5_000
 CATCH_UP_DEADLINE_S = 600.0
+CATCH_UP_POLL_S = 1.0
 # Keys per SQL IN list: under SQLite's default limit of 999 bound parameters.
 GET_MANY_CHUNK = 500
 
@@ -102,29 +101,29 @@ class DedupStore:
 
     def catch_up(self, settings: Settings, topic: str) -> int:
         """Apply what the topic holds beyond ``applied_offset``; return count."""
-        tp = TopicPartition(topic, self.partition)
-        cons = consumer(settings=settings, max_poll_records=CATCH_UP_POLL_RECORDS)
+        tp = (topic, self.partition)
+        reader = PartitionReader(settings, max_poll_records=CATCH_UP_POLL_RECORDS)
         try:
-            cons.assign([tp])
-            end = cons.end_offsets([tp])[tp]
+            reader.assign([tp])
+            end = reader.end_offsets()[tp]
             start = self.applied_offset
-            begin = cons.beginning_offsets([tp])[tp]
+            begin = reader.beginning_offsets()[tp]
             if start >= end:
                 return 0
-            cons.seek(tp, max(start, begin))
+            reader.seek({tp: max(start, begin)})
             applied = 0
             deadline = time.monotonic() + CATCH_UP_DEADLINE_S
-            while cons.position(tp) < end:
+            while reader.position(tp) < end:
                 if time.monotonic() > deadline:
                     raise StateError(f"dedup index p{self.partition}: catch-up timed out")
-                batch = cons.poll(timeout_ms=1000).get(tp, [])
+                batch = reader.poll(CATCH_UP_POLL_S)
                 if batch:
-                    self.apply(_entries(batch), cons.position(tp))
+                    self.apply(_entries(batch), reader.position(tp))
                     applied += len(batch)
-            self.apply((), cons.position(tp))
+            self.apply((), reader.position(tp))
             return applied
         finally:
-            cons.close()
+            reader.close()
 
 
 def encode_entries(entries: Iterable[tuple[bytes, IndexEntry]]) -> bytes:
@@ -162,11 +161,14 @@ def decode_entries(data: bytes) -> Iterator[tuple[bytes, IndexEntry]]:
         raise StateError(f"corrupt dedup index message at byte {pos}") from exc
 
 
-def _entries(msgs: list[Any]) -> Iterator[tuple[bytes, IndexEntry]]:
+def _entries(msgs: list[Message]) -> Iterator[tuple[bytes, IndexEntry]]:
     for m in msgs:
         if m.value is None:
             continue
-        if (FORMAT_HEADER, ENTRIES_FORMAT) in (m.headers or []):
+        if m.header(FORMAT_HEADER) == ENTRIES_FORMAT:
             yield from decode_entries(m.value)
+        elif m.key is None:
+            raise StateError(f"dedup index message {m.topic}[{m.partition}]@{m.offset} has "
+                             "neither the entries format nor a key")
         else:
             yield m.key, decode_entry(m.value)

@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 
 from hub.batch_gc import batch_gc
 from hub.config import Settings, load_settings
+from hub.kafka.exactly_once import IntakeReader
+from hub.kafka.message import Message
 from hub.kafka.topics import Topics, topics_for
-from hub.kafka.transactions import IntakeMessage, IntakeReader, TransactionalProducer
+from hub.kafka.transactions import TransactionalProducer
 from hub.publish.batch import BatchPublisher
 from hub.publish.cache import BoundedIndexCache
 from hub.publish.chain import open_batch_signer
@@ -134,7 +136,7 @@ def _batches(
     max_records: int | None,
     summary: PublishRunSummary,
     follow: Callable[[], bool] | None,
-) -> Iterator[list[IntakeMessage]]:
+) -> Iterator[list[Message]]:
     """Polls of intake messages until the partition is drained (or a limit is reached)."""
     deadline = time.monotonic() + RUN_DEADLINE_S
     while time.monotonic() < deadline:

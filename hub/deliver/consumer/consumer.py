@@ -31,11 +31,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-from kafka import TopicPartition
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata
 
 from hub.config import Settings
 from hub.deliver.consumer.envelope import read_envelope
@@ -43,8 +38,10 @@ from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, R
 from hub.deliver.consumer.proofs import EventVerifier, load_trust
 from hub.deliver.consumer.state import ConsumerState
 from hub.errors import BrokerError, ConfigError, DocumentError, TrustError, map_errors
-from hub.kafka.clients import admin, consumer
-from hub.kafka.topics import Topics, topics_for
+from hub.kafka.errors import TOPIC_AUTHORIZATION_FAILED
+from hub.kafka.message import Message, Partition
+from hub.kafka.readers import GroupReader
+from hub.kafka.topics import Topics, refused_topics, topics_for
 from hub.model.families import EVENT_FAMILIES
 from hub.model.notices import verify_notice
 from security.trust import TrustStore
@@ -56,15 +53,13 @@ log = logging.getLogger(__name__)
 # and the seen-set makes the few re-deliveries after a crash harmless.
 COMMIT_EVERY = 500
 COMMIT_INTERVAL_S = 2.0
-POLL_TIMEOUT_MS = 500
+POLL_TIMEOUT_S = 0.5
 MAX_POLL_RECORDS = 500
 # Waiting for partitions is not idleness: after a crash the dead member holds its
 # partitions until its session times out (45 s, kafka-python's default) and the group
 # rebalances, unless the restarted consumer has the dead one's ``instance`` name.
 # A consumer with an idle timeout waits this long for an assignment at most.
 JOIN_TIMEOUT_S = 120.0
-# Kafka's error code for a topic the principal may not describe (so not read).
-TOPIC_AUTHORIZATION_FAILED = 29
 
 
 def family_of_topic(topics: Topics, topic: str) -> str:
@@ -74,17 +69,15 @@ def family_of_topic(topics: Topics, topic: str) -> str:
     return ""
 
 
-def _header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> str:
-    for k, v in headers or ():
-        if k == name and v is not None:
-            return v.decode("utf-8", "replace")
-    return ""
+def _header(msg: Message, name: str) -> str:
+    value = msg.header(name)
+    return value.decode("utf-8", "replace") if value is not None else ""
 
 
-def decode_event(verifier: EventVerifier, topics: Topics, msg: Any) -> HubEvent | Rejected:
+def decode_event(verifier: EventVerifier, topics: Topics, msg: Message) -> HubEvent | Rejected:
     """Verify one event-topic record; return the typed event or why it was rejected."""
     raw: bytes = msg.value or b""
-    header_id = _header(msg.headers, "event-id")
+    header_id = _header(msg, "event-id")
     where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
     try:
         element, how = verifier.verify(raw)
@@ -109,7 +102,7 @@ def decode_event(verifier: EventVerifier, topics: Topics, msg: Any) -> HubEvent 
         )
     return HubEvent(
         event_id=env.event_id,
-        type=env.type or _header(msg.headers, "type"),
+        type=env.type or _header(msg, "type"),
         family=env.family,
         version=env.version,
         person_id=env.person_id,
@@ -128,7 +121,7 @@ def decode_event(verifier: EventVerifier, topics: Topics, msg: Any) -> HubEvent 
 _CORR = "{urn:kz:mhub:corroboration:1}"
 
 
-def decode_corroboration(verifier: EventVerifier, msg: Any) -> Corroboration | Rejected:
+def decode_corroboration(verifier: EventVerifier, msg: Message) -> Corroboration | Rejected:
     """A corroboration proven by its signed document; the JSON must agree with it."""
     where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
     try:
@@ -161,7 +154,7 @@ def decode_corroboration(verifier: EventVerifier, msg: Any) -> Corroboration | R
     )
 
 
-def decode_identity(trust: TrustStore, msg: Any) -> IdentityMerge | Rejected | None:
+def decode_identity(trust: TrustStore, msg: Message) -> IdentityMerge | Rejected | None:
     """A merge from the identity topic, from its signed notice only; links and reviews
     give None; an unsigned or altered notice is rejected, never applied."""
     where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
@@ -185,21 +178,16 @@ def decode_identity(trust: TrustStore, msg: Any) -> IdentityMerge | Rejected | N
 def require_readable(settings: Settings, topics: list[str]) -> None:
     """Fail at start when the principal may not read one of ``topics``.
 
-    kafka-python's consumer leaves a refused topic out with a log line and reads the
-    rest: an agency without Read on the identity topic would never apply a merge, and
-    would not know. (A topic that does not exist yet is not an error: it is read once made.)
+    A consumer leaves a refused topic out with a log line and reads the rest: an agency
+    without Read on the identity topic would never apply a merge, and would not know.
+    (A topic that does not exist yet is not an error: it is read once made.)
     """
-    client = admin(settings)
-    try:
-        described = client.describe_topics(topics)
-    finally:
-        client.close()
-    refused = sorted(t["name"] for t in described
-                     if t.get("error_code") == TOPIC_AUTHORIZATION_FAILED)
+    refused = refused_topics(settings, topics)
     if refused:
         raise BrokerError(f"this Kafka principal may not read {', '.join(refused)}: the consumer "
                           "needs Read on its families, identity, corroborations and batches "
-                          "(infra/production/kafka/acls.sh)")
+                          "(infra/production/kafka/acls.sh)", topic=refused[0],
+                          code=TOPIC_AUTHORIZATION_FAILED, name="TOPIC_AUTHORIZATION_FAILED")
 
 
 class EventConsumer:
@@ -234,14 +222,10 @@ class EventConsumer:
         self.state = ConsumerState(Path(state_dir) / f"{group}.sqlite")
         self.verifier = EventVerifier(load_trust(trust), settings, self.state, self.topics.batches)
         self.counts: Counter[str] = Counter()
-        self._consumer = consumer(
-            *topics,
-            settings=settings,
-            group_id=group,
-            group_instance_id=instance,
-            max_poll_records=MAX_POLL_RECORDS,
+        self._consumer = GroupReader(
+            settings, topics, group_id=group, instance=instance, max_poll_records=MAX_POLL_RECORDS
         )
-        self._pending: dict[TopicPartition, int] = {}
+        self._pending: dict[Partition, int] = {}
         self._since_commit = 0
         self._last_commit = time.monotonic()
 
@@ -256,10 +240,10 @@ class EventConsumer:
         """Every item in arrival order; each is considered handled when the next is asked for."""
         idle_since = started = time.monotonic()
         while True:
-            polled = self._consumer.poll(timeout_ms=POLL_TIMEOUT_MS)
+            polled = self._consumer.poll(POLL_TIMEOUT_S)
             if not polled:
                 self._maybe_commit(force=self._since_commit > 0)
-                if not self._consumer.assignment() and time.monotonic() - started < JOIN_TIMEOUT_S:
+                if not self._consumer.assigned and time.monotonic() - started < JOIN_TIMEOUT_S:
                     idle_since = time.monotonic()  # still joining the group: not idle yet
                 if self.idle_timeout_s is not None and (
                     time.monotonic() - idle_since >= self.idle_timeout_s
@@ -267,17 +251,16 @@ class EventConsumer:
                     return
                 continue
             idle_since = time.monotonic()
-            for tp, msgs in polled.items():
-                for msg in msgs:
-                    item = self._decode(msg)
-                    if item is not None:
-                        yield item
-                        self._handled(item)
-                    self._pending[tp] = msg.offset + 1
-                    self._since_commit += 1
-                    self._maybe_commit()
+            for msg in polled:
+                item = self._decode(msg)
+                if item is not None:
+                    yield item
+                    self._handled(item)
+                self._pending[(msg.topic, msg.partition)] = msg.offset + 1
+                self._since_commit += 1
+                self._maybe_commit()
 
-    def _decode(self, msg: Any) -> StreamItem | None:
+    def _decode(self, msg: Message) -> StreamItem | None:
         if msg.topic == self.topics.corroborations:
             corr = decode_corroboration(self.verifier, msg)
             if isinstance(corr, Rejected):
@@ -334,11 +317,10 @@ class EventConsumer:
         """Commit the offsets of everything handed over and handled so far."""
         if not self._pending:
             return
-        offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
-        try:
-            self._consumer.commit(offsets)
-        except CommitFailedError as exc:  # rebalanced: the seen-set absorbs the re-delivery
-            log.warning("offset commit failed, records will be re-delivered and dropped: %s", exc)
+        if not self._consumer.commit(self._pending):
+            # rebalanced: the seen-set absorbs the re-delivery
+            log.warning("offset commit failed (the group rebalanced): records will be "
+                        "re-delivered and dropped")
         self._pending.clear()
         self._since_commit = 0
         self._last_commit = time.monotonic()

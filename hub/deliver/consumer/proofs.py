@@ -15,14 +15,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kafka import TopicPartition
 from lxml import etree
 
 from hub.config import Settings
 from hub.deliver.consumer.envelope import proof_batch_id, proof_element, signature_element
 from hub.deliver.consumer.state import LRU, MANIFEST_CACHE_SIZE, ConsumerState
 from hub.errors import HostileXmlError, TrustError, map_errors
-from hub.kafka.clients import consumer
+from hub.kafka.readers import PartitionReader
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
 from security.verifier import verify_hub_document
@@ -30,7 +29,7 @@ from security.verifier import verify_hub_document
 # Manifests are committed in the same transaction as their events, so by the time
 # an event is visible its manifest is too; this bounds the wait for a lagging read.
 MANIFEST_FETCH_TIMEOUT_S = 30.0
-MANIFEST_POLL_MS = 500
+MANIFEST_POLL_S = 0.5
 
 
 def load_trust(trust: TrustStore | Path) -> TrustStore:
@@ -50,7 +49,7 @@ class ManifestSource:
         self.state = state
         self._batches = batches  # security.batch.BatchVerifier
         self._cache = LRU(MANIFEST_CACHE_SIZE)
-        self._consumer: Any = None
+        self._reader: PartitionReader | None = None
 
     def get(self, batch_id: str) -> etree._Element:
         cached = self._cache.get(batch_id)
@@ -67,50 +66,45 @@ class ManifestSource:
         self._cache.put(batch_id, element)
         return element
 
-    def _open(self) -> Any:
-        cons = consumer(settings=self.settings)
-        parts = cons.partitions_for_topic(self.topic) or set()
-        tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
-        cons.assign(tps)
-        stored = self.state.manifest_positions()
-        for tp in tps:
-            if tp.partition in stored:
-                cons.seek(tp, stored[tp.partition])
-            else:
-                cons.seek_to_beginning(tp)
-        return cons
+    def _open(self) -> PartitionReader:
+        reader = PartitionReader(self.settings)
+        try:
+            reader.assign((self.topic, p) for p in reader.partitions(self.topic))
+            stored = self.state.manifest_positions()
+            reader.seek({(self.topic, p): offset for p, offset in stored.items()})
+        except BaseException:
+            reader.close()
+            raise
+        return reader
 
     def _fetch_until(self, batch_id: str) -> None:
         """Read the batches topic forward, checking and storing every manifest, until found."""
-        if self._consumer is None:
-            self._consumer = self._open()
-        cons = self._consumer
-        tps = list(cons.assignment())
+        if self._reader is None:
+            self._reader = self._open()
+        reader = self._reader
         deadline = time.monotonic() + MANIFEST_FETCH_TIMEOUT_S
         found = False
         while not found and time.monotonic() < deadline:
-            polled = cons.poll(timeout_ms=MANIFEST_POLL_MS)
+            polled = reader.poll(MANIFEST_POLL_S)
             fresh: list[tuple[str, bytes]] = []
-            for msgs in polled.values():
-                for msg in msgs:
-                    try:
-                        with map_errors():
-                            verified = self._batches.verify_manifest(msg.value)
-                    except (TrustError, HostileXmlError):
-                        continue  # a manifest that does not verify proves nothing
-                    fresh.append((verified.info.batch_id, msg.value))
-                    found = found or verified.info.batch_id == batch_id
+            for msg in polled:
+                try:
+                    with map_errors():
+                        verified = self._batches.verify_manifest(msg.value)
+                except (TrustError, HostileXmlError):
+                    continue  # a manifest that does not verify proves nothing
+                fresh.append((verified.info.batch_id, msg.value))
+                found = found or verified.info.batch_id == batch_id
             if polled:
-                self.state.store_manifests(fresh, {tp.partition: cons.position(tp) for tp in tps})
-            elif not found:
-                ends = cons.end_offsets(tps)
-                if all(cons.position(tp) >= ends[tp] for tp in tps):
-                    return
+                self.state.store_manifests(
+                    fresh, {p: reader.position((t, p)) for t, p in reader.assigned})
+            elif not found and reader.at_end():
+                return
 
     def close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 class EventVerifier:

@@ -18,8 +18,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import TopicPartition
-
 from hub.config import Settings
 from hub.deliver.consumer.consumer import decode_event
 from hub.deliver.consumer.model import Rejected
@@ -30,8 +28,9 @@ from hub.deliver.gateway.message import partner_message
 from hub.deliver.gateway.queue import NewMessage, QueueStore, new_message_id
 from hub.deliver.gateway.rules import selects
 from hub.deliver.gateway.signing import MessageSigner
-from hub.kafka.clients import consumer
 from hub.kafka.faults import FaultHook
+from hub.kafka.message import Message, Partition
+from hub.kafka.readers import PartitionReader
 from hub.kafka.topics import topics_for
 
 log = logging.getLogger(__name__)
@@ -85,33 +84,28 @@ class Feeder:
         self.verifier = EventVerifier(
             load_trust(config.trust_dir), settings, self.state, self.topics.batches
         )
-        self._consumer = consumer(settings=settings, max_poll_records=MAX_POLL_RECORDS)
-        self._assigned: list[TopicPartition] = []
+        self._reader = PartitionReader(settings, max_poll_records=MAX_POLL_RECORDS)
+        self._assigned: list[Partition] = []
         self._assign()
 
     def _assign(self) -> None:
         self._assigned_at = time.monotonic()
-        tps = []
+        wanted: list[Partition] = []
         for family in self.config.families:
             topic = self.topics.events(family)
-            parts = self._consumer.partitions_for_topic(topic)
+            parts = self._reader.partitions(topic)
             if not parts:
                 log.warning("event topic %s does not exist (yet)", topic)
                 continue
-            tps.extend(TopicPartition(topic, p) for p in sorted(parts))
-        if set(tps) == set(self._assigned):
+            wanted.extend((topic, p) for p in parts)
+        if set(wanted) == set(self._assigned):
             return
-        self._consumer.assign(tps)
-        self._assigned = tps
+        self._reader.assign(wanted)
+        self._assigned = wanted
         self._seek_to_stored()
 
     def _seek_to_stored(self) -> None:
-        stored = self.store.offsets()
-        for tp in self._assigned:
-            if (tp.topic, tp.partition) in stored:
-                self._consumer.seek(tp, stored[(tp.topic, tp.partition)])
-            else:
-                self._consumer.seek_to_beginning(tp)
+        self._reader.seek(self.store.offsets())
 
     def poll_once(self, timeout_ms: int = POLL_TIMEOUT_MS) -> FeedCounts:
         counts = FeedCounts()
@@ -120,20 +114,19 @@ class Feeder:
         if not self._assigned:
             time.sleep(timeout_ms / 1000)  # nothing to read yet: do not spin
             return counts
-        polled = self._consumer.poll(timeout_ms=timeout_ms)
+        polled = self._reader.poll(timeout_ms / 1000)
         if not polled:
             return counts
         try:
             messages: list[NewMessage] = []
-            offsets: dict[tuple[str, int], int] = {}
+            offsets: dict[Partition, int] = {}
             keys: set[tuple[str, str, int]] = set()  # (partner, event id, version) in this poll
-            for tp, records in polled.items():
-                for record in records:
-                    counts.consumed += 1
-                    new = self._messages_for(record, counts, keys)
-                    keys.update((m.partner, m.event_id, m.event_version) for m in new)
-                    messages.extend(new)
-                    offsets[(tp.topic, tp.partition)] = record.offset + 1
+            for record in polled:
+                counts.consumed += 1
+                new = self._messages_for(record, counts, keys)
+                keys.update((m.partner, m.event_id, m.event_version) for m in new)
+                messages.extend(new)
+                offsets[(record.topic, record.partition)] = record.offset + 1
             self.faults.reached("gateway.before-enqueue")
             self.store.enqueue(messages, offsets)
             self.faults.reached("gateway.after-enqueue")
@@ -146,7 +139,7 @@ class Feeder:
         return counts
 
     def _messages_for(
-        self, record: Any, counts: FeedCounts, batch: set[tuple[str, str, int]]
+        self, record: Message, counts: FeedCounts, batch: set[tuple[str, str, int]]
     ) -> list[NewMessage]:
         item = decode_event(self.verifier, self.topics, record)
         if isinstance(item, Rejected):
@@ -179,13 +172,11 @@ class Feeder:
         while time.monotonic() < stop:
             counts = self.poll_once()
             total.add(counts)
-            if counts.consumed == 0:
-                ends = self._consumer.end_offsets(self._assigned) if self._assigned else {}
-                if all(self._consumer.position(tp) >= ends[tp] for tp in self._assigned):
-                    break
+            if counts.consumed == 0 and (not self._assigned or self._reader.at_end()):
+                break
         return total
 
     def close(self) -> None:
-        self._consumer.close()
+        self._reader.close()
         self.verifier.close()
         self.state.close()

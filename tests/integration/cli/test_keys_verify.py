@@ -28,7 +28,7 @@ from tests.support.exchange import isolated_settings
 from tests.support.reliability import record_outcome
 from tests.support.security_kit import make_event
 
-# A fetch the broker answers only when fetch.max.wait.ms runs out (the topic holds far
+# A fetch the broker answers only when fetch.wait.max.ms runs out (the topic holds far
 # less): longer than the old verify's 5 s of silence, well inside its stall timeout.
 SLOW_FETCH_MIN_BYTES = 50 * 1024 * 1024
 SLOW_FETCH_WAIT_MS = 6_000
@@ -213,8 +213,8 @@ class TestReadToEnd:
             prod.send(topic, key=str(i).encode(), value=f"<m{i}/>".encode())
         prod.flush()
         prod.close()
-        values = read_topic(topic, fetch_min_bytes=SLOW_FETCH_MIN_BYTES,
-                            fetch_max_wait_ms=SLOW_FETCH_WAIT_MS)
+        values = read_topic(topic, **{"fetch.min.bytes": SLOW_FETCH_MIN_BYTES,
+                                      "fetch.wait.max.ms": SLOW_FETCH_WAIT_MS})
         assert sorted(values) == sorted(f"<m{i}/>".encode() for i in range(20))
         record_outcome(
             "trust: mhub verify", "broker holds every fetch 6 s (longer than the old 5 s limit)",

@@ -19,8 +19,9 @@ from hub.deliver.consumer import EventConsumer, HubEvent
 from hub.errors import BrokerError
 from hub.intake.stage import run_source
 from hub.kafka.clients import consumer, librdkafka_consumer_config, producer
+from hub.kafka.exactly_once import IntakeReader
 from hub.kafka.topics import ensure_topics, topics_for
-from hub.kafka.transactions import IntakeReader, TransactionalProducer
+from hub.kafka.transactions import TransactionalProducer
 from hub.keys import open_pki
 from hub.publish.stage import publish_partition
 from hub.statistics.consumer import consume_statistics
