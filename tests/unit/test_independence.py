@@ -33,8 +33,9 @@ def test_package_does_not_import_hub(package: str) -> None:
 
 
 def test_the_model_imports_no_stage() -> None:
-    """``hub.model`` is the vocabulary the stages share: it sits below every one of them."""
-    below = {"hub.model", "hub.errors"}
+    """``hub.model`` is the vocabulary the stages share: it sits below every one of them
+    (beside the errors and the shipped contract it reads its code lists from)."""
+    below = {"hub.model", "hub.errors", "hub.contract"}
     offenders = {
         str(p.relative_to(PROJECT_ROOT)): sorted(
             n for n in _imported(p)
