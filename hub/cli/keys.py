@@ -15,7 +15,6 @@ import argparse
 from pathlib import Path
 
 from hub.config import load_settings
-from hub.errors import map_errors
 from hub.keys import key_passphrase
 from security.pki import DEFAULT_PARTNERS, DevPki
 
@@ -31,11 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with map_errors():
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     directory = args.dir or settings.var_dir / "pki"
     passphrase = key_passphrase(settings)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from hub.deliver.gateway.message import GATEWAY_NS
-from hub.errors import HostileXmlError, map_errors
+from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
 SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -62,9 +62,8 @@ def _text(el: etree._Element, name: str) -> str:
 
 def parse_request(data: bytes) -> Request:
     try:
-        with map_errors():
-            root = parse_untrusted(data)
-    except HostileXmlError as exc:
+        root = parse_untrusted(data)
+    except UnsafeXmlError as exc:
         raise SoapFault(f"request refused: {exc}", subcode="MalformedRequest") from exc
     if root.tag != f"{{{SOAP_NS}}}Envelope":
         raise SoapFault("not a SOAP 1.2 envelope", subcode="MalformedRequest")

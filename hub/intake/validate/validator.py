@@ -32,7 +32,7 @@ from lxml import etree
 
 from connectors.base import RawRecord
 from connectors.xmlstream import envelope_of
-from hub.errors import HostileXmlError, SchemaNotFound, map_errors
+from hub.errors import SchemaNotFound
 from hub.intake.validate.catalog import (
     DSIG_NS,
     FAMILY_PREFIXES,
@@ -44,6 +44,7 @@ from hub.intake.validate.catalog import (
 )
 from hub.intake.validate.rules import Issue, check_record
 from hub.model.findings import Finding
+from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
 EVENT_NS = "urn:kz:mhub:event:1"
@@ -280,14 +281,13 @@ def validate_record(body: bytes, *, source: str = "", record_id: str = "",
                     raw_digest: str = "") -> ValidationResult:
     """Validate one record as a standalone document. Never raises for a bad record."""
     try:
-        with map_errors():
-            root = parse_untrusted(body)
-    except HostileXmlError as exc:
+        root = parse_untrusted(body)
+    except UnsafeXmlError as exc:  # the bytes themselves: the record's one finding
         return refused(exc, source=source, record_id=record_id, raw_digest=raw_digest)
     return validate_element(root, source=source, record_id=record_id, raw_digest=raw_digest)
 
 
-def refused(exc: HostileXmlError, *, source: str = "", record_id: str = "",
+def refused(exc: UnsafeXmlError, *, source: str = "", record_id: str = "",
             raw_digest: str = "", line_offset: int = 0) -> ValidationResult:
     """The result for bytes the hardened parser refused: one finding with its place."""
     line = getattr(exc, "line", None)
