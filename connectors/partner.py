@@ -40,11 +40,10 @@ from lxml import etree
 from connectors.base import Page, Position, RawRecord, Window
 from connectors.errors import SourceRejected, SourceUnavailable
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
+from connectors.xmlstream import SMEV_NS, SOAP_NS
 from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
-SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
-SMEV_NS = "urn:kz:mhub:smev:1"
 SOAP_CONTENT_TYPE = "application/soap+xml; charset=utf-8"
 # Messages per Get: a partner page of ~100 signed documents (~300 KB).
 DEFAULT_PAGE_SIZE = 100

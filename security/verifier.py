@@ -52,9 +52,9 @@ from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature, Si
 from security.errors import SignatureError, UnsafeXmlError, VerificationError
 from security.safe_xml import parse_untrusted
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
+from security.signer import DS_NS
 from security.trust import HUB, TrustStore, subject_name
 
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 _NS = {"ds": DS_NS}
 _SIG = f"{{{DS_NS}}}Signature"
 ENVELOPED = SignatureConstructionMethod.enveloped.value

@@ -45,8 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
-
+from hub.model.elements import local_name
 from hub.statistics.reference import region_of
 
 ARRIVAL = "arrival"
@@ -83,15 +82,11 @@ class Fact:
     used: int = 0  # quotas: used
 
 
-def _local(el: Any) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
-
-
 def fields_of(body: Any) -> dict[str, str]:
     """Leaf elements of a record body by local name (the first of each)."""
     out: dict[str, str] = {}
     for el in body.iter():
-        name = _local(el)
+        name = local_name(el.tag)
         if name and len(el) == 0 and el.text and name not in out:
             out[name] = el.text.strip()
     return out
@@ -222,7 +217,7 @@ FAMILIES = ("residence", "labour", "asylum", "enforcement", "statistics")
 
 def fact_of(body: Any, citizenships: tuple[str, ...] = ()) -> Fact:
     """The fact one verified event body counts as (``NOT_COUNTED`` if none)."""
-    handler = _BY_RECORD.get(_local(body))
+    handler = _BY_RECORD.get(local_name(body.tag))
     if handler is None:
         return Fact(NOT_COUNTED)
     f = fields_of(body)

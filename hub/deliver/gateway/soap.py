@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from hub.deliver.gateway.message import GATEWAY_NS
+from hub.model.elements import child_text
 from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
@@ -55,11 +56,6 @@ def _gw(name: str) -> str:
     return f"{{{GATEWAY_NS}}}{name}"
 
 
-def _text(el: etree._Element, name: str) -> str:
-    found = el.find(_gw(name))
-    return (found.text or "").strip() if found is not None else ""
-
-
 def parse_request(data: bytes) -> Request:
     try:
         root = parse_untrusted(data)
@@ -75,7 +71,7 @@ def parse_request(data: bytes) -> Request:
     name = etree.QName(op).localname
     if etree.QName(op).namespace != GATEWAY_NS or name not in OPERATIONS:
         raise SoapFault(f"unknown operation {op.tag}", subcode="UnknownOperation")
-    request = Request(name, _text(op, "Queue"), _text(op, "MessageId"))
+    request = Request(name, child_text(op, _gw("Queue")), child_text(op, _gw("MessageId")))
     if name in ("AckRequest", "GetStatusRequest") and not request.message_id:
         raise SoapFault(f"{name} needs a MessageId", subcode="MalformedRequest")
     return request

@@ -34,7 +34,6 @@ from connectors.base import RawRecord
 from connectors.xmlstream import envelope_of
 from hub.errors import SchemaNotFound
 from hub.intake.validate.catalog import (
-    DSIG_NS,
     FAMILY_PREFIXES,
     SHARED_NAMESPACES,
     SchemaCatalog,
@@ -43,11 +42,11 @@ from hub.intake.validate.catalog import (
     parse_namespace,
 )
 from hub.intake.validate.rules import Issue, check_record
+from hub.model.elements import DSIG_NS, EVENT_NS
 from hub.model.findings import Finding
 from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
-EVENT_NS = "urn:kz:mhub:event:1"
 # Findings kept per record: enough to fix a record in one round; more is a flood, counted only.
 MAX_FINDINGS_PER_RECORD = 100
 # A finding's message quotes values (libxml2 quotes the whole offending value); a few hundred
