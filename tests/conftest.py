@@ -9,6 +9,7 @@ import pytest
 
 from hub.config import Settings, load_settings
 from hub.kafka.topics import TopicSpec, ensure_topics
+from tests.support.environment import keep_broker
 from tests.support.names import SESSION_PREFIX, delete_session_topics
 
 
@@ -29,7 +30,7 @@ def kafka_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
         started_here = True
     yield settings
     delete_session_topics(settings, say=lambda line: _on_terminal(request.config, line))
-    if started_here and not settings.keep_broker:
+    if started_here and not keep_broker():
         broker.stop(settings)
 
 
