@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.model.elements import local_name
+from hub.model.families import EVENT_FAMILIES
+from hub.model.record_types import FAMILY_OF
 from hub.statistics.reference import region_of
 
 ARRIVAL = "arrival"
@@ -211,8 +213,11 @@ _BY_RECORD: dict[str, Callable[[dict[str, str], str], Fact]] = {
     "Observation": _observation,
 }
 
-#: the event families whose events the statistics read
-FAMILIES = ("residence", "labour", "asylum", "enforcement", "statistics")
+#: the event families whose events the statistics read: those of the record types counted
+#: above (the reports' Kafka principal reads these, infra/production/kafka/acls.sh)
+FAMILIES: tuple[str, ...] = tuple(
+    f for f in EVENT_FAMILIES if f in {FAMILY_OF[record_type] for record_type in _BY_RECORD}
+)
 
 
 def fact_of(body: Any, citizenships: tuple[str, ...] = ()) -> Fact:
