@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from hub.config import load_settings
-from hub.keys import key_passphrase
+from hub.keys import key_passphrase, pki_dir
 from security.pki import DEFAULT_PARTNERS, DevPki
 
 
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    directory = args.dir or settings.var_dir / "pki"
+    directory = args.dir or pki_dir(settings)
     passphrase = key_passphrase(settings)
     if args.action == "init":
         if (directory / "hub" / "ca.pem").exists():

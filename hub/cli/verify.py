@@ -35,6 +35,7 @@ from pathlib import Path
 from hub.config import load_settings
 from hub.errors import HostileXmlError, StateError, TrustError
 from hub.kafka.reading import IncompleteRead, read_to_end
+from hub.keys import trust_dir
 from hub.model.notices import NOTICE_NS, VerifiedNotice, verify_notice
 from security.audit_chain import ChainReport, verify_chain
 from security.batch_verifier import BatchVerifier
@@ -68,9 +69,8 @@ FAILED_CHECK = (TrustError, HostileXmlError, VerificationError, UnsafeXmlError)
 
 
 def run(args: argparse.Namespace) -> int:
-    trust_dir = args.trust or load_settings().var_dir / "pki" / "trust"
     try:
-        trust = TrustStore.load(trust_dir)
+        trust = TrustStore.load(args.trust or trust_dir(load_settings()))
     except VerificationError as exc:
         print(f"cannot load trust store: {exc}", file=sys.stderr)
         return 2
