@@ -33,8 +33,8 @@ the original stays as ``__cause__``), so that above the edge only this hierarchy
     hub.model.notices (verifier, safe_xml)       VerificationError, UnsafeXmlError -> TrustError
     hub.keys (pki, trust; for stages, CLI,       SecurityConfigError -> ConfigError
       gateway)
-    hub.deliver.gateway (keys, safe_xml)         keys -> ConfigError at start; a request the
-                                                 parser refuses -> SOAP fault MalformedRequest
+    hub.deliver.gateway (keys, safe_xml)         a request the parser refuses -> SOAP fault
+                                                 MalformedRequest (its key at start: hub.cli)
     hub.deliver.consumer, the agencies'          VerificationError -> TrustError, UnsafeXmlError
       library (verifier, batch_verifier)         -> HostileXmlError; each -> a Rejected record
     hub.cli, every command (security,            a check that fails -> "FAIL rule" and exit 1;
