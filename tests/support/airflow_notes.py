@@ -4,27 +4,28 @@
 This real HTTP server on loopback answers ``PATCH /api/v2/dags/{dag}/dagRuns/{run}``
 as the api-server does and keeps each note, so a test reads the note exactly as the
 product sent it (``hub.airflow.tasks._show`` -> ``AirflowApi.set_run_note``), through
-the product's own path: the test points ``AIRFLOW__API__BASE_URL`` at :attr:`url`.
+the product's own path: the test points ``AIRFLOW__API__BASE_URL`` at :attr:`base_url`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 _RUN_PATH = ("api", "v2", "dags", None, "dagRuns", None)
 
 
-class AirflowNotes:
+class AirflowNotes(LoopbackServer):
     """Records the notes PATCHed onto DAG runs: (dag id, run id) -> note."""
 
     def __init__(self) -> None:
         self.notes: dict[tuple[str, str], str] = {}
         notes, lock = self.notes, threading.Lock()
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_PATCH(self) -> None:
                 url = urlsplit(self.path)
                 parts = [unquote(p) for p in url.path.strip("/").split("/")]
@@ -46,14 +47,4 @@ class AirflowNotes:
                 self.end_headers()
                 self.wfile.write(reply)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)

@@ -45,7 +45,7 @@ class TestFailure:
     ) -> None:
         webhook_receiver.drain()
         notes = AirflowNotes()  # the run's note goes to the REST API, as in production
-        monkeypatch.setenv("AIRFLOW__API__BASE_URL", notes.url)
+        monkeypatch.setenv("AIRFLOW__API__BASE_URL", notes.base_url)
         try:
             dr = dagbag.dags[broken_source.dag_id].test()
         finally:
