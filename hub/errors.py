@@ -31,8 +31,8 @@ the original stays as ``__cause__``), so that above the edge only this hierarchy
     hub.intake.validate.validator (safe_xml)     UnsafeXmlError -> Finding xml.* (quarantined)
     hub.intake.verify (verifier)                 (SignatureProblem values) -> Finding sig.*
     hub.model.notices (verifier, safe_xml)       VerificationError, UnsafeXmlError -> TrustError
-    hub.keys (pki, trust; for stages, CLI,       SecurityConfigError -> ConfigError
-      gateway)
+    hub.keys (pki, trust; for the stages and     SecurityConfigError -> ConfigError
+      the CLI)
     hub.deliver.gateway (keys, safe_xml)         a request the parser refuses -> SOAP fault
                                                  MalformedRequest (its key at start: hub.cli)
     hub.deliver.consumer, the agencies'          VerificationError -> TrustError, UnsafeXmlError
