@@ -22,6 +22,7 @@ from hub.config import Settings, load_settings
 from hub.deliver.consumer import EventConsumer, HubEvent, Rejected
 from hub.kafka.clients import sole_member
 from hub.kafka.faults import FaultHook
+from hub.keys import trust_dir
 from hub.statistics.definitions import FAMILIES, fact_of
 from hub.statistics.store import FactStore
 
@@ -53,10 +54,6 @@ def group_id(settings: Settings) -> str:
     return f"{settings.topic_prefix}{GROUP}"
 
 
-def default_trust(settings: Settings) -> Path:
-    return settings.var_dir / "pki" / "trust"
-
-
 def consume_statistics(
     settings: Settings | None = None,
     *,
@@ -73,7 +70,7 @@ def consume_statistics(
         EventConsumer(
             FAMILIES,
             settings,
-            trust or default_trust(settings),
+            trust or trust_dir(settings),
             settings.var_dir / "statistics" / "consumer",
             group=group_id(settings),
             idle_timeout_s=idle_timeout_s,
