@@ -37,7 +37,7 @@ from hub.deliver.consumer.envelope import read_envelope
 from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected, StreamItem
 from hub.deliver.consumer.proofs import EventVerifier, load_trust
 from hub.deliver.consumer.state import ConsumerState
-from hub.errors import BrokerError, ConfigError, DocumentError, TrustError, map_errors
+from hub.errors import BrokerError, ConfigError, DocumentError, TrustError
 from hub.kafka.errors import TOPIC_AUTHORIZATION_FAILED
 from hub.kafka.message import Message, Partition
 from hub.kafka.readers import GroupReader
@@ -160,8 +160,7 @@ def decode_identity(trust: TrustStore, msg: Message) -> IdentityMerge | Rejected
     where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
     raw: bytes = msg.value or b""
     try:
-        with map_errors():
-            d = verify_notice(raw, trust).body
+        d = verify_notice(raw, trust).body
     except (TrustError, DocumentError) as exc:
         return Rejected(str(exc), exc.rule, raw, **where)
     kind = str(d.get("kind") or d.get("type") or "")

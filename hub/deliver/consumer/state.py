@@ -38,11 +38,6 @@ CREATE TABLE IF NOT EXISTS merged (absorbed TEXT PRIMARY KEY, survivor TEXT NOT 
 """
 
 
-#: The consumer library's LRU is the hub's one (``hub.lru``); this name stays only while
-#: ``proofs.py`` imports it from here.
-LRU = LruCache
-
-
 class ConsumerState:
     def __init__(self, path: Path, *, seen_cache: int = SEEN_CACHE_SIZE) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
