@@ -40,11 +40,10 @@ from lxml import etree
 from connectors.base import Page, Position, RawRecord, Window
 from connectors.errors import SourceRejected, SourceUnavailable
 from connectors.http import HttpSourceConnector, HttpTransport, TransportConfig
-from security.errors import HostileXmlError
+from connectors.xmlstream import SMEV_NS, SOAP_NS
+from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
-SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
-SMEV_NS = "urn:kz:mhub:smev:1"
 SOAP_CONTENT_TYPE = "application/soap+xml; charset=utf-8"
 # Messages per Get: a partner page of ~100 signed documents (~300 KB).
 DEFAULT_PAGE_SIZE = 100
@@ -191,7 +190,7 @@ class PartnerConnector(HttpSourceConnector):
             raise SourceRejected(f"SOAP fault: {exc}", source=self.source, page=page_name) from exc
         try:
             env = parse_untrusted(reply.body)
-        except HostileXmlError as exc:
+        except UnsafeXmlError as exc:
             raise SourceUnavailable(
                 f"unreadable SOAP response: {exc}", source=self.source, page=page_name
             ) from exc

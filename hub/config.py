@@ -68,8 +68,6 @@ class Settings:
     pkcs11_module: str = ""
     #: PIN of the HSM token (HUB_PKCS11_PIN)
     pkcs11_pin: str = field(default="", repr=False)
-    #: tests: leave a broker the test session started running afterwards (HUB_KEEP_BROKER)
-    keep_broker: bool = False
     #: Kafka client security (KAFKA_SECURITY_PROTOCOL ...), applied to every client the hub
     #: makes (hub/kafka/clients.py security_config); PLAINTEXT on the loopback broker
     kafka_security_protocol: str = "PLAINTEXT"
@@ -91,15 +89,6 @@ class Settings:
 
 def _whole_number(raw: str) -> int:
     return int(raw.strip())
-
-
-def _flag(raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"", "0", "false", "no", "off"}:
-        return False
-    raise ValueError(raw)
 
 
 def _hex(raw: str) -> str:
@@ -135,7 +124,6 @@ _ENV_FIELDS: dict[str, tuple[str, _Conv, str, bool]] = {
     "HUB_PSEUDONYM_KEY": ("pseudonym_key", _hex, "hex digits", True),
     "HUB_PKCS11_MODULE": ("pkcs11_module", str, "the path of a PKCS#11 library", False),
     "HUB_PKCS11_PIN": ("pkcs11_pin", str, "the token PIN", True),
-    "HUB_KEEP_BROKER": ("keep_broker", _flag, "1/true/yes/on or 0/false/no/off", False),
 }
 # The tools' own variables that are hub settings too.
 _TOOL_FIELDS: dict[str, tuple[str, _Conv, str, bool]] = {

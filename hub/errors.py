@@ -1,38 +1,59 @@
-"""The hub's one exception hierarchy.
+"""The hub's one exception hierarchy, and where the packages' errors become it.
 
-Exceptions mean "this stage cannot continue" (a source is down, the broker is
-unreachable, configuration is wrong). Problems *with a record* are not
-exceptions: they are :class:`hub.model.findings.Finding` values that travel with the
-record to quarantine, so one bad record never stops its neighbours.
+Exceptions mean "this stage cannot continue" (the broker is unreachable, a key cannot
+be opened, configuration is wrong). Problems *with a record* are not exceptions: they
+are :class:`hub.model.findings.Finding` values that travel with the record to
+quarantine, so one bad record never stops its neighbours.
 
     HubError
     ├── ConfigError            configuration missing, unknown key, bad value
-    ├── SourceError            an agency source cannot be read
-    │   ├── SourceUnavailable  down, timed out, 5xx after all retries
-    │   └── SourceRejected     4xx: our request is wrong, retrying will not help
-    ├── DocumentError          a document cannot be used at all
-    │   ├── HostileXmlError    DTD, entities, too large, too deep, bad encoding
+    ├── DocumentError          a document cannot be used at all (rule)
+    │   ├── HostileXmlError    DTD, entities, too large, too deep, bad encoding (rule, line, column)
     │   └── SchemaNotFound     namespace/version not in the catalog
-    ├── TrustError             a signature or certificate cannot be trusted
+    ├── TrustError             a signature, certificate, proof or chain cannot be trusted
+    │                          (rule, partner, batch_id, position)
     ├── BrokerError            Kafka cannot be reached or refused a transaction
-    └── StateError             stored positions/indexes are inconsistent
-        └── IdentityRace       another registry writer bound an identifier first
+    ├── StateError             stored positions/indexes are inconsistent
+    │   ├── IdentityRace       another registry writer bound an identifier first
+    │   └── IncompleteRead     a topic could not be read to its end (hub.kafka.reading)
+    ├── EventKeyError          a record lacks a field its event key needs (hub.intake.identity
+    │                          .event_key; the stage turns it into a Finding)
+    └── AirflowApiError        the Airflow api-server refused or did not answer (hub.airflow.api)
 
-``connectors`` and ``security`` stand on their own with their own errors
-(``connectors.errors``, ``security.errors``). Where hub code calls them it wraps
-the call in :func:`map_errors`, the one place that turns their errors into the
-hub's (``raise ... from exc``: the original stays as ``__cause__``):
+``connectors`` and ``security`` stand alone with their own hierarchies
+(``connectors.errors``, ``security.errors``); no class name is defined in two of the
+three. Their errors are met only at the edges of the hub that call them, and each edge
+either handles them where it calls (a finding, a SOAP fault, an exit code, a rejected
+record) or re-raises them as the hub's with :func:`map_errors` (``raise ... from exc``:
+the original stays as ``__cause__``), so that above the edge only this hierarchy is met:
+
+    edge (calls)                                 their error -> what the edge makes of it
+    hub.intake.validate.validator (safe_xml)     UnsafeXmlError -> Finding xml.* (quarantined)
+    hub.intake.verify (verifier)                 (SignatureProblem values) -> Finding sig.*
+    hub.model.notices (verifier, safe_xml)       VerificationError, UnsafeXmlError -> TrustError
+    hub.keys (pki, trust; for the stages and     SecurityConfigError -> ConfigError
+      the CLI)
+    hub.deliver.gateway (keys, safe_xml)         a request the parser refuses -> SOAP fault
+                                                 MalformedRequest (its key at start: hub.cli)
+    hub.deliver.consumer, the agencies'          VerificationError -> TrustError, UnsafeXmlError
+      library (verifier, batch_verifier)         -> HostileXmlError; each -> a Rejected record
+    hub.cli, every command (security,            a check that fails -> "FAIL rule" and exit 1;
+      connectors)                                anything else -> one line (hub.cli.describe)
+    hub.intake.stage, stage 1 (connectors)       not translated: SourceUnavailable,
+                                                 SourceRejected, MalformedDocument end the
+                                                 extract task as they are (name and message
+                                                 are the run's reason); Airflow retries it
+
+:func:`hub_error` is the translation table:
 
     connectors                      hub
     ConnectorConfigError         -> ConfigError
-    SourceUnavailable            -> SourceUnavailable   (source, page kept)
-    SourceRejected               -> SourceRejected      (source, page kept)
     MalformedDocument            -> DocumentError       (rule kept)
     security
     SecurityConfigError (+ Key)  -> ConfigError
-    HostileXmlError              -> HostileXmlError     (rule kept)
-    TrustError (+ subclasses)    -> TrustError          (rule, partner, batch_id, position)
-    any other of theirs          -> HubError
+    UnsafeXmlError               -> HostileXmlError     (rule, line, column kept)
+    VerificationError (+ subs)   -> TrustError          (rule, partner, batch_id, position)
+    any other of theirs          -> HubError            ("<their class>: <message>")
 """
 
 from __future__ import annotations
@@ -50,23 +71,6 @@ class HubError(Exception):
 
 class ConfigError(HubError):
     """Configuration is missing or invalid."""
-
-
-class SourceError(HubError):
-    """An agency source cannot be read; names the source and the page."""
-
-    def __init__(self, message: str, *, source: str, page: str | None = None) -> None:
-        super().__init__(f"{source}: {message}" + (f" (page {page})" if page else ""))
-        self.source = source
-        self.page = page
-
-
-class SourceUnavailable(SourceError):
-    """The source is down, timing out or answering 5xx after all retries."""
-
-
-class SourceRejected(SourceError):
-    """The source answered 4xx: the request is wrong and retrying will not help."""
 
 
 class DocumentError(HubError):
@@ -159,16 +163,12 @@ class IdentityRace(StateError):
 
 def hub_error(exc: ce.ConnectorError | se.SecurityError) -> HubError:
     """The hub error for a connector or security error (see the table above)."""
-    if isinstance(exc, se.TrustError):
+    if isinstance(exc, se.VerificationError):
         return TrustError(str(exc), rule=exc.rule, partner=exc.partner,
                           batch_id=exc.batch_id, position=exc.position)
-    if isinstance(exc, se.HostileXmlError):
+    if isinstance(exc, se.UnsafeXmlError):
         return HostileXmlError(str(exc), rule=exc.rule, line=getattr(exc, "line", None),
                                column=getattr(exc, "column", None))
-    if isinstance(exc, ce.SourceUnavailable):
-        return SourceUnavailable(exc.detail, source=exc.source, page=exc.page)
-    if isinstance(exc, ce.SourceRejected):
-        return SourceRejected(exc.detail, source=exc.source, page=exc.page)
     if isinstance(exc, ce.MalformedDocument):
         return DocumentError(str(exc), rule=exc.rule)
     if isinstance(exc, ce.ConnectorConfigError | se.SecurityConfigError):
@@ -180,8 +180,9 @@ def hub_error(exc: ce.ConnectorError | se.SecurityError) -> HubError:
 def map_errors() -> Iterator[None]:
     """Turn connector and security errors raised inside the block into hub errors.
 
-    ``with map_errors(): doc = parse_untrusted(data)`` lets the hub catch only its
-    own hierarchy; the original error is kept as ``__cause__`` with its traceback.
+    For an edge that lets them go on up (``@map_errors()`` on the consumer library's
+    ``verify``): its callers then catch only the hub's hierarchy; the original error is
+    kept as ``__cause__`` with its traceback.
     """
     try:
         yield

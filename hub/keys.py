@@ -21,6 +21,12 @@ def pki_dir(settings: Settings) -> Path:
     return settings.var_dir / "pki"
 
 
+def trust_dir(settings: Settings) -> Path:
+    """The trust store ``mhub keys`` writes (hub CAs and signing certificates, partner CAs):
+    what a consumer of the hub's events checks them against (``DevPki.trust_dir``)."""
+    return pki_dir(settings) / "trust"
+
+
 def open_pki(settings: Settings) -> DevPki:
     """Open the PKI, creating a development one if there is none (process-safe)."""
     directory = pki_dir(settings)

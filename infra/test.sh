@@ -9,9 +9,9 @@ bash infra/setup.sh || exit 1
 # pytest exits 5 when it collected nothing: that is a failure of the suite, not a pass.
 .venv/bin/python -m pytest tests/unit "$@" || exit $?
 . infra/local_broker.sh
-# Two workers (HUB_TEST_WORKERS; 0 runs in this process): most integration tests wait on
-# the broker, Airflow or a killed process, so two share the two cores well (about 9 min
-# instead of 16). A test file stays on one worker (its module fixtures start servers).
+# Two workers (MHUB_TEST_WORKERS, a switch of the tests, tests/support/environment.py; 0 runs
+# in this process): most integration tests wait on the broker, Airflow or a killed process,
+# so two share the two cores well (about 9 min instead of 16). A test file stays on one worker (its module fixtures start servers).
 # The slowest tests are listed at the end: the suite should stay well under CI's limit.
-.venv/bin/python -m pytest tests/integration -n "${HUB_TEST_WORKERS:-2}" --dist loadfile \
+.venv/bin/python -m pytest tests/integration -n "${MHUB_TEST_WORKERS:-2}" --dist loadfile \
   --durations=15 "$@"

@@ -20,6 +20,6 @@ Modules (each one job):
 - ``errors``       the package's own exceptions under ``SecurityError``
 
 Nothing here imports ``hub``: settings (key passphrase, pseudonym key, PKCS#11
-module and PIN) arrive as parameters, and the hub maps these errors to its own
-(``hub.errors.map_errors``).
+module and PIN) arrive as parameters, and the hub translates these errors into its own
+where it calls the package (``hub.errors``).
 """

@@ -38,7 +38,7 @@ from security.batch import (
     ProofData,
 )
 from security.batch_verifier import BatchVerifier
-from security.errors import HostileXmlError, TrustError
+from security.errors import UnsafeXmlError, VerificationError
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
 
@@ -115,7 +115,7 @@ def verify_chain(
         try:
             element = parse_untrusted(item) if isinstance(item, bytes) else item
             verified = verifier.verify_manifest(element)
-        except (TrustError, HostileXmlError) as exc:
+        except (VerificationError, UnsafeXmlError) as exc:
             problems.append(ChainProblem(
                 "chain.altered", f"manifest does not verify ({exc.rule}): {exc}",
                 _claimed_batch_id(item), position, _claimed_chain(item),
@@ -216,7 +216,7 @@ def _check_event(
                                  "no verified manifest for the event's batch",
                                  data.batch_id, position, data.chain)]
         verifier.verify_event(event, manifest)
-    except (TrustError, HostileXmlError) as exc:
+    except (VerificationError, UnsafeXmlError) as exc:
         return [ChainProblem(exc.rule, str(exc), getattr(exc, "batch_id", "") or "", position)]
     return []
 
@@ -226,7 +226,7 @@ def _claimed(item: etree._Element | bytes, name: str) -> str:
     try:
         element = parse_untrusted(item) if isinstance(item, bytes) else item
         return (element.findtext(f"{{urn:kz:mhub:batch:1}}{name}") or "").strip()
-    except HostileXmlError:
+    except UnsafeXmlError:
         return ""
 
 

@@ -46,7 +46,7 @@ from lxml import etree
 
 from security.errors import ProofError
 from security.keys import SigningKey
-from security.merkle import MerkleProof, MerkleTree
+from security.merkle import ALLOWED_DIGESTS, MerkleProof, MerkleTree
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
 from security.signer import EnvelopedSigner
 
@@ -64,7 +64,13 @@ def canonical(element: etree._Element) -> bytes:
 
 
 def event_digest(event: etree._Element, digest: str = "sha256") -> bytes:
-    """The event's Merkle leaf input: digest of its canonical form without proof (see module)."""
+    """The event's Merkle leaf input: digest of its canonical form without proof (see module).
+
+    Raises :class:`ValueError` for a digest outside :data:`~security.merkle.ALLOWED_DIGESTS`
+    (a manifest naming one is refused by the verifier as ``proof.malformed``).
+    """
+    if digest not in ALLOWED_DIGESTS:
+        raise ValueError(f"digest {digest!r} is not one of {sorted(ALLOWED_DIGESTS)}")
     if event.find(PROOF_TAG) is None:  # the signing side: no proof yet (C-level search)
         return hashlib.new(digest, canonical(event)).digest()
     tails = [(event.index(child), child, child.tail) for child in event.findall(PROOF_TAG)]

@@ -113,7 +113,7 @@ class BatchVerifier:
 def verify_event_in_batch(
     event: etree._Element, manifest: etree._Element | bytes, trust: TrustStore
 ) -> VerifiedEvent:
-    """Verify one event against its batch manifest; raises ``TrustError(rule=...)``."""
+    """Verify one event against its batch manifest; raises ``VerificationError(rule=...)``."""
     return BatchVerifier(trust).verify_event(event, manifest)
 
 

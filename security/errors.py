@@ -4,18 +4,19 @@
     ├── SecurityConfigError      settings refused (an algorithm not allowed, a key too short)
     │   └── KeyConfigError       a key cannot be loaded, decrypted or found
     ├── MerkleUsageError         the Merkle tree was used out of order (a bug in the caller)
-    ├── HostileXmlError          refused by security.safe_xml (rule xml.*)
-    └── TrustError               a signature, certificate, proof or chain fails
+    ├── UnsafeXmlError           refused by security.safe_xml (rule xml.*)
+    └── VerificationError        a signature, certificate, proof or chain fails
         ├── SignatureError       sig.* : XMLDSig missing, invalid, wrapped, ...
         ├── CertificateError     sig.cert-* / sig.untrusted-ca / sig.wrong-partner
         ├── ProofError           proof.* : a batch inclusion proof does not hold
         └── ChainError           chain.* : the manifest audit chain is broken
 
-``HostileXmlError`` and every ``TrustError`` carry ``rule`` (a stable id agencies
-can look up); a ``TrustError`` also carries, where known, keyword-only context:
-``partner``, ``batch_id``, ``position``. Third-party errors (signxml,
-cryptography, pkcs11) are translated at the boundary with ``raise ... from exc``.
-The hub turns these into its own errors in one place (``hub.errors.map_errors``).
+``UnsafeXmlError`` and every ``VerificationError`` carry ``rule`` (a stable id agencies
+can look up); a ``VerificationError`` also carries, where known, keyword-only context:
+``partner``, ``batch_id``, ``position``. Third-party errors (signxml, cryptography,
+pkcs11) are translated at the boundary with ``raise ... from exc``. The names are the
+package's own: the hub's errors (``hub.errors``) are other classes, and the hub
+translates these into them where it calls this package (the table there).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class MerkleUsageError(SecurityError):
     """The Merkle tree was used out of its documented call order."""
 
 
-class HostileXmlError(SecurityError):
+class UnsafeXmlError(SecurityError):
     """Refused by the hardened parser: DTD, entity, size, depth or encoding."""
 
     def __init__(self, message: str, *, rule: str) -> None:
@@ -45,8 +46,8 @@ class HostileXmlError(SecurityError):
         self.rule = rule
 
 
-class TrustError(SecurityError):
-    """A signature, certificate, proof or chain cannot be trusted."""
+class VerificationError(SecurityError):
+    """A signature, certificate, proof or chain fails verification."""
 
     def __init__(
         self,
@@ -64,17 +65,17 @@ class TrustError(SecurityError):
         self.position = position
 
 
-class SignatureError(TrustError):
+class SignatureError(VerificationError):
     """The XML signature is missing, invalid, of a refused kind, or wrapped."""
 
 
-class CertificateError(TrustError):
+class CertificateError(VerificationError):
     """The signer's certificate is expired, not chained to the pinned CA, or misused."""
 
 
-class ProofError(TrustError):
+class ProofError(VerificationError):
     """An event's batch inclusion proof does not lead to the signed manifest root."""
 
 
-class ChainError(TrustError):
+class ChainError(VerificationError):
     """The manifests' hash chain is broken (removed, reordered or altered batch)."""

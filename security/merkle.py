@@ -37,8 +37,12 @@ from security.errors import MerkleUsageError
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
-# Digests strong enough for signatures; SHA-1 and MD5 are excluded on purpose.
-ALLOWED_DIGESTS = frozenset({"sha256", "sha384", "sha512", "sha3_256", "sha3_512"})
+#: The one allow-list of the hub's digests (hashlib names): the Merkle tree's, the events'
+#: leaf digests (``batch.event_digest``), ``SecuritySettings.batch_digest`` and the XMLDSig
+#: digests (``settings.DEFAULT_DIGESTS``) are drawn from it. SHA-2 only: SHA-1 and MD5 are
+#: too weak, and the contract names SHA-2 alone (the event's ``Digest`` pattern
+#: ``sha(256|384|512):``, the proof's ``DigestMethod``), as does Debian's xmlsec1 1.2.
+ALLOWED_DIGESTS = frozenset({"sha256", "sha384", "sha512"})
 
 
 def _hasher(name: str) -> Callable[[bytes], bytes]:

@@ -1,6 +1,6 @@
 """Hardened XML parsing used by every stage that reads agency bytes.
 
-Policy (each refusal is a :class:`security.errors.HostileXmlError` with a stable rule id):
+Policy (each refusal is a :class:`security.errors.UnsafeXmlError` with a stable rule id):
 
 =====================  ===============================================================
 rule                   refused
@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from security.errors import HostileXmlError
+from security.errors import UnsafeXmlError
 
 # A record page from an agency is at most a few MB; anything larger is refused
 # before parsing so an oversized body cannot exhaust memory.
@@ -84,7 +84,7 @@ _LIBXML_PLACE = re.compile(r",? \(?line \d+, column \d+\)?$")
 _HUGE_HINT = "XML_PARSE_HUGE"  # libxml2's depth message names its own option, never shown
 
 
-class LocatedXmlError(HostileXmlError):
+class LocatedXmlError(UnsafeXmlError):
     """A refusal with the place in the document it was found (1-based line and column)."""
 
     def __init__(self, message: str, *, rule: str, line: int | None = None,
@@ -156,22 +156,22 @@ def parse_untrusted(data: bytes, *, limits: ParseLimits = DEFAULT_LIMITS) -> etr
         raise TypeError("parse_untrusted takes the raw bytes as received")
     data = bytes(data)
     if len(data) > limits.max_bytes:
-        raise HostileXmlError(
+        raise UnsafeXmlError(
             f"document is {len(data)} bytes, the hub's limit is {limits.max_bytes}",
             rule="xml.too-large",
         )
     _check_encoding(data, limits)
     markup = data.count(b"<")
     if markup > limits.max_markup:
-        raise HostileXmlError(
+        raise UnsafeXmlError(
             f"document has {markup} markup constructs (tags, comments), the hub's limit is "
             f"{limits.max_markup}",
             rule="xml.too-many-nodes",
         )
     if b"<!DOCTYPE" in data:
-        raise HostileXmlError("DTDs and entity declarations are refused", rule="xml.dtd")
+        raise UnsafeXmlError("DTDs and entity declarations are refused", rule="xml.dtd")
     if XINCLUDE_NS in data:
-        raise HostileXmlError("XInclude is refused", rule="xml.xinclude")
+        raise UnsafeXmlError("XInclude is refused", rule="xml.xinclude")
     root = _parse(data, limits)
     # A depth-d chain needs at least 2d-1 '<': skip the XPath when that is impossible.
     if markup > 2 * limits.max_depth:
@@ -201,7 +201,7 @@ def _parse(data: bytes, limits: ParseLimits) -> etree._Element:
         raise LocatedXmlError(f"not well-formed XML: {reason}", rule="xml.malformed",
                               line=line, column=column) from exc
     except ValueError as exc:  # e.g. unsupported encoding declaration on str input
-        raise HostileXmlError(f"unreadable XML: {exc}", rule="xml.encoding") from exc
+        raise UnsafeXmlError(f"unreadable XML: {exc}", rule="xml.encoding") from exc
 
 
 def _check_attributes(data: bytes, root: etree._Element, limits: ParseLimits) -> None:
@@ -210,7 +210,7 @@ def _check_attributes(data: bytes, root: etree._Element, limits: ParseLimits) ->
     if equals > limits.max_total_attributes:
         total = int(root.xpath("count(//@*)"))
         if total > limits.max_total_attributes:
-            raise HostileXmlError(
+            raise UnsafeXmlError(
                 f"document has {total} attributes, the hub's limit is "
                 f"{limits.max_total_attributes}", rule="xml.too-many-attributes")
     if equals <= limits.max_attributes or not limits._many_equals.search(data):
@@ -227,7 +227,7 @@ def _check_encoding(data: bytes, limits: ParseLimits) -> None:
     """Refuse non-ASCII-compatible input and declarations outside the allow-list."""
     head = data[3:] if data.startswith(_UTF8_BOM) else data
     if data.startswith(_FOREIGN_BOMS) or head[:1] == b"\x00" or head[1:2] == b"\x00":
-        raise HostileXmlError("only UTF-8 (ASCII-compatible) documents are accepted",
+        raise UnsafeXmlError("only UTF-8 (ASCII-compatible) documents are accepted",
                               rule="xml.encoding")
     if head.startswith(b"<?xml"):
         match = _DECLARED_ENCODING.match(head[:256])
@@ -235,11 +235,11 @@ def _check_encoding(data: bytes, limits: ParseLimits) -> None:
         if declared == "utf8":
             declared = "utf-8"
         if declared not in limits.encodings:
-            raise HostileXmlError(
+            raise UnsafeXmlError(
                 f"declared encoding {declared!r} is not accepted "
                 f"(accepted: {', '.join(sorted(limits.encodings))})",
                 rule="xml.encoding",
             )
         if head is not data and declared != "utf-8":
-            raise HostileXmlError("UTF-8 BOM with a different declared encoding",
+            raise UnsafeXmlError("UTF-8 BOM with a different declared encoding",
                                   rule="xml.encoding")

@@ -15,14 +15,14 @@ pretty printing: whitespace is signed.
 from __future__ import annotations
 
 from lxml import etree
-from signxml import DigestAlgorithm, SignatureConstructionMethod, XMLSigner
+from signxml import DigestAlgorithm, SignatureConstructionMethod, XMLSigner, namespaces
 from signxml.exceptions import SignXMLException
 
 from security.errors import KeyConfigError
 from security.keys import SigningKey
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
 
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
+DS_NS = namespaces.ds  # the XMLDSig namespace, as signxml defines it
 
 
 class EnvelopedSigner:

@@ -49,12 +49,12 @@ from signxml import (
 )
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature, SignXMLException
 
-from security.errors import HostileXmlError, SignatureError, TrustError
+from security.errors import SignatureError, UnsafeXmlError, VerificationError
 from security.safe_xml import parse_untrusted
 from security.settings import DEFAULT_SETTINGS, SecuritySettings
+from security.signer import DS_NS
 from security.trust import HUB, TrustStore, subject_name
 
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 _NS = {"ds": DS_NS}
 _SIG = f"{{{DS_NS}}}Signature"
 ENVELOPED = SignatureConstructionMethod.enveloped.value
@@ -103,7 +103,8 @@ def verify_partner_document(
     settings: SecuritySettings | None = None,
     now: dt.datetime | None = None,
 ) -> VerifiedDocument:
-    """Verify a CIS partner's signed document; raise ``TrustError(rule=...)`` if not trusted."""
+    """Verify a CIS partner's signed document; raise ``VerificationError(rule=...)`` if not
+    trusted."""
     return verify_enveloped(
         data, party=partner.upper(), trust=trust, settings=settings or trust.settings, now=now
     )
@@ -131,7 +132,7 @@ def check_partner_document(
     of an exception, so one bad record is quarantined and never stops its neighbours."""
     try:
         doc = verify_partner_document(data, partner=partner, trust=trust)
-    except (TrustError, HostileXmlError) as exc:
+    except (VerificationError, UnsafeXmlError) as exc:
         return VerificationOutcome(None, (SignatureProblem(rule=exc.rule, message=str(exc)),))
     return VerificationOutcome(doc)
 

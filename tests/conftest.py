@@ -9,6 +9,8 @@ import pytest
 
 from hub.config import Settings, load_settings
 from hub.kafka.topics import TopicSpec, ensure_topics
+from tests.support.environment import keep_broker
+from tests.support.loopback import LoopbackServer, QuietHandler
 from tests.support.names import SESSION_PREFIX, delete_session_topics
 
 
@@ -29,7 +31,7 @@ def kafka_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
         started_here = True
     yield settings
     delete_session_topics(settings, say=lambda line: _on_terminal(request.config, line))
-    if started_here and not settings.keep_broker:
+    if started_here and not keep_broker():
         broker.stop(settings)
 
 
@@ -73,42 +75,31 @@ def make_topic(kafka_settings: Settings, unique_name: Callable[[str], str]) -> C
     return make
 
 
-class WebhookReceiver:
+class WebhookReceiver(LoopbackServer):
     """A real HTTP server on loopback that records the JSON bodies POSTed to it."""
 
     def __init__(self) -> None:
         import json
         import queue
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.received: queue.Queue[dict[str, object]] = queue.Queue()
         received = self.received
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 received.put({"path": self.path, "json": json.loads(body or b"null")})
                 self.send_response(204)
                 self.end_headers()
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/mhub"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__(Handler)
+        self.url = f"{self.base_url}/hooks/mhub"
 
     def drain(self) -> list[dict[str, object]]:
         out = []
         while not self.received.empty():
             out.append(self.received.get_nowait())
         return out
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="session")

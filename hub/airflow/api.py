@@ -118,10 +118,24 @@ class AirflowApi:
         self._request("PATCH", path, params={"update_mask": "note"}, json={"note": note})
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout_s: float) -> dict[str, Any]:
-        """Poll until the run is success or failed; raise when it takes longer."""
+        """Poll until the run is success or failed; raise when it takes longer.
+
+        A poll the api-server answers too late is asked again until the deadline: the
+        server shares its machine with the scheduler and the run's own task processes, and
+        one slow answer says nothing about the run (seen under load: a single 10 s read
+        timeout ended a wait with most of its time left).
+        """
         deadline = time.monotonic() + timeout_s
         while True:
-            run = self.run(dag_id, run_id)
+            try:
+                run = self.run(dag_id, run_id)
+            except AirflowApiError as exc:
+                if not isinstance(exc.__cause__, httpx.TimeoutException):
+                    raise
+                if time.monotonic() > deadline:
+                    raise AirflowApiError(
+                        f"{dag_id} {run_id}: no answer in time after {timeout_s}s") from exc
+                continue
             if run["state"] in TERMINAL_RUN_STATES:
                 return run
             if time.monotonic() > deadline:

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 QUIET_LIBRARIES = ("kafka", "httpx", "httpcore")
 # A note's first line is what the UI previews; a reason longer than this is cut.
 REASON_MAX_CHARS = 300
+# Setting a run's note must not hold up the task: an api-server slower than this is
+# treated as down and the note stays in the task log only.
+NOTE_TIMEOUT_S = 3.0
 
 
 # kafka-python's selector warns whenever its own event loop ran >0.1 s, which on a busy
@@ -48,9 +51,6 @@ def quiet_libraries() -> None:
 quiet_libraries()
 
 BACKFILL_RUN_TYPE = "backfill"
-#: (dag_id, run_id) -> note of runs whose note could not go through the REST API
-#: (``dag.test()`` runs without an api-server; the DAG tests read them here).
-PENDING_NOTES: dict[tuple[str, str], str] = {}
 
 
 def extract(
@@ -201,15 +201,13 @@ def _show(headline: str, table: str, *, dag_id: str, run_id: str) -> None:
     log.info("run summary of %s %s\n%s", dag_id, run_id, markdown)
     if not run_id:
         return
-    PENDING_NOTES[(dag_id, run_id)] = markdown
     base = load_settings().airflow_api_url
     if not base:
         return
     from hub.airflow.api import AirflowApi, AirflowApiError
 
     try:
-        AirflowApi(base, timeout=3.0).set_run_note(dag_id, run_id, markdown)
-        PENDING_NOTES.pop((dag_id, run_id), None)
+        AirflowApi(base, timeout=NOTE_TIMEOUT_S).set_run_note(dag_id, run_id, markdown)
     except AirflowApiError as exc:
         # dag.test() and `airflow dags test` run without an api-server: the log has it.
         log.info("run note not set (%s)", exc)

@@ -125,9 +125,17 @@ def _run(name: str, rest: list[str]) -> int:
 
 
 def describe(exc: BaseException) -> str:
-    """One line: what went wrong and, where the hub knows, what to do."""
-    from hub.errors import HubError
+    """One line: what went wrong and, where the hub knows, what to do.
 
+    The CLI is an edge that calls ``security`` and ``connectors``: their errors (a key
+    that does not decrypt, a malformed file) are the hub's here (``hub.errors.hub_error``).
+    """
+    from connectors.errors import ConnectorError
+    from hub.errors import HubError, hub_error
+    from security.errors import SecurityError
+
+    if isinstance(exc, ConnectorError | SecurityError):
+        exc = hub_error(exc)
     if isinstance(exc, HubError):
         return _one_line(str(exc))
     from hub.kafka.errors import client_error_line

@@ -15,8 +15,7 @@ import argparse
 from pathlib import Path
 
 from hub.config import load_settings
-from hub.errors import map_errors
-from hub.keys import key_passphrase
+from hub.keys import key_passphrase, pki_dir
 from security.pki import DEFAULT_PARTNERS, DevPki
 
 
@@ -31,13 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with map_errors():
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    directory = args.dir or settings.var_dir / "pki"
+    directory = args.dir or pki_dir(settings)
     passphrase = key_passphrase(settings)
     if args.action == "init":
         if (directory / "hub" / "ca.pem").exists():

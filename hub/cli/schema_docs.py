@@ -26,6 +26,7 @@ from hub.intake.validate.rules import (
     OCCURRED_AT,
     RULES,
 )
+from hub.model.record_types import RECORD_TYPE, RecordType
 
 DEFAULT_OUT = SCHEMAS_DIR / "docs"
 _RULE_ID = re.compile(r"\b[a-z]+(?:\.[a-z][a-z\-]*)+\b")
@@ -160,6 +161,16 @@ def _record_rules(name: str, element: xmlschema.XsdElement) -> list[str]:
     return rules
 
 
+def _event_line(row: RecordType) -> str:
+    """Which event a record becomes and which of its fields make its event id."""
+    parts = ["the person"] if row.fact.about_person else []
+    parts += [f"`{'` / `'.join(k.sources)}`" + ("" if k.required else " (if present)")
+              for k in row.fact.key]
+    made_of = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return (f"Event type `{row.event_type}` (topic `events.{row.family}`); its event id is "
+            f"made from {made_of}.\n")
+
+
 def family_page(namespace: str, path: Path) -> str:
     family, major = parse_namespace(namespace) or ("?", 0)
     schema = xmlschema.XMLSchema10(str(path), allow="local")
@@ -176,6 +187,8 @@ def family_page(namespace: str, path: Path) -> str:
             out.append(doc + "\n")
         if name in OCCURRED_AT:
             out.append(f"Time of the fact (event `occurredAt`): `{OCCURRED_AT[name]}`.\n")
+        if name in RECORD_TYPE:
+            out.append(_event_line(RECORD_TYPE[name]))
         record_rules = _record_rules(name, element)
         if record_rules:
             out.append("Rules on the whole record: "

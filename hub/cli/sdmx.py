@@ -18,8 +18,9 @@ import json
 import sys
 from pathlib import Path
 
+from connectors.errors import MalformedDocument
 from connectors.sdmx import Observation, SdmxErrorMessage, parse_sdmx
-from hub.errors import DocumentError
+from security.errors import UnsafeXmlError
 
 EXIT_OK, EXIT_SDMX_ERROR, EXIT_UNREADABLE = 0, 1, 2
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     except SdmxErrorMessage as exc:
         print(f"{args.file}: SDMX error message, code {exc.code}: {exc.text}", file=sys.stderr)
         return EXIT_SDMX_ERROR
-    except DocumentError as exc:
+    except (MalformedDocument, UnsafeXmlError) as exc:  # not an SDMX message, or refused
         print(f"{args.file}: {exc.rule}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     for code, text in stream.footer:

@@ -19,12 +19,8 @@ from pathlib import Path
 from hub.config import load_settings
 from hub.deliver.consumer.consumer import EventConsumer
 from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected
+from hub.keys import trust_dir
 from hub.model.families import EVENT_FAMILIES
-
-
-def default_trust(var_dir: Path) -> Path:
-    """The trust store directory written by ``mhub keys`` (hub CA and signing certificates)."""
-    return var_dir / "pki" / "trust"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +89,7 @@ def write_rejected(out: Path, item: Rejected) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    trust = args.trust or default_trust(settings.var_dir)
+    trust = args.trust or trust_dir(settings)
     state_dir = args.state_dir or settings.var_dir / "consumer"
     args.out.mkdir(parents=True, exist_ok=True)
     written = rejected = 0

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.base import raw_digest
-from hub.errors import HostileXmlError, map_errors
 from hub.intake.validate.validator import ValidationResult, refused, validate_records
+from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
@@ -40,9 +40,8 @@ def validate_file(path: Path, source: str = "") -> list[ValidationResult]:
     digest = raw_digest(body)
     source = source or path.name
     try:
-        with map_errors():
-            root = parse_untrusted(body)
-    except HostileXmlError as exc:
+        root = parse_untrusted(body)
+    except UnsafeXmlError as exc:
         return [refused(exc, source=source, raw_digest=digest)]
     return validate_records(root, source=source, raw_digest=digest)
 

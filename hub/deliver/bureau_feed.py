@@ -35,6 +35,7 @@ from hub.kafka.exactly_once import GroupRelay
 from hub.kafka.message import Message
 from hub.kafka.topics import ensure_topics, topics_for
 from hub.kafka.transactions import Transaction
+from hub.model.elements import local_name
 from hub.model.families import PERSON_FAMILIES
 from security.pseudonym import KEY_FILE, Pseudonymizer
 from security.safe_xml import parse_untrusted
@@ -109,10 +110,6 @@ def pseudonymizer(settings: Settings) -> Pseudonymizer:
     return Pseudonymizer.from_file(settings.var_dir / KEY_FILE, create=True)
 
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def transform(raw: bytes, family: str, pseudo: Pseudonymizer) -> dict[str, Any] | None:
     """The pseudonymised fact of one event, or None for events about no person."""
     root = parse_untrusted(raw)
@@ -124,7 +121,7 @@ def transform(raw: bytes, family: str, pseudo: Pseudonymizer) -> dict[str, Any] 
     fields: dict[str, str] = {}
     if body is not None:
         for child in body:
-            name = _local(child.tag)
+            name = local_name(child.tag)
             if name in ALLOWED_FIELDS and len(child) == 0 and child.text:
                 fields[name] = child.text.strip()
     return {
@@ -133,7 +130,7 @@ def transform(raw: bytes, family: str, pseudo: Pseudonymizer) -> dict[str, Any] 
         "version": int(root.findtext(f"{_EV}EventVersion") or 1),
         "type": root.findtext(f"{_EV}EventType"),
         "family": family,
-        "record": _local(body.tag) if body is not None else "",
+        "record": local_name(body.tag) if body is not None else "",
         "occurred_on": (root.findtext(f"{_EV}OccurredAt") or "")[:10],
         "citizenship": [c.text for c in person.findall(f"{_EV}Citizenship")],
         "sex": person.findtext(f"{_EV}Sex") or "",

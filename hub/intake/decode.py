@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime, time
 from lxml import etree
 
 from hub.errors import DocumentError
-from hub.intake.validate.catalog import COMMON_NS, DSIG_NS
+from hub.intake.validate.catalog import COMMON_NS
 from hub.intake.validate.rules import OCCURRED_AT, parse_when, period_start
 from hub.intake.validate.validator import ValidationResult
+from hub.model.elements import DSIG_NS, local_name, text_of
 from hub.model.records import IdDocument, PersonData, PersonName, SourceRecord, ValidRecord
 
 __all__ = [
@@ -33,15 +34,6 @@ C = f"{{{COMMON_NS}}}"
 _PERSON = f"{C}Person"
 
 
-def _text(el: etree._Element | None) -> str:
-    return (el.text or "").strip() if el is not None else ""
-
-
-def _local(tag: str) -> str:
-    """Local name of a Clark-notation tag (``{ns}Name`` -> ``Name``), without a QName object."""
-    return tag[tag.index("}") + 1 :] if tag[0] == "{" else tag
-
-
 # Clark tag -> local name: records repeat a few dozen tags, so a dict lookup replaces a
 # function call per element. At most this many are kept (XSD-valid records carry only
 # the schemas' tags, so it never fills in practice).
@@ -50,7 +42,7 @@ _LOCAL_NAMES: dict[str, str] = {}
 
 
 def _local_cached(tag: str) -> str:
-    name = _local(tag)
+    name = local_name(tag)
     if len(_LOCAL_NAMES) < _LOCAL_NAMES_MAX:
         _LOCAL_NAMES[tag] = name
     return name
@@ -85,7 +77,7 @@ def decode_person(person: etree._Element) -> PersonData:
     for child in person.iterchildren(etree.Element):
         name = _LOCAL_NAMES.get(child.tag) or _local_cached(child.tag)
         if name == "IIN":
-            iin = _text(child)
+            iin = text_of(child)
         elif name == "Document":
             expiry = child.get("expiry")
             documents.append(IdDocument(child.get("type", ""), child.get("issuingState", ""),
@@ -99,11 +91,11 @@ def decode_person(person: etree._Element) -> PersonData:
             names.append(PersonName(child.get("script", ""), parts.get(_SURNAME, ""),
                                     parts.get(_GIVEN, ""), parts.get(_PATRONYMIC, "")))
         elif name == "BirthDate":
-            birth = date.fromisoformat(_text(child))
+            birth = date.fromisoformat(text_of(child))
         elif name == "Sex":
-            sex = _text(child)
+            sex = text_of(child)
         elif name == "Citizenship":
-            citizenship = _text(child)
+            citizenship = text_of(child)
     return PersonData(iin, tuple(documents), tuple(names), birth, sex, citizenship, mrz)
 
 

@@ -25,12 +25,12 @@ from hub.intake.identity.model import IdentityConflict, IdentityMerge, from_pers
 from hub.intake.identity.registry import PersonRegistry
 from hub.intake.identity.translit import icao_latin
 from hub.model.candidate import Candidate, content_digest
-from hub.model.families import event_type_of, family_of
+from hub.model.elements import DSIG_NS
 from hub.model.findings import Finding
+from hub.model.record_types import event_type_of, family_of
 from hub.model.records import PersonData, Quarantined, SourceRecord, ValidRecord
 
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-_SIGNATURE = f"{{{DS_NS}}}Signature"
+_SIGNATURE = f"{{{DSIG_NS}}}Signature"
 
 
 @dataclass

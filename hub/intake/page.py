@@ -21,8 +21,8 @@ from hub.intake.normalise import Normaliser
 from hub.intake.validate import validate_record
 from hub.intake.verify import verify_records
 from hub.model.candidate import Candidate
-from hub.model.families import FAMILY_OF
 from hub.model.findings import Finding
+from hub.model.record_types import FAMILY_OF
 from hub.model.records import Quarantined, ValidRecord
 from security.trust import TrustStore
 

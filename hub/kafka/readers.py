@@ -126,6 +126,17 @@ class GroupReader:
         """Whether the group gave this member any partition yet (False while joining)."""
         return bool(self._client.assignment())
 
+    def at_end(self) -> bool:
+        """Whether this member has read every assigned partition to its end (read_committed:
+        the last stable offset; kafka-python moves the position past transaction markers and
+        aborted records, so a drained partition's position equals its end)."""
+        assigned = list(self._client.assignment())
+        if not assigned:
+            return False
+        with broker_errors(f"reading the end offsets of group {self.group_id}"):
+            ends = self._client.end_offsets(assigned)
+            return all(self._client.position(tp) >= ends[tp] for tp in assigned)
+
     def commit(self, offsets: Mapping[Partition, int]) -> bool:
         """Commit the next offset of each (topic, partition); False when the group
         rebalanced meanwhile (the offsets are dropped and the records come again)."""

@@ -33,7 +33,7 @@ from typing import Any
 
 from lxml import etree
 
-from security.errors import SignatureError
+from hub.errors import TrustError, map_errors
 from security.keys import SigningKey
 from security.safe_xml import parse_untrusted
 from security.signer import EnvelopedSigner
@@ -87,19 +87,22 @@ class NoticeSealer:
 def verify_notice(value: bytes, trust: TrustStore) -> VerifiedNotice:
     """Check a notice's signature against the hub signing trust; return what it covers.
 
-    Raises :class:`security.errors.SignatureError` (rules ``sig.*``, ``notice.*``).
+    Raises the hub's :class:`~hub.errors.TrustError` (rules ``sig.*``, ``notice.*``) or
+    :class:`~hub.errors.HostileXmlError` (``xml.*``): the security package's errors are
+    translated here, where it is called.
     """
     if value.lstrip()[:1] != b"<":
-        raise SignatureError("not a signed notice (bare JSON, as written before sealing)",
-                             rule="notice.unsigned", partner=HUB)
-    doc = verify_hub_document(value, trust=trust)
+        raise TrustError("not a signed notice (bare JSON, as written before sealing)",
+                         rule="notice.unsigned", partner=HUB)
+    with map_errors():
+        doc = verify_hub_document(value, trust=trust)
     root = doc.element
     if root.tag != f"{_N}Notice":
-        raise SignatureError(f"a hub document, but not a notice: {root.tag}",
-                             rule="notice.not-a-notice", partner=HUB)
+        raise TrustError(f"a hub document, but not a notice: {root.tag}",
+                         rule="notice.not-a-notice", partner=HUB)
     kind = (root.findtext(f"{_N}Kind") or "").strip()
     if kind not in KINDS:
-        raise SignatureError(f"unknown notice kind {kind!r}", rule="notice.kind", partner=HUB)
+        raise TrustError(f"unknown notice kind {kind!r}", rule="notice.kind", partner=HUB)
     return VerifiedNotice(kind, _body(root), doc.key_id, doc.signing_time)
 
 
@@ -107,7 +110,9 @@ def read_notice(value: bytes) -> dict[str, Any]:
     """The JSON body of a notice, unchecked (listings); bare JSON values as they are."""
     if value.lstrip()[:1] != b"<":
         return dict(json.loads(value))
-    return _body(parse_untrusted(value))
+    with map_errors():
+        root = parse_untrusted(value)
+    return _body(root)
 
 
 def _body(root: etree._Element) -> dict[str, Any]:
@@ -115,9 +120,8 @@ def _body(root: etree._Element) -> dict[str, Any]:
     try:
         body = json.loads(text or "")
     except ValueError as exc:
-        raise SignatureError(f"notice body is not JSON: {exc}", rule="notice.body",
-                             partner=HUB) from exc
+        raise TrustError(f"notice body is not JSON: {exc}", rule="notice.body",
+                         partner=HUB) from exc
     if not isinstance(body, dict):
-        raise SignatureError("notice body is not a JSON object", rule="notice.body",
-                             partner=HUB)
+        raise TrustError("notice body is not a JSON object", rule="notice.body", partner=HUB)
     return body

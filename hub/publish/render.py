@@ -24,8 +24,7 @@ import time
 from typing import Any
 
 from hub.model.candidate import Candidate
-
-EVENT_NS = "urn:kz:mhub:event:1"
+from hub.model.elements import EVENT_NS
 
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"})
 _ATTR_ESCAPES = str.maketrans(
@@ -36,13 +35,13 @@ _ATTR_ESCAPES = str.maketrans(
 _NEEDS_ESCAPE = re.compile(r"[&<>\r\"\t\n]")
 
 
-def _text(value: str) -> str:
+def _escape(value: str) -> str:
     """C14N text escaping; most values need none, and a scan is cheaper than a translate."""
     return value.translate(_TEXT_ESCAPES) if _NEEDS_ESCAPE.search(value) else value
 
 
 def _t(name: str, value: str) -> str:
-    return f"<{name}>{_text(value)}</{name}>"
+    return f"<{name}>{_escape(value)}</{name}>"
 
 
 def utc_now() -> str:
@@ -57,7 +56,7 @@ def render_event(cand: Candidate, recorded_at: str | None = None) -> bytes:
     )
     # One scan of all the values (the escapes are single characters): usually none needs any.
     if _NEEDS_ESCAPE.search("".join(values)):
-        values = tuple(map(_text, values))
+        values = tuple(map(_escape, values))
     eid, fact, version, occurred, recorded, source, record_id, raw_digest = values
     person = _person(cand.person_id, cand.person) if cand.person_id else ""
     return (
@@ -90,15 +89,15 @@ def _person(person_id: str, person: dict[str, Any]) -> str:
         out.append(
             f"<Identifier{_attr('documentType', ident.get('document_type', ''))}"
             f"{_attr('issuingState', ident.get('issuing_state', ''))}"
-            f"{_attr('scheme', ident['scheme'])}>{_text(ident['value'])}</Identifier>"
+            f"{_attr('scheme', ident['scheme'])}>{_escape(ident['value'])}</Identifier>"
         )
     for name in person.get("names", []):
         patronymic = name.get("patronymic")
         out.append(
             f"<Name{_attr('form', name['form'])}{_attr('script', name['script'])}>"
-            f"<Surname>{_text(name['surname'])}</Surname>"
-            f"<GivenNames>{_text(name['given_names'])}</GivenNames>"
-            + (f"<Patronymic>{_text(patronymic)}</Patronymic>" if patronymic else "")
+            f"<Surname>{_escape(name['surname'])}</Surname>"
+            f"<GivenNames>{_escape(name['given_names'])}</GivenNames>"
+            + (f"<Patronymic>{_escape(patronymic)}</Patronymic>" if patronymic else "")
             + "</Name>"
         )
     if person.get("birth_date"):

@@ -22,11 +22,12 @@ from hub.config import Settings, load_settings
 from hub.deliver.consumer import EventConsumer, HubEvent, Rejected
 from hub.kafka.clients import sole_member
 from hub.kafka.faults import FaultHook
+from hub.keys import trust_dir
 from hub.statistics.definitions import FAMILIES, fact_of
 from hub.statistics.store import FactStore
 
-# Stop after this long without a new record: the consumer drains and returns
-# (the reports DAG and `python -m infra.year` run it as a batch step, not as a daemon).
+# A batch step (the reports DAG, `python -m infra.year`): it stops once every partition is
+# read to its end offsets; this bounds only a wait with nothing to read at all (no topic).
 IDLE_TIMEOUT_S = 8.0  # > the broker's initial group rebalance delay (3 s)
 GROUP = "statistics"
 
@@ -53,10 +54,6 @@ def group_id(settings: Settings) -> str:
     return f"{settings.topic_prefix}{GROUP}"
 
 
-def default_trust(settings: Settings) -> Path:
-    return settings.var_dir / "pki" / "trust"
-
-
 def consume_statistics(
     settings: Settings | None = None,
     *,
@@ -73,10 +70,12 @@ def consume_statistics(
         EventConsumer(
             FAMILIES,
             settings,
-            trust or default_trust(settings),
+            trust or trust_dir(settings),
             settings.var_dir / "statistics" / "consumer",
             group=group_id(settings),
             idle_timeout_s=idle_timeout_s,
+            # A batch step: done when every partition is read to its end, not on silence.
+            until_end=True,
             # One consumer in its group: a restart after a crash resumes at once.
             instance=sole_member(group_id(settings)),
         ) as cons,

@@ -45,8 +45,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
-
+from hub.model.elements import local_name
+from hub.model.families import EVENT_FAMILIES
+from hub.model.record_types import FAMILY_OF
 from hub.statistics.reference import region_of
 
 ARRIVAL = "arrival"
@@ -83,15 +84,11 @@ class Fact:
     used: int = 0  # quotas: used
 
 
-def _local(el: Any) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
-
-
 def fields_of(body: Any) -> dict[str, str]:
     """Leaf elements of a record body by local name (the first of each)."""
     out: dict[str, str] = {}
     for el in body.iter():
-        name = _local(el)
+        name = local_name(el.tag)
         if name and len(el) == 0 and el.text and name not in out:
             out[name] = el.text.strip()
     return out
@@ -216,13 +213,16 @@ _BY_RECORD: dict[str, Callable[[dict[str, str], str], Fact]] = {
     "Observation": _observation,
 }
 
-#: the event families whose events the statistics read
-FAMILIES = ("residence", "labour", "asylum", "enforcement", "statistics")
+#: the event families whose events the statistics read: those of the record types counted
+#: above (the reports' Kafka principal reads these, infra/production/kafka/acls.sh)
+FAMILIES: tuple[str, ...] = tuple(
+    f for f in EVENT_FAMILIES if f in {FAMILY_OF[record_type] for record_type in _BY_RECORD}
+)
 
 
 def fact_of(body: Any, citizenships: tuple[str, ...] = ()) -> Fact:
     """The fact one verified event body counts as (``NOT_COUNTED`` if none)."""
-    handler = _BY_RECORD.get(_local(body))
+    handler = _BY_RECORD.get(local_name(body.tag))
     if handler is None:
         return Fact(NOT_COUNTED)
     f = fields_of(body)

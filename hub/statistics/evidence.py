@@ -18,7 +18,7 @@ from hub.errors import HubError
 from hub.statistics.definitions import NOT_COUNTED, fact_of
 from hub.statistics.periods import Period
 from hub.statistics.store import FactStore
-from security.errors import SecurityError
+from security.errors import UnsafeXmlError
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def _held(
                 continue  # fixed and resent: it counts in the hub's figures now
             try:
                 root = parse_untrusted(raw.get(digest))
-            except (HubError, SecurityError):  # gone or hostile: it never could count
+            except (HubError, UnsafeXmlError):  # gone or hostile: it never could count
                 continue
             fact = fact_of(root)
             if fact.kind != NOT_COUNTED and period.contains(fact.day):

@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.statistics import definitions as d
 from hub.statistics.periods import Period
-from hub.statistics.reference import country_name, group_of, region_name, region_names
+from hub.statistics.reference import country_name, group_of, region_names
 from hub.statistics.store import FactStore
 
 # Countries shown by name in the CIS / non-CIS table; the rest are summed as "other".
@@ -169,7 +169,3 @@ def compute(store: FactStore, period: Period) -> Figures:
     arrivals = sum(f.value for f in flows if f.kind == d.ARRIVAL)
     departures = sum(f.value for f in flows if f.kind == d.DEPARTURE)
     return Figures(period, {t.name: t for t in tables}, arrivals, departures)
-
-
-def region_label(prefix: str) -> str:
-    return region_name(prefix)

@@ -120,8 +120,3 @@ def reconcile(store: FactStore, period: Period, evidence: Evidence | None = None
             cause = likely_cause(gap, evidence, _HUB_KIND[flow], prefix)
             t.rows.append([region_name(prefix), flow, bureau, hub, gap, pct, cause])
     return t
-
-
-def has_bureau_figures(store: FactStore, period: Period) -> bool:
-    kinds = (d.BUREAU_ARRIVAL, d.BUREAU_DEPARTURE)
-    return next(store.facts(kinds, period.first_day, period.last_day), None) is not None

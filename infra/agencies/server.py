@@ -53,7 +53,7 @@ from infra.agencies import statistics as stats
 from infra.agencies.faults import FaultInjector, FaultPlan
 from infra.agencies.filedrop import FileDropWriter
 from infra.agencies.generator import HOSTILE, Generator, GeneratorConfig
-from security.errors import HostileXmlError
+from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
 SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -452,7 +452,7 @@ class AgencyHandler(BaseHTTPRequestHandler):
     def _soap(self, state: str, body: bytes) -> None:
         try:
             env = parse_untrusted(body)
-        except HostileXmlError as exc:
+        except UnsafeXmlError as exc:
             self._soap_fault(400, "soap:Sender", f"unreadable request: {exc}")
             return
         req = env.find(f"{{{SOAP_NS}}}Body/*")

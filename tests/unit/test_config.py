@@ -25,7 +25,6 @@ class TestDefaults:
         assert s.sources_file == PROJECT_ROOT / "sources.toml"
         assert (s.registry_url, s.crash_at, s.airflow_api_url) == ("", "", "")
         assert (s.key_passphrase, s.pseudonym_key, s.pkcs11_module, s.pkcs11_pin) == ("",) * 4
-        assert s.keep_broker is False
 
 
 class TestOverrides:
@@ -40,7 +39,6 @@ class TestOverrides:
             "HUB_PSEUDONYM_KEY": key,
             "HUB_PKCS11_MODULE": "/usr/lib/vendor.so",
             "HUB_PKCS11_PIN": "4321",
-            "HUB_KEEP_BROKER": "1",
         })
         assert s.sources_file == tmp_path / "s.toml"
         assert s.registry_url == "postgresql://db/registry"
@@ -49,14 +47,6 @@ class TestOverrides:
         assert s.key_passphrase == "correct horse"
         assert s.pseudonym_key == key
         assert (s.pkcs11_module, s.pkcs11_pin) == ("/usr/lib/vendor.so", "4321")
-        assert s.keep_broker is True
-
-    @pytest.mark.parametrize(("raw", "expected"), [
-        ("1", True), ("true", True), ("YES", True), ("on", True),
-        ("0", False), ("false", False), ("no", False), ("", False),
-    ])
-    def test_keep_broker_is_accepted_as_a_flag(self, raw: str, expected: bool) -> None:
-        assert load_settings({"HUB_KEEP_BROKER": raw}).keep_broker is expected
 
     def test_other_tools_variables_are_ignored(self) -> None:
         s = load_settings({"AIRFLOW__CORE__PARALLELISM": "8", "PATH": "/bin"})
@@ -80,9 +70,12 @@ class TestRefusals:
         with pytest.raises(ConfigError, match="HUB_INTAKE_PARTITIONS must be at least 1"):
             load_settings({"HUB_INTAKE_PARTITIONS": "0"})
 
-    def test_bad_flag_names_the_variable(self) -> None:
-        with pytest.raises(ConfigError, match=r"HUB_KEEP_BROKER='maybe': expected 1/true"):
-            load_settings({"HUB_KEEP_BROKER": "maybe"})
+    @pytest.mark.parametrize("name", ["HUB_KEEP_BROKER", "HUB_TEST_WORKERS"])
+    def test_the_test_suites_switches_are_not_hub_settings(self, name: str) -> None:
+        """They are MHUB_TEST_… (tests/support/environment.py): a HUB_ name fails every
+        command, so `HUB_TEST_WORKERS=0 make test` failed every test."""
+        with pytest.raises(ConfigError, match=f"unknown setting {name}"):
+            load_settings({name: "1"})
 
     @pytest.mark.parametrize(
         "spec",

@@ -1,4 +1,5 @@
-"""connectors/ and security/ stand on their own: nothing in them imports ``hub``."""
+"""connectors/ and security/ stand on their own (nothing in them imports ``hub``); hub.model
+sits below the stages."""
 
 from __future__ import annotations
 
@@ -27,5 +28,19 @@ def test_package_does_not_import_hub(package: str) -> None:
             n for n in _imported(p) if n.split(".")[0] == "hub"
         )
         for p in sorted((PROJECT_ROOT / package).rglob("*.py"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_model_imports_no_stage() -> None:
+    """``hub.model`` is the vocabulary the stages share: it sits below every one of them
+    (beside the errors and the shipped contract it reads its code lists from)."""
+    below = {"hub.model", "hub.errors", "hub.contract"}
+    offenders = {
+        str(p.relative_to(PROJECT_ROOT)): sorted(
+            n for n in _imported(p)
+            if n.split(".")[0] == "hub" and not any(n == b or n.startswith(f"{b}.") for b in below)
+        )
+        for p in sorted((PROJECT_ROOT / "hub" / "model").rglob("*.py"))
     }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -37,7 +37,7 @@ from hub.deliver.consumer.envelope import read_envelope
 from hub.deliver.consumer.model import Corroboration, HubEvent, IdentityMerge, Rejected, StreamItem
 from hub.deliver.consumer.proofs import EventVerifier, load_trust
 from hub.deliver.consumer.state import ConsumerState
-from hub.errors import BrokerError, ConfigError, DocumentError, TrustError, map_errors
+from hub.errors import BrokerError, ConfigError, DocumentError, TrustError
 from hub.kafka.errors import TOPIC_AUTHORIZATION_FAILED
 from hub.kafka.message import Message, Partition
 from hub.kafka.readers import GroupReader
@@ -60,6 +60,9 @@ MAX_POLL_RECORDS = 500
 # rebalances, unless the restarted consumer has the dead one's ``instance`` name.
 # A consumer with an idle timeout waits this long for an assignment at most.
 JOIN_TIMEOUT_S = 120.0
+# A member behind its end offsets that gets no record for this long is stalled (a loaded
+# broker answers a fetch within seconds): fail rather than hang a batch step.
+STALL_TIMEOUT_S = 60.0
 
 
 def family_of_topic(topics: Topics, topic: str) -> str:
@@ -160,8 +163,7 @@ def decode_identity(trust: TrustStore, msg: Message) -> IdentityMerge | Rejected
     where = {"topic": msg.topic, "partition": msg.partition, "offset": msg.offset}
     raw: bytes = msg.value or b""
     try:
-        with map_errors():
-            d = verify_notice(raw, trust).body
+        d = verify_notice(raw, trust).body
     except (TrustError, DocumentError) as exc:
         return Rejected(str(exc), exc.rule, raw, **where)
     kind = str(d.get("kind") or d.get("type") or "")
@@ -202,9 +204,13 @@ class EventConsumer:
         *,
         group: str,
         idle_timeout_s: float | None = None,
+        until_end: bool = False,
         instance: str | None = None,
     ) -> None:
-        """``instance``: a name this consumer keeps across restarts (Kafka static
+        """``until_end``: stop once every assigned partition is read to its end (a batch
+        step, such as the statistics consumer: silence is not the end on a loaded broker, the
+        end offsets are); ``idle_timeout_s``: stop after that long without a record (a
+        tail). ``instance``: a name this consumer keeps across restarts (Kafka static
         membership): restarted after a crash it takes its partitions back at once instead
         of waiting out the dead one's session; of two running at once with one name, the
         older is fenced. For a group of one consumer; leave it out when several share the
@@ -219,6 +225,7 @@ class EventConsumer:
                   self.topics.identity]
         require_readable(settings, [*topics, self.topics.batches])  # before opening anything
         self.idle_timeout_s = idle_timeout_s
+        self.until_end = until_end
         self.state = ConsumerState(Path(state_dir) / f"{group}.sqlite")
         self.verifier = EventVerifier(load_trust(trust), settings, self.state, self.topics.batches)
         self.counts: Counter[str] = Counter()
@@ -245,6 +252,14 @@ class EventConsumer:
                 self._maybe_commit(force=self._since_commit > 0)
                 if not self._consumer.assigned and time.monotonic() - started < JOIN_TIMEOUT_S:
                     idle_since = time.monotonic()  # still joining the group: not idle yet
+                elif self.until_end and self._consumer.assigned:
+                    if self._consumer.at_end():
+                        self.commit()
+                        return
+                    if time.monotonic() - idle_since > STALL_TIMEOUT_S:
+                        raise BrokerError(f"no record for {STALL_TIMEOUT_S:.0f} s before the end "
+                                          f"offsets of {', '.join(self.families)}")
+                    continue  # behind its end: waiting for a fetch is not idleness
                 if self.idle_timeout_s is not None and (
                     time.monotonic() - idle_since >= self.idle_timeout_s
                 ):

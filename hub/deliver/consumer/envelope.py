@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-EVENT_NS = "urn:kz:mhub:event:1"
+from hub.model.elements import DSIG_NS, EVENT_NS, child_text
+
 PROOF_NS = "urn:kz:mhub:proof:1"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 EVENT_TAG = f"{{{EVENT_NS}}}Event"
 PROOF_TAG = f"{{{PROOF_NS}}}BatchProof"
-SIGNATURE_TAG = f"{{{DS_NS}}}Signature"
+SIGNATURE_TAG = f"{{{DSIG_NS}}}Signature"
 PERSON_TAG = f"{{{EVENT_NS}}}Person"
 BODY_TAG = f"{{{EVENT_NS}}}Body"
 _E = f"{{{EVENT_NS}}}"
@@ -38,17 +38,6 @@ class Envelope:
     citizenships: tuple[str, ...]
     source: str
     body: etree._Element | None
-
-
-def local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
-
-
-def _text(el: etree._Element | None, name: str) -> str:
-    if el is None:
-        return ""
-    found = el.find(_E + name)
-    return (found.text or "").strip() if found is not None else ""
 
 
 def proof_element(root: etree._Element) -> etree._Element | None:
@@ -70,21 +59,21 @@ def read_envelope(root: etree._Element, *, family: str = "") -> Envelope:
     person = root.find(PERSON_TAG)
     holder = root.find(BODY_TAG)
     body = next((c for c in holder if isinstance(c.tag, str)), None) if holder is not None else None
-    version = _text(root, "EventVersion")
+    version = child_text(root, _E + "EventVersion")
     citizenships = (
         tuple((c.text or "").strip() for c in person.findall(_E + "Citizenship"))
         if person is not None
         else ()
     )
     return Envelope(
-        event_id=_text(root, "EventId"),
-        type=_text(root, "EventType"),
+        event_id=child_text(root, _E + "EventId"),
+        type=child_text(root, _E + "EventType"),
         family=family,
         version=int(version) if version.isdigit() else 0,
-        occurred_at=_text(root, "OccurredAt"),
-        recorded_at=_text(root, "RecordedAt"),
-        person_id=_text(person, "PersonId"),
+        occurred_at=child_text(root, _E + "OccurredAt"),
+        recorded_at=child_text(root, _E + "RecordedAt"),
+        person_id=child_text(person, _E + "PersonId"),
         citizenships=citizenships,
-        source=_text(root.find(_E + "Provenance"), "Source"),
+        source=child_text(root.find(_E + "Provenance"), _E + "Source"),
         body=body,
     )

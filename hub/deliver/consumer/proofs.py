@@ -19,9 +19,11 @@ from lxml import etree
 
 from hub.config import Settings
 from hub.deliver.consumer.envelope import proof_batch_id, proof_element, signature_element
-from hub.deliver.consumer.state import LRU, MANIFEST_CACHE_SIZE, ConsumerState
-from hub.errors import HostileXmlError, TrustError, map_errors
+from hub.deliver.consumer.state import MANIFEST_CACHE_SIZE, ConsumerState
+from hub.errors import TrustError, map_errors
 from hub.kafka.readers import PartitionReader
+from hub.lru import LruCache
+from security.errors import UnsafeXmlError, VerificationError
 from security.safe_xml import parse_untrusted
 from security.trust import TrustStore
 from security.verifier import verify_hub_document
@@ -48,7 +50,7 @@ class ManifestSource:
         self.topic = topic
         self.state = state
         self._batches = batches  # security.batch.BatchVerifier
-        self._cache = LRU(MANIFEST_CACHE_SIZE)
+        self._cache = LruCache(MANIFEST_CACHE_SIZE)
         self._reader: PartitionReader | None = None
 
     def get(self, batch_id: str) -> etree._Element:
@@ -61,8 +63,7 @@ class ManifestSource:
             stored = self.state.manifest(batch_id)
         if stored is None:
             raise TrustError(f"no signed manifest for batch {batch_id}", rule="batch.no-manifest")
-        with map_errors():
-            element = parse_untrusted(stored)
+        element = parse_untrusted(stored)  # from verify(), whose edge translates a refusal
         self._cache.put(batch_id, element)
         return element
 
@@ -89,9 +90,8 @@ class ManifestSource:
             fresh: list[tuple[str, bytes]] = []
             for msg in polled:
                 try:
-                    with map_errors():
-                        verified = self._batches.verify_manifest(msg.value)
-                except (TrustError, HostileXmlError):
+                    verified = self._batches.verify_manifest(msg.value)
+                except (VerificationError, UnsafeXmlError):
                     continue  # a manifest that does not verify proves nothing
                 fresh.append((verified.info.batch_id, msg.value))
                 found = found or verified.info.batch_id == batch_id

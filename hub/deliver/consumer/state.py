@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 from hub.deliver.consumer.model import Corroboration, IdentityMerge
+from hub.lru import LruCache
 from hub.sqlite_wal import use_wal
 
 # Recently seen event ids kept in memory: covers the re-delivery window after a
@@ -38,29 +38,6 @@ CREATE TABLE IF NOT EXISTS merged (absorbed TEXT PRIMARY KEY, survivor TEXT NOT 
 """
 
 
-class LRU:
-    """A bounded mapping: the least recently used entry goes first."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._d: OrderedDict[str, object] = OrderedDict()
-
-    def get(self, key: str) -> object | None:
-        if key in self._d:
-            self._d.move_to_end(key)
-            return self._d[key]
-        return None
-
-    def put(self, key: str, value: object) -> None:
-        self._d[key] = value
-        self._d.move_to_end(key)
-        if len(self._d) > self.size:
-            self._d.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._d)
-
-
 class ConsumerState:
     def __init__(self, path: Path, *, seen_cache: int = SEEN_CACHE_SIZE) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +46,7 @@ class ConsumerState:
         use_wal(self.db)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
-        self._seen = LRU(seen_cache)
+        self._seen = LruCache[str, int](seen_cache)
 
     def close(self) -> None:
         self.db.close()
@@ -79,7 +56,7 @@ class ConsumerState:
     def seen_version(self, event_id: str) -> int | None:
         cached = self._seen.get(event_id)
         if cached is not None:
-            return int(cached)  # type: ignore[call-overload]
+            return cached
         row = self.db.execute("SELECT version FROM seen WHERE event_id=?", (event_id,)).fetchone()
         if row is None:
             return None
@@ -99,7 +76,7 @@ class ConsumerState:
             (event_id, version, time.time()),
         )
         cached = self._seen.get(event_id)  # is_duplicate() just looked it up
-        self._seen.put(event_id, max(version, int(cached) if cached is not None else 0))
+        self._seen.put(event_id, max(version, cached or 0))
 
     # --- verified manifests ---------------------------------------------------------
 

@@ -15,9 +15,10 @@ import copy
 
 from lxml import etree
 
-from hub.deliver.consumer.envelope import BODY_TAG, PERSON_TAG, PROOF_TAG, SIGNATURE_TAG, local
+from hub.deliver.consumer.envelope import BODY_TAG, PERSON_TAG, PROOF_TAG, SIGNATURE_TAG
 from hub.deliver.consumer.model import HubEvent
 from hub.deliver.gateway.config import PartnerRule
+from hub.model.elements import local_name
 
 
 def selects(rule: PartnerRule, event: HubEvent) -> bool:
@@ -41,7 +42,7 @@ def _keep(el: etree._Element, path: tuple[str, ...], patterns: list[tuple[str, .
         if not isinstance(child.tag, str):
             el.remove(child)  # comments and PIs carry nothing a partner needs
             continue
-        sub = (*path, local(child))
+        sub = (*path, local_name(child.tag))
         if any(_matches(p[: len(sub)], sub) and len(p) == len(sub) for p in patterns):
             continue  # allowed: whole subtree stays
         if any(len(p) > len(sub) and _matches(p[: len(sub)], sub) for p in patterns):
@@ -64,5 +65,5 @@ def minimise(event_element: etree._Element, fields: tuple[str, ...]) -> etree._E
         if child.tag in (SIGNATURE_TAG, PROOF_TAG):
             out.remove(child)
         elif child.tag in (PERSON_TAG, BODY_TAG):
-            _keep(child, (local(child),), patterns)
+            _keep(child, (local_name(child.tag),), patterns)
     return out

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from hub.errors import map_errors
 from security.keys import KeyStore, SigningKey, resolve_passphrase
 from security.signer import EnvelopedSigner
 
@@ -25,10 +24,10 @@ class MessageSigner:
 
     @classmethod
     def from_key_dir(cls, keys_dir: Path, passphrase: str = "") -> MessageSigner:
-        """The active hub signing key from security's key directory."""
-        with map_errors():
-            store = KeyStore(keys_dir / "hub" / "signing", resolve_passphrase(keys_dir, passphrase))
-            return cls(store.load())
+        """The active hub signing key from security's key directory (a key that cannot be
+        opened is security's KeyConfigError: ``mhub gateway serve`` says it in one line)."""
+        store = KeyStore(keys_dir / "hub" / "signing", resolve_passphrase(keys_dir, passphrase))
+        return cls(store.load())
 
     def sign(self, element: etree._Element) -> bytes:
         """The signed document's bytes; never re-serialise them (that breaks the signature)."""

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from hub.deliver.gateway.message import GATEWAY_NS
-from hub.errors import HostileXmlError, map_errors
+from hub.model.elements import child_text
+from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
 SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -55,16 +56,10 @@ def _gw(name: str) -> str:
     return f"{{{GATEWAY_NS}}}{name}"
 
 
-def _text(el: etree._Element, name: str) -> str:
-    found = el.find(_gw(name))
-    return (found.text or "").strip() if found is not None else ""
-
-
 def parse_request(data: bytes) -> Request:
     try:
-        with map_errors():
-            root = parse_untrusted(data)
-    except HostileXmlError as exc:
+        root = parse_untrusted(data)
+    except UnsafeXmlError as exc:
         raise SoapFault(f"request refused: {exc}", subcode="MalformedRequest") from exc
     if root.tag != f"{{{SOAP_NS}}}Envelope":
         raise SoapFault("not a SOAP 1.2 envelope", subcode="MalformedRequest")
@@ -76,7 +71,7 @@ def parse_request(data: bytes) -> Request:
     name = etree.QName(op).localname
     if etree.QName(op).namespace != GATEWAY_NS or name not in OPERATIONS:
         raise SoapFault(f"unknown operation {op.tag}", subcode="UnknownOperation")
-    request = Request(name, _text(op, "Queue"), _text(op, "MessageId"))
+    request = Request(name, child_text(op, _gw("Queue")), child_text(op, _gw("MessageId")))
     if name in ("AckRequest", "GetStatusRequest") and not request.message_id:
         raise SoapFault(f"{name} needs a MessageId", subcode="MalformedRequest")
     return request

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Generic, TypeVar
 
 from hub.errors import IdentityRace
 from hub.intake.identity.model import (
@@ -21,6 +19,7 @@ from hub.intake.identity.model import (
     PersonIdentifiers,
 )
 from hub.intake.identity.store import PersonRow, RegistryStore, WriteBatch
+from hub.lru import LruCache
 from hub.model.uuids import uuid5_text
 
 #: Namespace of person ids (UUIDv5 of the creating identifier) = uuid5(NAMESPACE_URL,
@@ -35,49 +34,9 @@ DEFAULT_FLUSH_EVERY = 5_000
 #: and covers the recurring people of a day's feed.
 DEFAULT_CACHE_SIZE = 200_000
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
 def person_id_of(creating_identifier: str) -> str:
     """The id of the person an identifier's text creates (UUIDv5: replays give the same)."""
     return uuid5_text(PERSON_NAMESPACE, creating_identifier)
-
-
-class LruCache(Generic[K, V]):
-    """A plain LRU map; ``get`` refreshes, ``put`` evicts the least recently used."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: K) -> V | None:
-        try:
-            value = self._data[key]
-        except KeyError:
-            self.misses += 1
-            return None
-        self._data.move_to_end(key)
-        self.hits += 1
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._data[key] = value
-        self._data.move_to_end(key)
-        if len(self._data) > self.capacity:
-            self._data.popitem(last=False)
-
-    def pop(self, key: K) -> None:
-        self._data.pop(key, None)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        """Whether ``key`` is cached, without counting a hit or refreshing it."""
-        return key in self._data
 
 
 class Bindings:

@@ -4,28 +4,26 @@
 over the fields that make the fact unique, normalised; ``event_id(key)`` is its
 UUIDv5 under :data:`HUB_EVENT_NAMESPACE`, so any consumer can deduplicate too.
 
-Record types map onto *facts* (:data:`FACTS`): a partner's border notice and the
-interior ministry's border crossing of the same passage are the fact
-``border-crossing`` and get the same key. Field names are the record's element
-names; each key field lists the names different record types use for it.
-A partner's border notice states direction and border point as Kazakhstan's
-records do (the Kazakh checkpoint code, ENTRY into Kazakhstan), which is how the
-partner schema and the agencies' simulator define it; its time may be in
-another zone, so the minute is taken in UTC.
+Record types map onto *facts* and each fact names its key fields in the record-type
+table (:mod:`hub.model.record_types`: :data:`FACTS`, :data:`FACT_KEYS`,
+:data:`PERSONLESS_FACTS` are its views): a partner's border notice and the interior
+ministry's border crossing of the same passage are the fact ``border-crossing`` and get
+the same key. This module builds the key; the table says what goes into it.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from hub.errors import HubError
-from hub.intake.identity.model import normalise_doc_number
+from hub.model.record_types import FACT_KEYS, FACTS, PERSONLESS_FACTS
 from hub.model.uuids import uuid5_text
+
+__all__ = ["FACTS", "FACT_KEYS", "HUB_EVENT_NAMESPACE", "KEY_FORMAT", "PERSONLESS_FACTS",
+           "EventKeyError", "event_id", "event_id_text", "event_key", "fact_of"]
 
 #: Namespace of event ids. Fixed forever: every consumer's dedup relies on it.
 #: (= uuid5(NAMESPACE_URL, "urn:kz:mhub:event"), pinned by a test.)
@@ -43,152 +41,6 @@ class EventKeyError(HubError):
         self.rule = "event-key.missing-field"
         self.event_type = event_type
         self.field = field
-
-
-# --- normalisers: each returns the canonical text of one key field ---------------
-
-
-def _text(value: str) -> str:
-    return " ".join(value.split()).upper()
-
-
-def _code(value: str) -> str:
-    """Codes and numbers: upper case, letters and digits only (as document numbers)."""
-    return normalise_doc_number(value)
-
-
-def _date(value: str) -> str:
-    text = value.strip()
-    try:
-        return date.fromisoformat(text[:10]).isoformat()
-    except ValueError as exc:
-        raise ValueError(f"not a date: {value!r}") from exc
-
-
-def _minute(value: str) -> str:
-    """xs:dateTime -> its UTC minute; a time without zone is taken as UTC (as agencies send)."""
-    text = value.strip().replace("Z", "+00:00")
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
-
-
-_DIRECTIONS = {"ENTRY": "ENTRY", "IN": "ENTRY", "ARRIVAL": "ENTRY", "EXIT": "EXIT",
-               "OUT": "EXIT", "DEPARTURE": "EXIT"}
-
-
-def _direction(value: str) -> str:
-    try:
-        return _DIRECTIONS[value.strip().upper()]
-    except KeyError as exc:
-        raise ValueError(f"not a direction: {value!r}") from exc
-
-
-@dataclass(frozen=True, slots=True)
-class KeyField:
-    """One component of a key: its canonical name, the record fields that hold it, a normaliser."""
-
-    name: str
-    sources: tuple[str, ...]
-    normalise: Callable[[str], str]
-    required: bool = True
-
-
-# Called only while the tables below are built at import: mutation testing switches
-# mutants per call after import, so no test could ever see a mutant here (the tables
-# themselves are checked by the known-answer keys of every fact).
-def _f(
-    name: str, *sources: str, norm: Callable[[str], str] = _code, required: bool = True
-) -> KeyField:  # pragma: no mutate block
-    return KeyField(name, sources, norm, required)
-
-
-_BORDER = (
-    _f("border_point", "BorderPoint"),
-    _f("direction", "Direction", norm=_direction),
-    _f("minute", "CrossedAt", norm=_minute),
-)
-_DECISION = (_f("number", "DecisionNumber"), _f("date", "DecisionDate", norm=_date))
-
-#: fact -> the fields that make it unique (the table is the specification).
-#: Names are the element names of schemas/{interior,labour,partner}/v1.
-FACT_KEYS: dict[str, tuple[KeyField, ...]] = {
-    "border-crossing": _BORDER,
-    "stay-registration": (_f("kato", "Kato"), _f("from", "From", norm=_date)),
-    "residence-permit": (_f("permit", "PermitNumber"),),
-    "citizenship-decision": _DECISION,
-    "violation": (_f("case", "CaseNumber"),),
-    # A partner's notice of a deportation or entry ban carries its own case or
-    # ban number; what both reports share is the moment it was carried out (to the
-    # UTC minute, as crossings) or the ban's validity. A day alone was too weak: two
-    # deportations, or two partners' bans starting the same day, of one person
-    # became one event id (tests/unit/intake/identity/test_event_key_unique.py).
-    "deportation": (_f("executed", "ExecutedAt", norm=_minute),),
-    "entry-ban": (
-        _f("from", "ValidFrom", norm=_date), _f("to", "ValidTo", norm=_date, required=False),
-    ),
-    "asylum-application": (_f("application", "ApplicationNumber"),),
-    "refugee-status-decision": _DECISION,
-    # Issue and revocation of one permit are two facts.
-    "work-permit": (_f("permit", "PermitNumber"), _f("action", "Action", norm=_text)),
-    # One quota decision: a later decision for the same region, sector, category and
-    # year (a revision) is a fact of its own, told apart by its decision date.
-    "labour-quota": (
-        _f("kato", "Kato"),
-        _f("sector", "Sector", norm=_text),
-        _f("category", "Category", norm=_text, required=False),
-        _f("year", "Year"),
-        _f("decided", "DecisionDate", norm=_date),
-    ),
-    # The kandas quota of a region and year, as the labour quota: a revision is a
-    # decision of its own, told apart by its date (the statistics take the latest).
-    "kandas-quota": (
-        _f("kato", "Kato"),
-        _f("year", "QuotaYear"),
-        _f("decided", "DecisionDate", norm=_date),
-    ),
-    "kandas-admission": (_f("decision", "DecisionNumber"),),
-    "kandas-resettlement": (_f("certificate", "CertificateNumber"),),
-    # Registration of a partner's citizen in the partner state: no interior twin.
-    "partner-registration": (
-        _f("state", "PartnerState"),
-        _f("from", "From", norm=_date),
-        _f("to", "To", norm=_date, required=False),
-    ),
-    # SDMX observations are keyed by their series and period.
-    "statistics-observation": (
-        _f("dataflow", "Dataflow", norm=_text),
-        _f("series", "SeriesKey", norm=_text),
-        _f("period", "Period", norm=_text),
-    ),
-}
-
-#: record / event type -> fact. Partner notices map onto the interior's fact.
-FACTS: dict[str, str] = {
-    "BorderCrossing": "border-crossing",
-    "PartnerBorderNotice": "border-crossing",
-    "StayRegistration": "stay-registration",
-    "ResidencePermit": "residence-permit",
-    "CitizenshipDecision": "citizenship-decision",
-    "Violation": "violation",
-    "Deportation": "deportation",
-    "PartnerDeportationNotice": "deportation",
-    "EntryBan": "entry-ban",
-    "PartnerEntryBanNotice": "entry-ban",
-    "AsylumApplication": "asylum-application",
-    "RefugeeStatusDecision": "refugee-status-decision",
-    "WorkPermit": "work-permit",
-    "LabourQuota": "labour-quota",
-    "KandasQuota": "kandas-quota",
-    "KandasAdmission": "kandas-admission",
-    "KandasResettlement": "kandas-resettlement",
-    "PartnerCitizenRegistration": "partner-registration",
-    "Observation": "statistics-observation",
-}
-
-#: Facts about no one person (aggregates): their key has an empty person part.
-PERSONLESS_FACTS = frozenset({"labour-quota", "kandas-quota", "statistics-observation"})
 
 
 def fact_of(event_type: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.intake.identity.translit import first_given_name, match_keys
+from hub.model.key_fields import normalise_doc_number
 
 
 class IdKind(enum.StrEnum):
@@ -115,20 +116,6 @@ class PersonIdentifiers:
             (d.type.upper(), d.issuing_state.upper()): normalise_doc_number(d.number)
             for d in self.documents
         }
-
-
-# ASCII characters that are not letters or digits (str.isalnum), for str.translate.
-_DROP_ASCII_NON_ALNUM = dict.fromkeys(c for c in range(128) if not chr(c).isalnum())
-
-
-def normalise_doc_number(number: str) -> str:
-    """Upper case without spaces, hyphens or MRZ fillers: '№ 12-34 567<' -> '1234567'."""
-    upper = number.upper()
-    if upper.isalnum():  # the usual case: nothing to drop, no per-character loop
-        return upper
-    if upper.isascii():  # ASCII: the characters to drop deleted by one translate
-        return upper.translate(_DROP_ASCII_NON_ALNUM)
-    return "".join(ch for ch in upper if ch.isalnum())
 
 
 class ConflictKind(enum.StrEnum):

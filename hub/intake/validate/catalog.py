@@ -24,7 +24,6 @@ from hub.errors import SchemaNotFound
 XS_NS = "http://www.w3.org/2001/XMLSchema"
 CATALOG_NS = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
 COMMON_NS = "urn:kz:mhub:common:1"
-DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 # SDMX-ML namespaces: 2.1 writes "www.sdmx.org/resources/sdmxml", 2.0 "www.SDMX.org/resources/
 # SDMXML"; namespace names are case-sensitive, so both spellings are matched explicitly.
 SDMX_NS_PREFIX = "http://www.sdmx.org/resources/sdmxml/"

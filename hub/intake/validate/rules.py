@@ -32,6 +32,7 @@ from hub.intake.validate.ruleset import (
     Rule,
 )
 from hub.model import codelists as tables
+from hub.model.elements import local_name, text_of
 
 __all__ = ["BIN_ELEMENTS", "COUNTRY_ELEMENTS", "KATO_ELEMENTS", "OCCURRED_AT", "RULES", "Issue",
            "Rule", "check_record", "parse_when", "period_start"]
@@ -55,11 +56,6 @@ class Issue:
     attribute: str | None = None
 
 
-def _local(el: etree._Element) -> str:
-    tag = el.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _child(parent: etree._Element | None, ns: str, name: str) -> etree._Element | None:
     # iterchildren(tag) filters in C; find() would go through the Python ElementPath engine.
     return None if parent is None else next(parent.iterchildren(f"{ns}{name}"), None)
@@ -76,10 +72,6 @@ def _kids(parent: etree._Element | None) -> Kids:
     return {c.tag.rpartition("}")[2]: c for c in parent.iterchildren(etree.Element, reversed=True)}
 
 
-def _text(el: etree._Element | None) -> str:
-    return (el.text or "").strip() if el is not None else ""
-
-
 # ================================= person rules =================================
 
 
@@ -88,7 +80,7 @@ def check_iin(person: etree._Element, pk: Kids | None = None) -> Iterator[Issue]
     iin_el = pk.get("IIN")
     if iin_el is None:
         return
-    iin = _text(iin_el)
+    iin = text_of(iin_el)
     if iin[6] not in checksums.IIN_CENTURY_SEX:
         yield Issue("iin.century-digit", f"IIN {iin}: 7th digit {iin[6]} is not 1-6", iin_el)
         return
@@ -105,13 +97,13 @@ def check_iin(person: etree._Element, pk: Kids | None = None) -> Iterator[Issue]
         yield Issue(
             "iin.date", f"IIN {iin}: {iin[:6]} with century digit {iin[6]} is no date", iin_el
         )
-    elif birth_el is not None and encoded.isoformat() != _text(birth_el):
+    elif birth_el is not None and encoded.isoformat() != text_of(birth_el):
         yield Issue(
             "iin.birth-date-mismatch",
-            f"IIN {iin} encodes birth date {encoded}, BirthDate is {_text(birth_el)}",
+            f"IIN {iin} encodes birth date {encoded}, BirthDate is {text_of(birth_el)}",
             iin_el,
         )
-    sex = _text(pk.get("Sex"))
+    sex = text_of(pk.get("Sex"))
     encoded_sex = checksums.iin_sex(iin)
     if sex in ("M", "F") and encoded_sex != sex:
         yield Issue(
@@ -129,7 +121,7 @@ def check_mrz(person: etree._Element, pk: Kids | None = None) -> Iterator[Issue]
     if mrz is None:
         return
     l1_el, l2_el = _child(mrz, C, "Line1"), _child(mrz, C, "Line2")
-    line1, line2 = _text(l1_el), _text(l2_el)
+    line1, line2 = text_of(l1_el), text_of(l2_el)
     if l1_el is None or l2_el is None:
         return
     if not line1.startswith("P"):
@@ -191,19 +183,19 @@ def _mrz_consistency(
             f"passport Documents",
             l2_el,
         )
-    birth = _text(pk.get("BirthDate"))
+    birth = text_of(pk.get("BirthDate"))
     if birth and birth[2:].replace("-", "") != line2[13:19]:
         yield Issue(
             "mrz.mismatch.birth-date",
             f"MRZ birth date {line2[13:19]} differs from BirthDate {birth}",
             l2_el,
         )
-    sex = _text(pk.get("Sex"))
+    sex = text_of(pk.get("Sex"))
     mrz_sex = {"<": "X"}.get(line2[20], line2[20])
     if sex and mrz_sex != sex:
         yield Issue("mrz.mismatch.sex", f"MRZ sex {line2[20]!r} differs from Sex {sex}", l2_el)
     nationality = line2[10:13].rstrip("<")
-    citizenship = _text(pk.get("Citizenship"))
+    citizenship = text_of(pk.get("Citizenship"))
     if citizenship and nationality != citizenship:
         yield Issue(
             "mrz.mismatch.nationality",
@@ -226,7 +218,7 @@ def check_codes(root: etree._Element) -> Iterator[Issue]:
     for el in root.iter(*_CODE_TAGS):
         name = el.tag.rpartition("}")[2]
         if name in COUNTRY_ELEMENTS:
-            code = _text(el)
+            code = text_of(el)
             if code not in countries and not (name in NATIONALITY_ELEMENTS and code in icao):
                 yield Issue(
                     "country.unknown", f"{name} {code} is not an ISO 3166-1 alpha-3 code", el
@@ -238,11 +230,11 @@ def check_codes(root: etree._Element) -> Iterator[Issue]:
                     el,
                 )
         elif name in KATO_ELEMENTS:
-            code = _text(el)
+            code = text_of(el)
             if tables.kato_region(code) is None:
                 yield Issue("kato.unknown", f"{name} {code}: no KATO region {code[:2]}", el)
         elif name in BIN_ELEMENTS:
-            bin_ = _text(el)
+            bin_ = text_of(el)
             if checksums.iin_check_digit(bin_[:11]) != (int(bin_[11]) if bin_[11:] else None):
                 yield Issue("bin.check-digit", f"BIN {bin_}: wrong check digit", el)
     for el in root.iter(f"{C}Document"):
@@ -266,8 +258,8 @@ def occurred_value(
     if el is None:
         return None, None
     if name == "Period":
-        return el, period_start(_text(el))
-    return el, parse_when(_text(el))
+        return el, period_start(text_of(el))
+    return el, parse_when(text_of(el))
 
 
 def check_dates(
@@ -293,23 +285,24 @@ def check_dates(
     person = rk.get("Person")
     pk = _kids(person) if pk is None else pk
     birth_el = pk.get("BirthDate")
-    birth = parse_when(_text(birth_el)) if birth_el is not None else None
+    birth = parse_when(text_of(birth_el)) if birth_el is not None else None
     if isinstance(birth, date) and updated_day is not None and birth > updated_day:
         yield Issue("date.birth-in-future", f"BirthDate {birth} is after updatedAt", birth_el)
     occ_el, occurred = occurred_value(root, ns, record_type, rk)
     if occ_el is not None and occurred is not None:
+        what = f"{local_name(occ_el.tag)} {text_of(occ_el)}"
         if isinstance(updated, datetime) and (
             occurred > updated if isinstance(occurred, datetime) else occurred > updated_day
         ):
             yield Issue(
                 "date.occurred-after-update",
-                f"{_local(occ_el)} {_text(occ_el)} is after updatedAt {root.get('updatedAt')}",
+                f"{what} is after updatedAt {root.get('updatedAt')}",
                 occ_el,
             )
         if isinstance(birth, date) and as_date(occurred) < birth:
             yield Issue(
                 "date.order.before-birth",
-                f"{_local(occ_el)} {_text(occ_el)} is before BirthDate {birth}",
+                f"{what} is before BirthDate {birth}",
                 occ_el,
             )
     yield from _check_order(rk)
@@ -331,16 +324,16 @@ def _check_order(rk: Kids) -> Iterator[Issue]:
         start_el, end_el = rk.get(start_name), rk.get(end_name)
         if start_el is None or end_el is None:
             continue
-        start, end = parse_when(_text(start_el)), parse_when(_text(end_el))
+        start, end = parse_when(text_of(start_el)), parse_when(text_of(end_el))
         if start is None or end is None:
             continue
         bad = not later_than(end, start) if strict else later_than(start, end)
         if bad:
             yield Issue(
                 rule,
-                f"{end_name} {_text(end_el)} is "
+                f"{end_name} {text_of(end_el)} is "
                 f"{'not after' if strict else 'before'} {start_name} "
-                f"{_text(start_el)}",
+                f"{text_of(start_el)}",
                 end_el,
             )
 
@@ -354,18 +347,20 @@ def check_counts(
     rk = _kids(root) if rk is None else rk
     if record_type == "LabourQuota":
         allotted, used = rk.get("Allotted"), rk.get("Used")
-        if allotted is not None and used is not None and int(_text(used)) > int(_text(allotted)):
+        if allotted is not None and used is not None and (
+            int(text_of(used)) > int(text_of(allotted))
+        ):
             yield Issue(
                 "quota.used-exceeds-allotted",
-                f"Used {_text(used)} exceeds Allotted {_text(allotted)}",
+                f"Used {text_of(used)} exceeds Allotted {text_of(allotted)}",
                 used,
             )
     elif record_type == "KandasQuota":
         yield from _check_quota_year(rk)
     elif record_type == "Observation":
-        value, flow = rk.get("Value"), _text(rk.get("Flow"))
-        if value is not None and flow != "SALDO" and _text(value).startswith("-"):
-            yield Issue("stat.negative-count", f"{flow} of {_text(value)} persons", value)
+        value, flow = rk.get("Value"), text_of(rk.get("Flow"))
+        if value is not None and flow != "SALDO" and text_of(value).startswith("-"):
+            yield Issue("stat.negative-count", f"{flow} of {text_of(value)} persons", value)
 
 
 def _check_quota_year(rk: Kids) -> Iterator[Issue]:
@@ -373,11 +368,11 @@ def _check_quota_year(rk: Kids) -> Iterator[Issue]:
     year, decided = rk.get("QuotaYear"), rk.get("DecisionDate")
     if year is None or decided is None:
         return
-    when = parse_when(_text(decided))
-    if isinstance(when, date) and _text(year)[:4].isdigit() and when.year > int(_text(year)[:4]):
+    when, quota_year = parse_when(text_of(decided)), text_of(year)[:4]
+    if isinstance(when, date) and quota_year.isdigit() and when.year > int(quota_year):
         yield Issue(
             "quota.decided-after-year",
-            f"DecisionDate {_text(decided)} is after the quota year {_text(year)}",
+            f"DecisionDate {text_of(decided)} is after the quota year {text_of(year)}",
             decided,
         )
 

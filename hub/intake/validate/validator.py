@@ -32,9 +32,8 @@ from lxml import etree
 
 from connectors.base import RawRecord
 from connectors.xmlstream import envelope_of
-from hub.errors import HostileXmlError, SchemaNotFound, map_errors
+from hub.errors import SchemaNotFound
 from hub.intake.validate.catalog import (
-    DSIG_NS,
     FAMILY_PREFIXES,
     SHARED_NAMESPACES,
     SchemaCatalog,
@@ -43,10 +42,11 @@ from hub.intake.validate.catalog import (
     parse_namespace,
 )
 from hub.intake.validate.rules import Issue, check_record
+from hub.model.elements import DSIG_NS, EVENT_NS
 from hub.model.findings import Finding
+from security.errors import UnsafeXmlError
 from security.safe_xml import parse_untrusted
 
-EVENT_NS = "urn:kz:mhub:event:1"
 # Findings kept per record: enough to fix a record in one round; more is a flood, counted only.
 MAX_FINDINGS_PER_RECORD = 100
 # A finding's message quotes values (libxml2 quotes the whole offending value); a few hundred
@@ -280,14 +280,13 @@ def validate_record(body: bytes, *, source: str = "", record_id: str = "",
                     raw_digest: str = "") -> ValidationResult:
     """Validate one record as a standalone document. Never raises for a bad record."""
     try:
-        with map_errors():
-            root = parse_untrusted(body)
-    except HostileXmlError as exc:
+        root = parse_untrusted(body)
+    except UnsafeXmlError as exc:  # the bytes themselves: the record's one finding
         return refused(exc, source=source, record_id=record_id, raw_digest=raw_digest)
     return validate_element(root, source=source, record_id=record_id, raw_digest=raw_digest)
 
 
-def refused(exc: HostileXmlError, *, source: str = "", record_id: str = "",
+def refused(exc: UnsafeXmlError, *, source: str = "", record_id: str = "",
             raw_digest: str = "", line_offset: int = 0) -> ValidationResult:
     """The result for bytes the hardened parser refused: one finding with its place."""
     line = getattr(exc, "line", None)

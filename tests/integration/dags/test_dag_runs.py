@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from hub.reports.status import collect
+from tests.support.airflow_notes import AirflowNotes
 
 
 def _state(dr: Any) -> str:
@@ -40,10 +41,15 @@ STAGE2_NEEDS = ("hub.publish.dedup", "security.batch")
 
 class TestFailure:
     def test_closed_port_retries_fails_and_notifies_the_owner(
-        self, dagbag, airflow_db, hub_settings, broken_source, webhook_receiver
+        self, dagbag, airflow_db, hub_settings, broken_source, webhook_receiver, monkeypatch
     ) -> None:
         webhook_receiver.drain()
-        dr = dagbag.dags[broken_source.dag_id].test()
+        notes = AirflowNotes()  # the run's note goes to the REST API, as in production
+        monkeypatch.setenv("AIRFLOW__API__BASE_URL", notes.base_url)
+        try:
+            dr = dagbag.dags[broken_source.dag_id].test()
+        finally:
+            notes.close()
         assert _state(dr) == "failed"
         tis = _tis(dr)
         assert tis["extract"].state == "failed"
@@ -59,9 +65,7 @@ class TestFailure:
         assert f"/dags/{broken_source.dag_id}/runs/" in note["url"]
         assert note["reason"]
         # The run's note: the reason in one line first, then the failed run's summary.
-        from hub.airflow.tasks import PENDING_NOTES
-
-        run_note = PENDING_NOTES[(broken_source.dag_id, dr.run_id)]
+        run_note = notes.notes[(broken_source.dag_id, dr.run_id)]
         first = run_note.splitlines()[0]
         assert first.startswith(f"**{broken_source.name}: failed in extract** — "), first
         assert note["reason"] in first and "Traceback" not in run_note

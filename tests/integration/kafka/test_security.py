@@ -23,6 +23,7 @@ from hub.kafka.exactly_once import IntakeReader
 from hub.kafka.topics import ensure_topics, topics_for
 from hub.kafka.transactions import TransactionalProducer
 from hub.keys import open_pki
+from hub.model.families import FAMILIES, MVD
 from hub.publish.stage import publish_partition
 from hub.statistics.consumer import consume_statistics
 from infra.agencies.generator import Rates
@@ -34,7 +35,7 @@ from tests.support.topic_reader import read_to_end
 PREFIX = "mhub.sec."
 INTERIOR = 150
 PARTITIONS = 2
-MVD_FAMILIES = ("border", "residence", "enforcement", "asylum")
+MVD_FAMILIES = tuple(f.name for f in FAMILIES if MVD in f.readers)  # as acls.sh entitles
 # A refused request comes back at once; this only bounds a test that would otherwise hang.
 AUTH_WAIT_S = 20.0
 AREA = "kafka security (SASL/SCRAM over TLS, ACLs)"

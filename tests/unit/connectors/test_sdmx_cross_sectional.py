@@ -12,7 +12,7 @@ from connectors.sdmx import SdmxErrorMessage, parse_sdmx
 from connectors.statistics import ObservationMapping
 from hub.cli import main
 from hub.intake.validate import validate_record
-from security.errors import HostileXmlError
+from security.errors import UnsafeXmlError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sdmx"
 ECB_DIMS = ("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_VAR")
@@ -101,6 +101,22 @@ def test_attribute_flood_in_a_message_is_refused() -> None:
     attrs = "".join(f' A{n}="1"' for n in range(1_000))
     body = (FIXTURES / "migration_by_region_xs_ss.xml").read_text().replace(
         '<Obs REF_AREA="71"', f'<Obs{attrs} REF_AREA="71"')
-    with pytest.raises(HostileXmlError) as err:
+    with pytest.raises(UnsafeXmlError) as err:
         list(parse_sdmx(body.encode()))
     assert err.value.rule == "xml.too-many-attributes" and err.value.line == 18
+
+
+@pytest.mark.parametrize(("body", "rule"), [
+    (b'<?xml version="1.0"?><foo/>', "sdmx.format"),
+    (b"not xml", "xml.malformed"),
+    (b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', "xml.dtd"),
+])
+def test_mhub_sdmx_says_why_a_file_is_no_sdmx_message(
+    body: bytes, rule: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 with the rule, as documented: the parser's own errors are met at the CLI."""
+    path = tmp_path / "message.xml"
+    path.write_bytes(body)
+    assert main(["sdmx", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}: {rule}: ") and "--debug" not in err

@@ -22,7 +22,7 @@ def _samples_dir() -> Path:
     git = root / ".git"
     if git.is_file():  # a worktree: "gitdir: <main>/.git/worktrees/<name>"
         gitdir = Path(git.read_text().split(":", 1)[1].strip())
-        candidates.append(gitdir.parents[3])
+        candidates.append(gitdir.parents[2])  # <main>/.git/worktrees/<name> -> <main>
     for c in candidates:
         d = (c / ".." / "shared" / "sdmx-samples").resolve()
         if d.is_dir():

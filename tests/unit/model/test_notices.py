@@ -18,10 +18,10 @@ from lxml import etree
 from connectors.base import RawRecord
 from hub.cli import main
 from hub.contract import exchange_schema
+from hub.errors import TrustError
 from hub.model.findings import Finding
 from hub.model.notices import DLQ, IDENTITY, NoticeSealer, read_notice, verify_notice
 from hub.model.records import Quarantined
-from security.errors import SignatureError, TrustError
 from security.keys import SigningKey
 from security.pki import DevPki
 from security.trust import HUB_SIGNING_CA_FILE, TrustStore
@@ -75,16 +75,18 @@ class TestSealAndVerify:
         value = dlq_entry(pki) if old != b"P-2" else merge_notice(pki)
         tampered = value.replace(old, new)
         assert tampered != value
-        with pytest.raises(SignatureError) as err:
+        with pytest.raises(TrustError) as err:  # the hub's, not the security package's
             verify_notice(tampered, TrustStore.load(pki.trust_dir))
         assert err.value.rule == "sig.invalid"
 
     def test_tls_key_and_unsigned_are_rejected(self, pki: DevPki) -> None:
         trust = TrustStore.load(pki.trust_dir)
-        with pytest.raises(TrustError):
+        with pytest.raises(TrustError) as err:
             verify_notice(tls_sealed(pki), trust)
-        with pytest.raises(TrustError):
+        assert err.value.rule == "sig.untrusted-ca"
+        with pytest.raises(TrustError) as err:
             verify_notice(b'{"record_id":"X"}', trust)
+        assert err.value.rule == "notice.unsigned"
 
     def test_notices_follow_the_published_schema(self, pki: DevPki) -> None:
         schema = exchange_schema("notice.xsd")  # as shipped in the package

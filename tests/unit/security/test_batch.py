@@ -19,7 +19,7 @@ from security.batch import (
     manifest_digest,
 )
 from security.batch_verifier import BatchVerifier, verify_event_in_batch
-from security.errors import MerkleUsageError, TrustError
+from security.errors import MerkleUsageError, VerificationError
 from security.keys import SigningKey
 from security.signer import EnvelopedSigner
 from security.trust import TrustStore
@@ -38,7 +38,7 @@ def published(batch, events) -> list[bytes]:
 
 
 def rule_of(event, manifest, trust) -> str:
-    with pytest.raises(TrustError) as info:
+    with pytest.raises(VerificationError) as info:
         verify_event_in_batch(event, manifest, trust)
     return info.value.rule
 

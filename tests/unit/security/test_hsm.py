@@ -14,7 +14,7 @@ from pkcs11 import Attribute
 
 from security.batch import BatchSigner
 from security.batch_verifier import verify_event_in_batch
-from security.errors import KeyConfigError, TrustError
+from security.errors import KeyConfigError, VerificationError
 from security.hsm import Token, find_module, token_signing_key
 from security.keys import key_id_of, write_cert
 from security.signer import EnvelopedSigner
@@ -103,7 +103,7 @@ class TestTokenSigning:
         key = token.generate("hub-ec-2", "ec")
         cert = pki.issue_hub_signing_cert(key.public_key())
         signed = EnvelopedSigner(token_signing_key(key, cert)).sign_bytes(make_event())
-        with pytest.raises(TrustError):
+        with pytest.raises(VerificationError):
             verify_hub_document(signed.replace(b"ev-1", b"ev-2"),
                                 trust=token_trust(pki, cert, tmp_path))
 

@@ -19,10 +19,10 @@ from lxml import etree
 from hub.config import load_settings
 from hub.deliver.consumer.proofs import EventVerifier
 from hub.deliver.consumer.state import ConsumerState
-from hub.errors import TrustError as HubTrustError
+from hub.errors import TrustError
 from security.batch import BatchSigner, SignedBatch
 from security.batch_verifier import BatchVerifier
-from security.errors import TrustError
+from security.errors import VerificationError
 from security.keys import SigningKey
 from security.pki import DevPki, issue_cert, new_key
 from security.trust import HUB_SIGNING_CA_FILE, TrustStore
@@ -85,7 +85,7 @@ class TestRecipe:
 class TestHubVerifiers:
     def test_verify_hub_document_refuses(self, pki: DevPki, trust: TrustStore) -> None:
         forged = tls_signed_batch(pki, [make_event()])
-        with pytest.raises(TrustError) as info:
+        with pytest.raises(VerificationError) as info:
             verify_hub_document(forged.manifest_bytes, trust=trust)
         assert info.value.rule == "sig.untrusted-ca"
 
@@ -95,7 +95,7 @@ class TestHubVerifiers:
         wire = with_proof(forged, events)
         verifier = BatchVerifier(trust)
         for data in wire:
-            with pytest.raises(TrustError) as info:
+            with pytest.raises(VerificationError) as info:
                 verifier.verify_event(etree.fromstring(data), forged.manifest_bytes)
             assert info.value.rule == "sig.untrusted-ca"
         record_outcome(AREA, "manifest re-signed with gateway TLS key, BatchVerifier",
@@ -110,7 +110,7 @@ class TestHubVerifiers:
         state.store_manifests([(forged.batch_id, forged.manifest_bytes)], {})
         verifier = EventVerifier(trust, load_settings(), state, "unused.batches")
         try:
-            with pytest.raises(HubTrustError) as info:
+            with pytest.raises(TrustError) as info:
                 verifier.verify(with_proof(forged, events)[0])
             assert info.value.rule == "sig.untrusted-ca"
         finally:
@@ -129,7 +129,7 @@ class TestHubVerifiers:
                           issuer_cert=ca_cert, issuer_key=ca_key)
         batch = BatchSigner(SigningKey.from_parts(key, cert), chain="p0").sign_events(
             [make_event()])
-        with pytest.raises(TrustError) as info:
+        with pytest.raises(VerificationError) as info:
             verify_hub_document(batch.manifest_bytes, trust=trust)
         assert info.value.rule == "sig.unknown-key"
         record_outcome(AREA, "manifest signed by unpinned certificate of the signing CA",

@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from security.errors import HostileXmlError
+from security.errors import UnsafeXmlError
 from security.safe_xml import ParseLimits, parse_untrusted
 
 EVENT = (
@@ -22,7 +22,7 @@ BUDGET_S = 0.5
 BUDGET_BYTES = 64 * 1024 * 1024
 
 
-def refused(data: bytes, rule: str, limits: ParseLimits | None = None) -> HostileXmlError:
+def refused(data: bytes, rule: str, limits: ParseLimits | None = None) -> UnsafeXmlError:
     """Refused with ``rule``, within the CPU and memory budgets.
 
     Time is this process's CPU time, measured without tracemalloc (which slows
@@ -30,12 +30,12 @@ def refused(data: bytes, rule: str, limits: ParseLimits | None = None) -> Hostil
     """
     kwargs = {"limits": limits} if limits else {}
     start = time.process_time()
-    with pytest.raises(HostileXmlError) as info:
+    with pytest.raises(UnsafeXmlError) as info:
         parse_untrusted(data, **kwargs)
     cpu = time.process_time() - start
     tracemalloc.start()
     try:
-        with pytest.raises(HostileXmlError):
+        with pytest.raises(UnsafeXmlError):
             parse_untrusted(data, **kwargs)
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -1,5 +1,5 @@
 """``parse_untrusted`` on arbitrary bytes: it returns an element or refuses with
-its own :class:`HostileXmlError` (a stable rule id), never any other exception.
+its own :class:`UnsafeXmlError` (a stable rule id), never any other exception.
 
 Random bytes alone rarely get past the first byte, so the second property builds
 byte soup from XML's own tokens (tags, declarations, entities, DOCTYPE, XInclude,
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
-from security.errors import HostileXmlError
+from security.errors import UnsafeXmlError
 from security.safe_xml import ParseLimits, parse_untrusted
 
 RULES = {"xml.too-large", "xml.too-many-nodes", "xml.dtd", "xml.xinclude", "xml.encoding",
@@ -34,7 +34,7 @@ LIMITS = ParseLimits(max_bytes=400, max_depth=4, max_markup=40, max_attributes=2
 def parses_or_refuses(data: bytes, limits: ParseLimits) -> None:
     try:
         root = parse_untrusted(data, limits=limits)
-    except HostileXmlError as exc:
+    except UnsafeXmlError as exc:
         assert exc.rule in RULES, exc.rule
         return
     assert isinstance(root, etree._Element)
@@ -57,7 +57,7 @@ def test_depth_is_refused_exactly_past_the_limit(depth: int, attrs: int) -> None
     data = b"<e" + attributes + b">" + b"<e>" * (depth - 1) + b"</e>" * depth
     try:
         parse_untrusted(data, limits=LIMITS)
-    except HostileXmlError as exc:
+    except UnsafeXmlError as exc:
         assert (exc.rule == "xml.too-deep") == (depth > LIMITS.max_depth)
         assert (exc.rule == "xml.too-many-attributes") == (
             attrs > LIMITS.max_attributes and depth <= LIMITS.max_depth)

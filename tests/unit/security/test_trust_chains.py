@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from security.errors import TrustError
+from security.errors import VerificationError
 from security.pki import issue_cert, new_key
 from security.trust import TrustStore
 
@@ -39,7 +39,7 @@ def test_a_remembered_chain_does_not_outlive_its_ca(short_lived_ca) -> None:
     built again at that time and refused, not answered from the first year's success."""
     store, leaf = short_lived_ca
     store.check_signer(leaf, [], party="ABC", at=START + dt.timedelta(days=10))
-    with pytest.raises(TrustError) as info:
+    with pytest.raises(VerificationError) as info:
         store.check_signer(leaf, [], party="ABC", at=START + dt.timedelta(days=500))
     assert info.value.rule == "sig.untrusted-ca"
 
@@ -49,7 +49,7 @@ def test_a_refusal_is_not_remembered(short_lived_ca, trust: TrustStore) -> None:
     store, leaf = short_lived_ca
     both = TrustStore(trust.hub_cas, trust.hub_certs,
                       {"ABC": store.partner_cas["ABC"], "UZB": trust.partner_cas["UZB"]})
-    with pytest.raises(TrustError) as info:
+    with pytest.raises(VerificationError) as info:
         both.check_signer(leaf, [], party="UZB", at=START + dt.timedelta(days=10))
     assert info.value.rule == "sig.wrong-partner"
     assert list(both._chained) == [("ABC", leaf, ())]

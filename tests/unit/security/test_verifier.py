@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from signxml import XMLSigner
 
-from security.errors import TrustError
+from security.errors import VerificationError
 from security.keys import SigningKey
 from security.pki import DevPki, issue_cert, new_ca, new_key
 from security.signer import EnvelopedSigner
@@ -28,7 +28,7 @@ def partner_signed(pki: DevPki, code: str = "UZB", event: etree._Element | None 
 
 
 def rule_of(data, *, partner: str, trust: TrustStore) -> str:
-    with pytest.raises(TrustError) as info:
+    with pytest.raises(VerificationError) as info:
         verify_partner_document(data, partner=partner, trust=trust)
     return info.value.rule
 
@@ -82,7 +82,7 @@ class TestAccepted:
         doc = verify_partner_document(signed, partner="OLD", trust=old_trust)
         assert doc.signing_time == dt.datetime(2019, 6, 1, 12, tzinfo=UTC)
         undated = signer.sign_bytes(make_event())
-        with pytest.raises(TrustError) as info:
+        with pytest.raises(VerificationError) as info:
             verify_partner_document(undated, partner="OLD", trust=old_trust)
         assert info.value.rule == "sig.cert-expired"
 
@@ -177,7 +177,7 @@ class TestRefused:
     def test_tls_key_cannot_sign_hub_events(self, pki, trust) -> None:
         key, cert = pki.load_pair(pki.hub_tls_server)
         signed = EnvelopedSigner(SigningKey.from_parts(key, cert)).sign_bytes(make_event())
-        with pytest.raises(TrustError) as info:
+        with pytest.raises(VerificationError) as info:
             verify_hub_document(signed, trust=trust)
         assert info.value.rule == "sig.untrusted-ca"  # TLS CA is no signing anchor
 
@@ -246,7 +246,7 @@ class TestRotation:
         signed = EnvelopedSigner(old).sign_bytes(make_event(1))
         fresh_pki.rotate_hub_key()
         (fresh_pki.trust_dir / "hub-signing" / f"{old.key_id}.pem").unlink()
-        with pytest.raises(TrustError) as info:
+        with pytest.raises(VerificationError) as info:
             verify_hub_document(signed, trust=TrustStore.load(fresh_pki.trust_dir))
         assert info.value.rule == "sig.unknown-key"
 

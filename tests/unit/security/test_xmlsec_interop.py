@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from security.batch import BatchSigner
-from security.errors import TrustError
+from security.errors import VerificationError
 from security.pki import DevPki
 from security.signer import EnvelopedSigner
 from security.trust import TrustStore
@@ -121,6 +121,6 @@ class TestHubVerifiesXmlsec:
         pair = pki.partners["KGZ"].signing
         xmlsec_sign(template, pair.key, pair.cert, pki.passphrase, out)
         data = out.read_bytes().replace("Қасымов".encode(), b"Kasymov")
-        with pytest.raises(TrustError) as info:
+        with pytest.raises(VerificationError) as info:
             verify_partner_document(data, partner="KGZ", trust=trust)
         assert info.value.rule == "sig.invalid"
