@@ -1,5 +1,5 @@
 # The commands of README.md: setup, run and test set everything up first (idempotent).
-.PHONY: setup run airflow-stop test test-under-load kafka-start kafka-stop mutation
+.PHONY: setup run airflow-stop test test-under-load test-production-shape kafka-start kafka-stop mutation
 
 setup:
 	bash infra/setup.sh
@@ -19,6 +19,12 @@ test:
 # (about 2-3 x `make test`; not in CI). Times and seeds in var/load-runs.tsv.
 test-under-load:
 	bash infra/test_under_load.sh 2
+
+# The exchange on the production shape (infra/production: Airflow on PostgreSQL with the
+# CeleryExecutor on Redis, PostgreSQL registry, three TLS/SASL brokers) against the embedded
+# default, events compared (tests/production; not in `make test`).
+test-production-shape:
+	bash infra/test_production_shape.sh
 
 # The local development broker (infra/kafka, not in the installed package; `mhub kafka
 # start|stop` points here when run outside a checkout).

@@ -10,7 +10,7 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from hub.airflow.assets import PERSON_EVENTS
-from hub.airflow.dag_defaults import operations_defaults
+from hub.airflow.dag_defaults import FEED_QUEUE, operations_defaults
 
 # A publish run's events are fed within a minute; a backlog of a year within minutes.
 FEED_TIMEOUT = timedelta(minutes=30)
@@ -24,7 +24,7 @@ with DAG(
     catchup=False,
     # One writer: a second run's transactional producer would fence the first.
     max_active_runs=1,
-    default_args=operations_defaults(FEED_TIMEOUT),
+    default_args=operations_defaults(FEED_TIMEOUT, queue=FEED_QUEUE),
     tags=["mhub", "statistics"],
     doc_md="""
 ### `hub_bureau_feed` — runbook

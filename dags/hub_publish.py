@@ -13,7 +13,7 @@ import pendulum
 from airflow.sdk import DAG, task
 
 from hub.airflow.assets import INTAKE, PUBLISHED
-from hub.airflow.dag_defaults import operations_defaults
+from hub.airflow.dag_defaults import STAGE2_QUEUE, operations_defaults
 
 # A partition is drained within minutes; stage2.RUN_DEADLINE_S hands it back at 30 min.
 PUBLISH_TIMEOUT = timedelta(minutes=40)
@@ -27,7 +27,7 @@ with DAG(
     catchup=False,
     # Two runs would run two writers per partition: the second fences the first.
     max_active_runs=1,
-    default_args=operations_defaults(PUBLISH_TIMEOUT),
+    default_args=operations_defaults(PUBLISH_TIMEOUT, queue=STAGE2_QUEUE),
     tags=["mhub", "stage2"],
     doc_md="""
 ### `hub_publish` — stage 2 runbook

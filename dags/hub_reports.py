@@ -10,7 +10,7 @@ import pendulum
 from airflow.sdk import DAG, Param, task
 
 from hub.airflow.assets import EVENTS
-from hub.airflow.dag_defaults import operations_defaults
+from hub.airflow.dag_defaults import REPORTS_QUEUE, operations_defaults
 
 with DAG(
     dag_id="hub_reports",
@@ -20,7 +20,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args=operations_defaults(timedelta(minutes=10), retries=1),
+    default_args=operations_defaults(timedelta(minutes=10), retries=1, queue=REPORTS_QUEUE),
     tags=["mhub", "reports"],
     params={
         "period": Param(

@@ -13,6 +13,7 @@ import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, task
 
 from hub.airflow.assets import INTAKE
+from hub.airflow.dag_defaults import STAGE1_QUEUE
 from hub.sources import SourceConfig, SourceProblem, load_each, problems_error
 
 # Long outages should not turn into hour-long sleeps between retries.
@@ -78,6 +79,8 @@ def source_dag(source: SourceConfig) -> DAG:
         "execution_timeout": timedelta(seconds=source.timeout_s),
         "on_failure_callback": partial(_on_failure, source),
         "on_retry_callback": _on_retry,
+        # Run as the Kafka user of stage 1 (a Celery worker serves its queue).
+        "queue": STAGE1_QUEUE,
     }
     with DAG(
         dag_id=source.dag_id,

@@ -89,13 +89,15 @@ def start_broker(settings: Settings) -> None:
 
 
 def start_agencies(
-    settings: Settings, port: int = AGENCIES_PORT, *, seed: int = AGENCIES_SEED
+    settings: Settings, port: int = AGENCIES_PORT, *, seed: int = AGENCIES_SEED,
+    signer: Any = None,
 ) -> Any:
     """The agency simulators (infra.agencies) on ``port``, all families; None if one answers.
 
     Partners sign their documents with the development PKI under ``var/pki`` (the
-    hub trusts its partner CAs); the labour file drop is ``var/dropbox/labour``,
-    the ``drop_dir`` of the local sources.
+    hub trusts its partner CAs), or with ``signer`` (a test's: the same signed bytes
+    for two hubs); the labour file drop is ``var/dropbox/labour``, the ``drop_dir`` of
+    the local sources.
     """
     from infra.agencies.generator import Generator, GeneratorConfig
     from infra.agencies.reference import PARTNER_STATES
@@ -118,7 +120,7 @@ def start_agencies(
         host="127.0.0.1",
         port=port,
         counts=counts,
-        signer=partner_signer(open_pki(settings)),
+        signer=signer or partner_signer(open_pki(settings)),
         drop_dir=drop_dir(settings),
     ).start()
     sim.state.filedrop.write(LOCAL_DROP_FILES)

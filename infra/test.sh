@@ -8,15 +8,7 @@ bash infra/setup.sh || exit 1
 .venv/bin/ruff check . || exit 1
 # pytest exits 5 when it collected nothing: that is a failure of the suite, not a pass.
 .venv/bin/python -m pytest tests/unit "$@" || exit $?
-started=0
-if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
-  if ! .venv/bin/python -m infra.kafka.broker status | grep -q ': up'; then
-    .venv/bin/python -m infra.kafka.broker start || exit 1
-    started=1
-  fi
-fi
-stop_broker() { [ "$started" = 1 ] && .venv/bin/python -m infra.kafka.broker stop; }
-trap stop_broker EXIT
+. infra/local_broker.sh
 # Two workers (MHUB_TEST_WORKERS, a switch of the tests, tests/support/environment.py; 0 runs
 # in this process): most integration tests wait on the broker, Airflow or a killed process,
 # so two share the two cores well (about 9 min instead of 16). A test file stays on one worker (its module fixtures start servers).

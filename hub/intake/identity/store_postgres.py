@@ -16,6 +16,10 @@ from hub.intake.identity.store import SqlStore, WriteBatch
 
 # pg_advisory_xact_lock key of the registry's writes (any constant the hub alone uses).
 WRITE_LOCK = 0x6D687562  # "mhub"
+# ... and of its schema: CREATE TABLE IF NOT EXISTS is not safe against a concurrent
+# creator (both pass the check, one fails on pg_type's unique index), and a first run's
+# stage-1 processes, one per source, open a fresh registry together.
+SCHEMA_LOCK = WRITE_LOCK + 1
 
 
 class PostgresStore(SqlStore):
@@ -34,6 +38,7 @@ class PostgresStore(SqlStore):
         except psycopg.OperationalError as exc:
             raise StateError(f"cannot connect to the registry database: {exc}") from exc
         with self._conn.transaction():
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             for stmt in self._schema():
                 self._conn.execute(stmt)
             self._add_columns()

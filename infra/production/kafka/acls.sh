@@ -18,6 +18,9 @@ for t in intake dlq identity connector-state; do
   acl --allow-principal User:mhub-stage1 --operation Write --operation Describe --topic "${P}$t"
 done
 acl --allow-principal User:mhub-stage1 --operation Read --topic "${P}connector-state"
+# Reading the positions back (hub/kafka/reading.py: assigned partitions, nothing committed)
+# names this group, and librdkafka still asks the broker for its coordinator.
+acl --allow-principal User:mhub-stage1 --operation Read --group "${P}reader"
 acl --allow-principal User:mhub-stage1 --operation Write --operation Describe \
   --transactional-id "${P}stage1-" --resource-pattern-type prefixed
 

@@ -142,3 +142,16 @@ class TestBureauFeedDag:
         assert feed.retries >= 1 and feed.retry_exponential_backoff > 1
         assert feed.execution_timeout is not None
         assert "runbook" in dag.doc_md and "Clear" in dag.doc_md
+
+
+class TestQueues:
+    """Every task names the queue of the Kafka user it must run as (dag_defaults)."""
+
+    def test_each_dag_runs_as_its_kafka_user(self, dagbag, test_sources) -> None:
+        from hub.airflow import dag_defaults as d
+
+        want = {"hub_publish": d.STAGE2_QUEUE, "hub_reports": d.REPORTS_QUEUE,
+                "hub_bureau_feed": d.FEED_QUEUE}
+        want |= {s.dag_id: d.STAGE1_QUEUE for s in test_sources}
+        got = {dag_id: {t.queue for t in dagbag.dags[dag_id].tasks} for dag_id in want}
+        assert got == {dag_id: {queue} for dag_id, queue in want.items()}
